@@ -1,0 +1,14 @@
+"""HTTP blueprints, one per resource."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from walletsvc.api import admin, gpas, health
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the GPAS routes, the admin API and the health checks."""
+    app.register_blueprint(gpas.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)

@@ -1,0 +1,101 @@
+"""What every blueprint shares: request loading, responses and access to the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+import simplejson
+from flask import Response, current_app, request
+from marshmallow import Schema, ValidationError
+
+from walletsvc.config import Config
+from walletsvc.domain.games import GamesCatalogue
+from walletsvc.domain.gpas import GpasWallet
+from walletsvc.domain.operator import Operator
+from walletsvc.errors import InvalidAmount, InvalidRequest
+from walletsvc.money import Currencies, from_minor
+from walletsvc.schemas.fields import AMOUNT_FIELDS
+from walletsvc.store import WalletStore
+
+EXTENSION = "walletsvc"
+
+
+@dataclass(frozen=True)
+class Services:
+    """The domain objects a running app serves requests with."""
+
+    config: Config
+    store: WalletStore
+    gpas: GpasWallet
+    operator: Operator
+    currencies: Currencies
+    games: GamesCatalogue
+
+
+def services() -> Services:
+    """Return the current app's services."""
+    return cast(Services, current_app.extensions[EXTENSION])
+
+
+def money(minor: int, currency: str) -> Decimal:
+    """Return minor units of ``currency`` as an exact decimal at its scale."""
+    return from_minor(minor, services().currencies.scale(currency))
+
+
+def load_args(schema: Schema) -> dict[str, Any]:
+    """Validate the query string; a parameter given twice is refused."""
+    args = request.args.to_dict(flat=False)
+    repeated = sorted(name for name, values in args.items() if len(values) > 1)
+    if repeated:
+        raise InvalidRequest("parameters given more than once", {"query": repeated})
+    return _load(schema, {name: values[0] for name, values in args.items()})
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    """Parse the raw body as a JSON object, exactly (decimals, no duplicate keys), and validate."""
+    raw = request.get_data(cache=True)
+    if request.mimetype and not request.is_json:
+        raise InvalidRequest("the body must be application/json")
+    try:
+        data = simplejson.loads(raw, use_decimal=True, allow_nan=False,
+                                object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise InvalidRequest("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("the body must be a JSON object")
+    return _load(schema, data)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key")
+    return result
+
+
+def _load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+    except ValidationError as exc:
+        messages = cast(dict[str, Any], exc.messages)
+        if set(messages) <= AMOUNT_FIELDS:
+            raise InvalidAmount(details=messages) from None
+        raise InvalidRequest(details=messages) from None
+    return loaded
+
+
+def respond(schema: Schema, obj: Any, status: int = 200) -> Response:
+    """Dump ``obj`` with ``schema`` as the JSON answer."""
+    return current_app.response_class(
+        simplejson.dumps(schema.dump(obj), use_decimal=True, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+    )
+
+
+def bearer_token() -> str | None:
+    """Return the bearer token of the Authorization header, if any."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None

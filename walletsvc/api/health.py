@@ -1,0 +1,26 @@
+"""Liveness and readiness, unauthenticated and cheap."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+from redis.exceptions import RedisError
+
+from walletsvc.api.common import services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Say the process is alive."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Say whether Redis answers, so a balancer sends no traffic to a blind worker."""
+    try:
+        services().store.redis.ping()
+    except RedisError:
+        return jsonify({"status": "unavailable", "redis": "unreachable"}), 503
+    return jsonify({"status": "ok", "redis": "ok"}), 200

@@ -1,0 +1,62 @@
+"""Debits (bets), credits (wins) and rollbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from walletsvc.api.common import load_args, load_body, respond, services
+from walletsvc.api.presenters import movement_result
+from walletsvc.domain.gpas import MovementRequest
+from walletsvc.schemas.gpas import (
+    CreditRequestSchema,
+    DebitRequestSchema,
+    MovementResultSchema,
+    RollbackArgsSchema,
+    RollbackRequestSchema,
+    WalletSessionArgsSchema,
+)
+
+bp = Blueprint("movements", __name__)
+
+
+def _movement_request(args: dict[str, Any], body: dict[str, Any]) -> MovementRequest:
+    return MovementRequest(
+        session_id=args["walletSessionId"],
+        reference=body["externalReference"],
+        description=body["description"],
+        tags=body["tags"],
+        raw_body=request.get_data(cache=True),
+        value=body.get("value", 0),
+        type_code=body.get("typeCode", ""),
+    )
+
+
+@bp.post("/movements/debit")
+def debit() -> Response:
+    """Take a bet from the wallet: REAL first, then BONUS."""
+    args = load_args(WalletSessionArgsSchema())
+    body = load_body(DebitRequestSchema())
+    applied, currency = services().gpas.move(g.parent_system, "debit", _movement_request(args, body))
+    return respond(MovementResultSchema(), movement_result(applied, currency))
+
+
+@bp.post("/movements/credit")
+def credit() -> Response:
+    """Pay a win into REAL."""
+    args = load_args(WalletSessionArgsSchema())
+    body = load_body(CreditRequestSchema())
+    applied, currency = services().gpas.move(
+        g.parent_system, "credit", _movement_request(args, body))
+    return respond(MovementResultSchema(), movement_result(applied, currency))
+
+
+@bp.patch("/movements/rollback")
+def rollback() -> Response:
+    """Reverse the whole movement named by ``externalMovementId``."""
+    args = load_args(RollbackArgsSchema())
+    body = load_body(RollbackRequestSchema())
+    applied, currency = services().gpas.rollback(
+        g.parent_system, args["externalMovementId"], _movement_request(args, body))
+    return respond(MovementResultSchema(), movement_result(applied, currency))

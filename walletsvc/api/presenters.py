@@ -1,0 +1,82 @@
+"""Turn domain records into the dictionaries the response schemas dump."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from walletsvc.api.common import money, services
+from walletsvc.domain.clock import iso_utc
+from walletsvc.domain.operator import SessionStory
+from walletsvc.models import Applied, AuditEntry, Balance, Wallet
+
+# Audit fields that hold minor units, shown as decimals in the wallet's currency.
+_AMOUNT_FIELDS = ("amount", "real", "bonus", "real_after", "bonus_after")
+
+
+def balance_tree(balance: Balance, currency: str) -> dict[str, Any]:
+    """Return the GPAS balance node: the wallet total over its REAL and BONUS leaves."""
+    return {
+        "code": services().config.wallet_code,
+        "leftBalance": money(balance.total, currency),
+        "subWalletsSummary": [
+            {"code": "REAL", "leftBalance": money(balance.real, currency),
+             "subWalletsSummary": None},
+            {"code": "BONUS", "leftBalance": money(balance.bonus, currency),
+             "subWalletsSummary": None},
+        ],
+    }
+
+
+def movement_result(applied: Applied, currency: str) -> dict[str, Any]:
+    """Return the GPAS movement result."""
+    tree = balance_tree(applied.balance, currency)
+    return {
+        "status": "OK",
+        "movementId": applied.movement_id,
+        "leftBalance": tree["leftBalance"],
+        "amountBonus": money(applied.bonus_part, currency),
+        "subWalletsSummary": tree["subWalletsSummary"],
+    }
+
+
+def wallet_view(wallet: Wallet) -> dict[str, Any]:
+    """Return a wallet as the operator sees it."""
+    balance, currency = wallet.balance, wallet.currency
+    return {
+        "walletId": wallet.wallet_id,
+        "playerId": wallet.player_id,
+        "currency": currency,
+        "blocked": wallet.blocked,
+        "created": iso_utc(wallet.created_ms),
+        "balance": {"total": money(balance.total, currency),
+                    "real": money(balance.real, currency),
+                    "bonus": money(balance.bonus, currency)},
+    }
+
+
+def entry_view(entry: AuditEntry, currency: str) -> dict[str, Any]:
+    """Return an audit entry with its time in ISO form and its amounts as decimals."""
+    data: dict[str, Any] = dict(entry.fields)
+    event = data.pop("event", "")
+    time = iso_utc(int(data.pop("ts", "0")))
+    for name in _AMOUNT_FIELDS:
+        if name in data:
+            data[name] = money(int(data[name]), data.get("currency", currency))
+    return {"id": entry.entry_id, "event": event, "time": time, "data": data}
+
+
+def session_view(story: SessionStory, with_entries: bool) -> dict[str, Any]:
+    """Return a session record, with its story when asked."""
+    record = story.record
+    view: dict[str, Any] = {
+        "id": story.session_id,
+        "walletId": record["wallet"],
+        "parentSystem": record["ps"],
+        "status": story.status,
+        "created": iso_utc(int(record["created"])),
+        "lastActivity": iso_utc(int(record["last"])),
+        "closed": iso_utc(int(record["closed"])) if "closed" in record else None,
+    }
+    if with_entries:
+        view["entries"] = [entry_view(e, record["currency"]) for e in story.entries]
+    return view

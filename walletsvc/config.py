@@ -1,0 +1,143 @@
+"""Settings, read once at start-up from ``WALLETSVC_*`` variables (optionally a file)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+PREFIX = "WALLETSVC_"
+DuplicateReply = Literal["refuse", "replay"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the service must not start."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting the service reads; defaults are the safe ones."""
+
+    parent_systems: Mapping[str, str]
+    admin_api_key: str
+    reconciliation_api_key: str
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_socket_timeout: float = 2.0
+    idle_timeout_seconds: int = 30 * 60
+    session_max_seconds: int = 24 * 60 * 60
+    late_settlement_seconds: int = 0
+    retention_days: int = 120
+    duplicate_reply: DuplicateReply = "refuse"
+    launch_token_ttl_seconds: int = 5 * 60
+    jwt_algorithm: str = "HS256"
+    jwt_key: str | None = None
+    games_catalogue: Path | None = None
+    currency_scales: Mapping[str, int] = field(default_factory=dict)
+    wallet_code: str = "CASINO"
+    max_body_bytes: int = 16 * 1024
+
+    @property
+    def retention_ms(self) -> int:
+        """Return the audit retention period in milliseconds."""
+        return self.retention_days * 86_400_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Build the settings from the environment, then from ``WALLETSVC_CONFIG_FILE``."""
+        env = dict(os.environ if environ is None else environ)
+        file_name = env.get(PREFIX + "CONFIG_FILE")
+        if file_name:
+            env = {**_read_env_file(Path(file_name)), **env}
+        return _build(_Reader(env))
+
+
+class _Reader:
+    """Typed access to the ``WALLETSVC_*`` variables, with clear errors."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def secret(self, name: str) -> str:
+        value = self._env.get(PREFIX + name, "")
+        if not value.strip():
+            raise ConfigError(f"{PREFIX}{name} is not set; the service cannot start without it")
+        return value
+
+    def text(self, name: str, default: str) -> str:
+        return self._env.get(PREFIX + name, default)
+
+    def optional(self, name: str) -> str | None:
+        return self._env.get(PREFIX + name) or None
+
+    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+        raw = self._env.get(PREFIX + name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{name} must be a whole number, got {raw!r}") from None
+        if value < minimum:
+            raise ConfigError(f"{PREFIX}{name} must be at least {minimum}")
+        return value
+
+    def json_object(self, name: str, required: bool) -> dict[str, object]:
+        raw = self.secret(name) if required else self._env.get(PREFIX + name, "{}") or "{}"
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{name} must be a JSON object") from None
+        if not isinstance(value, dict) or (required and not value):
+            raise ConfigError(f"{PREFIX}{name} must be a non-empty JSON object")
+        return value
+
+
+def _build(read: _Reader) -> Config:
+    parent_systems = read.json_object("PARENT_SYSTEMS", required=True)
+    if not all(isinstance(v, str) and v for v in parent_systems.values()):
+        raise ConfigError(f"{PREFIX}PARENT_SYSTEMS must map each id to a non-empty secret")
+    duplicate_reply = read.text("DUPLICATE_REPLY", "refuse")
+    if duplicate_reply not in ("refuse", "replay"):
+        raise ConfigError(f"{PREFIX}DUPLICATE_REPLY must be 'refuse' or 'replay'")
+    scales = read.json_object("CURRENCY_SCALES", required=False)
+    if not all(isinstance(v, int) and 0 <= v <= 8 for v in scales.values()):
+        raise ConfigError(f"{PREFIX}CURRENCY_SCALES must map codes to scales from 0 to 8")
+    jwt_algorithm = read.text("JWT_ALGORITHM", Config.jwt_algorithm)
+    if jwt_algorithm not in ("HS256", "RS256"):
+        raise ConfigError(f"{PREFIX}JWT_ALGORITHM must be HS256 or RS256")
+    catalogue = read.optional("GAMES_CATALOGUE")
+    jwt_key_file = read.optional("JWT_KEY_FILE")
+    jwt_key = Path(jwt_key_file).read_text() if jwt_key_file else read.optional("JWT_KEY")
+    return Config(
+        parent_systems={str(k): str(v) for k, v in parent_systems.items()},
+        admin_api_key=read.secret("ADMIN_API_KEY"),
+        reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
+        redis_url=read.text("REDIS_URL", Config.redis_url),
+        idle_timeout_seconds=read.integer("SESSION_IDLE_SECONDS", Config.idle_timeout_seconds, 1),
+        session_max_seconds=read.integer("SESSION_MAX_SECONDS", Config.session_max_seconds, 1),
+        late_settlement_seconds=read.integer("LATE_SETTLEMENT_SECONDS", 0),
+        retention_days=read.integer("RETENTION_DAYS", Config.retention_days, 1),
+        duplicate_reply="replay" if duplicate_reply == "replay" else "refuse",
+        launch_token_ttl_seconds=read.integer(
+            "LAUNCH_TOKEN_TTL_SECONDS", Config.launch_token_ttl_seconds, 1
+        ),
+        jwt_algorithm=jwt_algorithm,
+        jwt_key=jwt_key,
+        games_catalogue=Path(catalogue) if catalogue else None,
+        currency_scales={str(k).upper(): int(str(v)) for k, v in scales.items()},
+        wallet_code=read.text("WALLET_CODE", Config.wallet_code),
+        max_body_bytes=read.integer("MAX_BODY_BYTES", Config.max_body_bytes, 1024),
+    )
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    """Read ``NAME=value`` lines; blank lines and ``#`` comments are skipped."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {PREFIX}CONFIG_FILE {path}: {exc.strerror}") from None
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}

@@ -1,0 +1,1 @@
+"""Wallet rules that are not atomic concerns: parsing, tokens, games, orchestration."""

@@ -1,0 +1,121 @@
+"""The operator's own actions on wallets, shared by the admin API and the CLI."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from walletsvc.config import Config
+from walletsvc.domain.clock import Clock
+from walletsvc.domain.gpas import WALLET_ID, fingerprint
+from walletsvc.errors import CurrencyError, InvalidAmount, InvalidRequest, NotFound
+from walletsvc.models import AdjustmentKind, Applied, AuditEntry, Page, SubWallet, Wallet
+from walletsvc.money import AmountError, Currencies, to_minor
+from walletsvc.store import WalletStore
+
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """An opaque launch token and when it stops working."""
+
+    token: str
+    wallet_id: str
+    expires_ms: int
+
+
+@dataclass(frozen=True)
+class SessionStory:
+    """A session's record, whether it is still live, and its audit entries."""
+
+    session_id: str
+    record: dict[str, str]
+    live: bool
+    entries: list[AuditEntry]
+
+    @property
+    def status(self) -> str:
+        """Return OPEN, CLOSE or EXPIRED."""
+        if self.record.get("status") == "CLOSE":
+            return "CLOSE"
+        return "OPEN" if self.live else "EXPIRED"
+
+
+class Operator:
+    """Create and fund wallets, block players, issue launch tokens, read the audit trail."""
+
+    def __init__(self, config: Config, store: WalletStore, clock: Clock,
+                 currencies: Currencies) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._currencies = currencies
+
+    def create_wallet(self, player_id: str, currency: str, wallet_id: str | None) -> Wallet:
+        """Create an empty wallet in ``currency``."""
+        if currency not in self._currencies:
+            raise CurrencyError(f"{currency} is not configured")
+        wallet_id = wallet_id or uuid.uuid4().hex
+        if not WALLET_ID.fullmatch(wallet_id):
+            raise InvalidRequest("walletId may hold 1 to 64 letters, digits, '.', '_' or '-'")
+        self._store.create_wallet(wallet_id, player_id, currency, self._clock())
+        return self.wallet(wallet_id)
+
+    def wallet(self, wallet_id: str) -> Wallet:
+        """Return the wallet or raise NotFound."""
+        wallet = self._store.wallet(wallet_id)
+        if wallet is None:
+            raise NotFound("no such wallet")
+        return wallet
+
+    def adjust(self, wallet_id: str, kind: AdjustmentKind, amount: Decimal,
+               sub_wallet: SubWallet, reference: str) -> tuple[Applied, Wallet]:
+        """Deposit to or withdraw from a sub-wallet, once per reference."""
+        wallet = self.wallet(wallet_id)
+        try:
+            minor = to_minor(amount, self._currencies.scale(wallet.currency))
+        except AmountError as exc:
+            raise InvalidAmount(f"amount {exc}") from None
+        if minor == 0:
+            raise InvalidAmount("amount must be greater than zero")
+        applied = self._store.adjust(
+            wallet_id, kind, sub_wallet, minor, reference,
+            fingerprint(kind, sub_wallet, str(minor)), uuid.uuid4().hex, self._clock())
+        return applied, self.wallet(wallet_id)
+
+    def set_blocked(self, wallet_id: str, blocked: bool) -> Wallet:
+        """Block or unblock a player's wallet."""
+        self._store.set_blocked(wallet_id, blocked)
+        return self.wallet(wallet_id)
+
+    def issue_launch_token(self, wallet_id: str, ttl_seconds: int | None) -> IssuedToken:
+        """Issue a single-use opaque launch token for an existing wallet."""
+        self.wallet(wallet_id)
+        ttl_ms = (ttl_seconds or self._config.launch_token_ttl_seconds) * 1000
+        now = self._clock()
+        token = self._store.issue_launch_token(wallet_id, ttl_ms)
+        return IssuedToken(token, wallet_id, now + ttl_ms)
+
+    def sessions(self, wallet_id: str, limit: int) -> list[SessionStory]:
+        """Return the wallet's sessions, newest first, without their entries."""
+        self.wallet(wallet_id)
+        ids = self._store.wallet_sessions(wallet_id, min(limit, MAX_PAGE))
+        return [self._story(sid, with_entries=False) for sid in ids]
+
+    def session(self, session_id: str) -> SessionStory:
+        """Return a session with all its audit entries, or raise NotFound."""
+        return self._story(session_id, with_entries=True)
+
+    def movements(self, wallet_id: str, cursor: str | None, limit: int) -> Page:
+        """Return a page of the wallet's movements, newest first."""
+        self.wallet(wallet_id)
+        return self._store.wallet_entries(wallet_id, cursor, min(limit, MAX_PAGE))
+
+    def _story(self, session_id: str, with_entries: bool) -> SessionStory:
+        record = self._store.session_record(session_id)
+        if not record:
+            raise NotFound("no such session")
+        entries = self._store.session_entries(session_id) if with_entries else []
+        return SessionStory(session_id, record, self._store.session_is_live(session_id), entries)

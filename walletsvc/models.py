@@ -1,0 +1,108 @@
+"""Plain records passed between the store, the domain and the API (amounts in minor units)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+MovementKind = Literal["debit", "credit"]
+AdjustmentKind = Literal["deposit", "withdrawal"]
+SubWallet = Literal["real", "bonus"]
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A wallet's two sub-wallets."""
+
+    real: int
+    bonus: int
+
+    @property
+    def total(self) -> int:
+        """Return REAL plus BONUS."""
+        return self.real + self.bonus
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """A stored wallet."""
+
+    wallet_id: str
+    player_id: str
+    currency: str
+    balance: Balance
+    blocked: bool
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class LaunchToken:
+    """A verified launch token: an opaque token, or the id of a portal JWT and its lifetime."""
+
+    kind: Literal["opaque", "jwt"]
+    value: str
+    ttl_ms: int = 0
+
+
+@dataclass(frozen=True)
+class SessionOwner:
+    """What a session id resolves to; fixed for the session's life, so it may be cached."""
+
+    wallet_id: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A GPAS debit or credit to apply."""
+
+    kind: MovementKind
+    session_id: str
+    parent_system: str
+    reference: str
+    amount: int
+    type_code: str
+    description: str
+    tags_json: str
+    game_id: str
+    provider_code: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """A GPAS rollback of a whole earlier movement."""
+
+    session_id: str
+    parent_system: str
+    reference: str
+    reversed_reference: str
+    description: str
+    tags_json: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The outcome of a movement, an adjustment or an identical repeat of one."""
+
+    movement_id: str
+    balance: Balance
+    bonus_part: int
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit stream entry: its stream id and its fields."""
+
+    entry_id: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of audit entries, newest first, and the cursor of the next page."""
+
+    entries: list[AuditEntry]
+    next_cursor: str | None

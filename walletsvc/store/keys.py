@@ -1,0 +1,97 @@
+"""Every Redis key name, in one place.
+
+Each wallet belongs to one of 256 shards, named by a two-hex-digit hash tag ``{xx}``. Every key
+one script touches for that wallet carries the same tag, so it all lives in one Redis Cluster
+slot. A session id starts with its wallet's shard, so a GPAS call naming only the session still
+finds the slot. The reference directory is the one key per movement outside the wallet's shard:
+it makes ``externalReference`` unique per parent system across all wallets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+SHARDS = [f"{n:02x}" for n in range(256)]
+_SHARD = re.compile(r"[0-9a-f]{2}")
+
+
+def wallet_shard(wallet_id: str) -> str:
+    """Return the shard of a wallet."""
+    return hashlib.sha1(wallet_id.encode()).hexdigest()[:2]  # noqa: S324 - spreading, not security
+
+
+def session_shard(session_id: str) -> str:
+    """Return the shard of a session (the first two hex digits of its id)."""
+    return session_id[:2]
+
+
+def new_session_id(wallet_id: str) -> str:
+    """Return a random UUID (106 random bits) whose first two digits are the wallet's shard."""
+    return wallet_shard(wallet_id) + str(uuid.uuid4())[2:]
+
+
+def token_shard(token: str) -> str | None:
+    """Return the shard a launch token was issued for, or None if it names none."""
+    return token[:2] if _SHARD.fullmatch(token[:2]) else None
+
+
+def wallet(wallet_id: str) -> str:
+    """Hash: currency, player, real, bonus (minor units), blocked, created."""
+    return f"w:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
+def wallet_stream(wallet_id: str) -> str:
+    """Stream: every movement and adjustment of the wallet (audit)."""
+    return f"wx:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
+def wallet_sessions(wallet_id: str) -> str:
+    """Sorted set: the wallet's session ids scored by opening time."""
+    return f"wss:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
+def adjustment(wallet_id: str, reference: str) -> str:
+    """Hash: an operator deposit or withdrawal, kept for idempotency."""
+    return f"adj:{{{wallet_shard(wallet_id)}}}:{wallet_id}:{reference}"
+
+
+def session(session_id: str) -> str:
+    """Hash: the session record, readable for the retention period."""
+    return f"s:{{{session_shard(session_id)}}}:{session_id}"
+
+
+def live_session(session_id: str) -> str:
+    """String with a TTL: exists while the session is open and not idle or too old."""
+    return f"sl:{{{session_shard(session_id)}}}:{session_id}"
+
+
+def session_stream(session_id: str) -> str:
+    """Stream: the session's story (opened, movements, closed)."""
+    return f"sx:{{{session_shard(session_id)}}}:{session_id}"
+
+
+def movement(wallet_id: str, parent_system: str, reference: str) -> str:
+    """Hash: a GPAS movement (or rollback tombstone) by its external reference."""
+    return f"m:{{{wallet_shard(wallet_id)}}}:{parent_system}:{reference}"
+
+
+def reference_owner(parent_system: str, reference: str) -> str:
+    """String: the wallet that a parent system's external reference belongs to."""
+    return f"ref:{parent_system}:{reference}"
+
+
+def launch_token(token: str) -> str:
+    """String with a TTL: the wallet an opaque launch token opens."""
+    return f"lt:{{{token[:2]}}}:{token}"
+
+
+def used_jwt(wallet_id: str, jti: str) -> str:
+    """String with a TTL: a portal JWT id that has opened a session."""
+    return f"jti:{{{wallet_shard(wallet_id)}}}:{jti}"
+
+
+def reconciliation(shard: str, date: str) -> str:
+    """Hash: one shard's reconciliation counters for one UTC date."""
+    return f"rc:{{{shard}}}:{date}"
