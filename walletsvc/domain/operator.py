@@ -28,19 +28,12 @@ class IssuedToken:
 
 @dataclass(frozen=True)
 class SessionStory:
-    """A session's record, whether it is still live, and its audit entries."""
+    """A session's record, its status (OPEN, CLOSE or EXPIRED) and its audit entries."""
 
     session_id: str
     record: dict[str, str]
-    live: bool
+    status: str
     entries: list[AuditEntry]
-
-    @property
-    def status(self) -> str:
-        """Return OPEN, CLOSE or EXPIRED."""
-        if self.record.get("status") == "CLOSE":
-            return "CLOSE"
-        return "OPEN" if self.live else "EXPIRED"
 
 
 class Operator:
@@ -118,4 +111,12 @@ class Operator:
         if not record:
             raise NotFound("no such session")
         entries = self._store.session_entries(session_id) if with_entries else []
-        return SessionStory(session_id, record, self._store.session_is_live(session_id), entries)
+        return SessionStory(session_id, record, self._status(session_id, record), entries)
+
+    def _status(self, session_id: str, record: dict[str, str]) -> str:
+        """Apply the rule the scripts apply: open while the live key and both timeouts say so."""
+        if record["status"] == "CLOSE":
+            return "CLOSE"
+        ends = min(int(record["last"]) + int(record["idle"]), int(record["abs"]))
+        live = self._clock() < ends and self._store.session_is_live(session_id)
+        return "OPEN" if live else "EXPIRED"

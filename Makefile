@@ -1,0 +1,37 @@
+# Everything a fresh machine needs, from Python 3.11 and make alone.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint install clean
+
+## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
+run: $(VENV)/.run-installed
+	scripts/run.sh
+
+## test: install and run every check: ruff, mypy --strict, the whole pytest suite
+test: $(VENV)/.test-installed
+	$(BIN)/ruff check walletsvc tests
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check walletsvc tests
+	$(BIN)/mypy
+
+install: $(VENV)/.run-installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[local]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[local,test]'
+	touch $@ $(VENV)/.run-installed
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""Fixtures: the app on fakeredis and, unchanged, on a real redis-server the suite starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import fakeredis
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, AdminClient, FakeClock, GpasClient
+from tests.redis_server import RedisServer
+from walletsvc import create_app
+from walletsvc.config import Config
+from walletsvc.store import RedisClient, connect
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server on loopback for the whole run."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def real_redis(redis_server: RedisServer) -> Iterator[RedisClient]:
+    """A client of the real server, configured as in production, on an empty database."""
+    client = connect(redis_server.url, socket_timeout=5.0)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture(params=["fakeredis", "redis-server"])
+def redis_client(request: pytest.FixtureRequest) -> RedisClient:
+    """The store under test: every API test runs on both."""
+    if request.param == "fakeredis":
+        return fakeredis.FakeRedis(decode_responses=True)
+    client: RedisClient = request.getfixturevalue("real_redis")
+    return client
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock the tests move by hand."""
+    return FakeClock()
+
+
+def base_config(**overrides: Any) -> Config:
+    """Return test settings with ``overrides`` applied."""
+    settings: dict[str, Any] = {
+        "parent_systems": {PARENT_ID: SECRET, "OTHER1": "other-secret"},
+        "admin_api_key": ADMIN_KEY,
+        "reconciliation_api_key": "reconciliation-key",
+        "jwt_key": "portal-jwt-secret-of-at-least-32-bytes!",
+    }
+    settings.update(overrides)
+    return Config(**settings)
+
+
+@pytest.fixture
+def make_app(redis_client: RedisClient, clock: FakeClock) -> Callable[..., Flask]:
+    """Build an app over the store under test with some settings changed."""
+
+    def build(**overrides: Any) -> Flask:
+        app = create_app(base_config(**overrides), redis=redis_client, clock=clock)
+        app.testing = True
+        return app
+
+    return build
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The app with default test settings."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A plain HTTP test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def gpas(client: FlaskClient) -> GpasClient:
+    """A client that signs requests as GPAS does."""
+    return GpasClient(client)
+
+
+@pytest.fixture
+def admin(client: FlaskClient) -> AdminClient:
+    """A client of the admin API."""
+    return AdminClient(client)
+
+
+@pytest.fixture
+def catalogue_path(tmp_path: Path) -> Path:
+    """A small games catalogue file."""
+    path = tmp_path / "games.json"
+    path.write_text('{"agt-13": {"name": "Book of Gold", "provider": "AGT"}}')
+    return path
