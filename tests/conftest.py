@@ -11,10 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, AdminClient, FakeClock, GpasClient
+from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
 from tests.redis_server import RedisServer
 from walletsvc import create_app
-from walletsvc.config import Config
 from walletsvc.store import RedisClient, connect
 
 
@@ -48,18 +47,6 @@ def redis_client(request: pytest.FixtureRequest) -> RedisClient:
 def clock() -> FakeClock:
     """A clock the tests move by hand."""
     return FakeClock()
-
-
-def base_config(**overrides: Any) -> Config:
-    """Return test settings with ``overrides`` applied."""
-    settings: dict[str, Any] = {
-        "parent_systems": {PARENT_ID: SECRET, "OTHER1": "other-secret"},
-        "admin_api_key": ADMIN_KEY,
-        "reconciliation_api_key": "reconciliation-key",
-        "jwt_key": "portal-jwt-secret-of-at-least-32-bytes!",
-    }
-    settings.update(overrides)
-    return Config(**settings)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from walletsvc.config import Config
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
 
@@ -17,6 +18,18 @@ PARENT_ID = "BL13GT"
 SECRET = "Ax34deSfgdB"
 ADMIN_KEY = "admin-key-for-tests"
 START_MS = 1_790_000_000_000  # 2026-09-21T14:13:20Z
+
+
+def base_config(**overrides: Any) -> Config:
+    """Return test settings with ``overrides`` applied."""
+    settings: dict[str, Any] = {
+        "parent_systems": {PARENT_ID: SECRET, "OTHER1": "other-secret"},
+        "admin_api_key": ADMIN_KEY,
+        "reconciliation_api_key": "reconciliation-key",
+        "jwt_key": "portal-jwt-secret-of-at-least-32-bytes!",
+    }
+    settings.update(overrides)
+    return Config(**settings)
 
 
 class FakeClock:
