@@ -17,6 +17,7 @@ from walletsvc.api.presenters import entry_view, session_view, wallet_view
 from walletsvc.domain.clock import iso_utc
 from walletsvc.domain.operator import Operator
 from walletsvc.errors import WalletError
+from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.money import AmountError, parse_decimal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,7 +69,7 @@ def show_wallet(wallet_id: str) -> Any:
     return wallet_view(_operator().wallet(wallet_id))
 
 
-def _adjustment_command(name: str, kind: str, help_text: str) -> click.Command:
+def _adjustment_command(name: str, kind: AdjustmentKind, help_text: str) -> click.Command:
     @click.command(name, help=help_text)
     @click.argument("wallet_id")
     @click.argument("amount", callback=_amount)
@@ -77,7 +78,7 @@ def _adjustment_command(name: str, kind: str, help_text: str) -> click.Command:
     @_operator_command
     def command(wallet_id: str, amount: Decimal, sub_wallet: str, reference: str) -> Any:
         applied, wallet = _operator().adjust(
-            wallet_id, kind, amount, sub_wallet.lower(), reference)
+            wallet_id, kind, amount, SUB_WALLETS[sub_wallet], reference)
         return {"movementId": applied.movement_id, "replayed": applied.replayed,
                 "wallet": wallet_view(wallet)}
 

@@ -8,6 +8,7 @@ from typing import Literal
 MovementKind = Literal["debit", "credit"]
 AdjustmentKind = Literal["deposit", "withdrawal"]
 SubWallet = Literal["real", "bonus"]
+SUB_WALLETS: dict[str, SubWallet] = {"REAL": "real", "BONUS": "bonus"}
 
 
 @dataclass(frozen=True)

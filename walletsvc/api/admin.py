@@ -10,7 +10,7 @@ from walletsvc.api.common import bearer_token, load_args, load_body, respond, se
 from walletsvc.api.presenters import entry_view, session_view, wallet_view
 from walletsvc.domain.clock import iso_utc
 from walletsvc.errors import Unauthorized
-from walletsvc.models import AdjustmentKind
+from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.schemas.admin import (
     AdjustmentRequestSchema,
     AdjustmentResultSchema,
@@ -53,9 +53,8 @@ def get_wallet(wallet_id: str) -> Response:
 
 def _adjust(wallet_id: str, kind: AdjustmentKind) -> Response:
     body = load_body(AdjustmentRequestSchema())
-    sub_wallet = "real" if body["subWallet"] == "REAL" else "bonus"
     applied, wallet = services().operator.adjust(
-        wallet_id, kind, body["amount"], sub_wallet, body["reference"])
+        wallet_id, kind, body["amount"], SUB_WALLETS[body["subWallet"]], body["reference"])
     return respond(AdjustmentResultSchema(), {
         "movementId": applied.movement_id,
         "replayed": applied.replayed,

@@ -38,7 +38,8 @@ def debit() -> Response:
     """Take a bet from the wallet: REAL first, then BONUS."""
     args = load_args(WalletSessionArgsSchema())
     body = load_body(DebitRequestSchema())
-    applied, currency = services().gpas.move(g.parent_system, "debit", _movement_request(args, body))
+    applied, currency = services().gpas.move(
+        g.parent_system, "debit", _movement_request(args, body))
     return respond(MovementResultSchema(), movement_result(applied, currency))
 
 

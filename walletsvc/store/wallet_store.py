@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from walletsvc import errors
 from walletsvc.models import (
@@ -41,6 +41,16 @@ _REFUSALS: dict[str, type[errors.WalletError]] = {
 _OWNER_CACHE_SIZE = 100_000
 
 
+def _text_map(raw: Any) -> dict[str, str]:
+    """Type a hash reply: the client decodes every reply to text."""
+    return cast(dict[str, str], raw)
+
+
+def _entries(rows: Any) -> list[AuditEntry]:
+    """Type a stream range reply as audit entries."""
+    return [AuditEntry(entry_id, fields) for entry_id, fields in cast(list[Any], rows)]
+
+
 def _checked(reply: Sequence[Any]) -> Sequence[Any]:
     """Return a script's reply, or raise the domain error its status names."""
     if reply[0] != "OK":
@@ -65,11 +75,12 @@ class WalletStore:
 
     def create_wallet(self, wallet_id: str, player_id: str, currency: str, now_ms: int) -> None:
         """Create an empty wallet; raise Conflict if the id is taken."""
-        _checked(self._scripts.create_wallet([keys.wallet(wallet_id)], [currency, player_id, now_ms]))
+        _checked(self._scripts.create_wallet(
+            [keys.wallet(wallet_id)], [currency, player_id, now_ms]))
 
     def wallet(self, wallet_id: str) -> Wallet | None:
         """Return the wallet, or None."""
-        w = self.redis.hgetall(keys.wallet(wallet_id))
+        w = _text_map(self.redis.hgetall(keys.wallet(wallet_id)))
         if not w:
             return None
         return Wallet(
@@ -148,8 +159,9 @@ class WalletStore:
         """Return the wallet of a session; raise InvalidWalletSession if unknown."""
         owner = self._owners.get(session_id)
         if owner is None:
-            wallet_id, currency = self.redis.hmget(keys.session(session_id), "wallet", "currency")
-            if wallet_id is None:
+            found = self.redis.hmget(keys.session(session_id), "wallet", "currency")
+            wallet_id, currency = cast(list[str | None], found)
+            if wallet_id is None or currency is None:
                 raise errors.InvalidWalletSession()
             owner = SessionOwner(wallet_id, currency)
             self._owners[session_id] = owner
@@ -226,8 +238,7 @@ class WalletStore:
 
     def session_record(self, session_id: str) -> dict[str, str]:
         """Return the stored session record (empty if unknown or past retention)."""
-        record: dict[str, str] = self.redis.hgetall(keys.session(session_id))
-        return record
+        return _text_map(self.redis.hgetall(keys.session(session_id)))
 
     def session_is_live(self, session_id: str) -> bool:
         """Tell whether the session's live key still exists."""
@@ -235,18 +246,17 @@ class WalletStore:
 
     def session_entries(self, session_id: str) -> list[AuditEntry]:
         """Return the session's audit entries, oldest first."""
-        rows = self.redis.xrange(keys.session_stream(session_id))
-        return [AuditEntry(entry_id, fields) for entry_id, fields in rows]
+        return _entries(self.redis.xrange(keys.session_stream(session_id)))
 
     def wallet_sessions(self, wallet_id: str, limit: int) -> list[str]:
         """Return the wallet's session ids, newest first."""
-        ids: list[str] = self.redis.zrevrange(keys.wallet_sessions(wallet_id), 0, limit - 1)
-        return ids
+        return cast(list[str], self.redis.zrevrange(keys.wallet_sessions(wallet_id), 0, limit - 1))
 
     def wallet_entries(self, wallet_id: str, cursor: str | None, limit: int) -> Page:
         """Return a page of the wallet's audit entries, newest first, before ``cursor``."""
         newest = f"({cursor}" if cursor else "+"
-        rows = self.redis.xrevrange(keys.wallet_stream(wallet_id), newest, "-", count=limit + 1)
-        entries = [AuditEntry(entry_id, fields) for entry_id, fields in rows[:limit]]
+        rows = _entries(
+            self.redis.xrevrange(keys.wallet_stream(wallet_id), newest, "-", count=limit + 1))
+        entries = rows[:limit]
         next_cursor = entries[-1].entry_id if len(rows) > limit else None
         return Page(entries, next_cursor)
