@@ -80,7 +80,8 @@ def _load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
         messages = cast(dict[str, Any], exc.messages)
-        if set(messages) <= AMOUNT_FIELDS:
+        # Only a bad amount that was sent is INVALID_AMOUNT; a missing or unknown one is shape.
+        if set(messages) <= AMOUNT_FIELDS & set(schema.fields) & set(data):
             raise InvalidAmount(details=messages) from None
         raise InvalidRequest(details=messages) from None
     return loaded
