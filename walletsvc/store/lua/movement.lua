@@ -6,10 +6,10 @@
 -- KEYS[2] = session record
 -- KEYS[3] = live-session key
 -- KEYS[4] = movement record (by external reference)
--- KEYS[5] = reference owner
--- KEYS[6] = session stream
--- KEYS[7] = wallet stream
--- KEYS[8] = today's reconciliation counters for the wallet's shard
+-- KEYS[5] = session stream
+-- KEYS[6] = wallet stream
+-- KEYS[7] = today's reconciliation counters for the wallet's shard
+-- KEYS[8] = reference owner (directory); absent on Redis Cluster, where the caller claims it
 -- ARGV[1] = 'debit' or 'credit'     ARGV[2] = now (ms)          ARGV[3] = amount (minor units)
 -- ARGV[4] = parent system           ARGV[5] = wallet id         ARGV[6] = session id
 -- ARGV[7] = external reference      ARGV[8] = new movement id   ARGV[9] = request fingerprint
@@ -25,7 +25,7 @@ local state = session_state(KEYS[2], KEYS[3], ARGV[4], wallet_id, now, tonumber(
 if not state or (state == 'late' and kind == 'debit') then
   return {'INVALID_WALLET_SESSION'}
 end
-local known = known_reference(KEYS[5], KEYS[4], wallet_id, ARGV[9], ARGV[10])
+local known = known_reference(KEYS[8], KEYS[4], wallet_id, ARGV[9], ARGV[10])
 if known then
   return known
 end
@@ -57,7 +57,7 @@ if state == 'active' then
   touch_session(KEYS[2], KEYS[3], now)
 end
 local mid = ARGV[8]
-save_reference(KEYS[5], KEYS[4], wallet_id, retention, {'kind', kind, 'fp', ARGV[9],
+save_reference(KEYS[8], KEYS[4], wallet_id, retention, {'kind', kind, 'fp', ARGV[9],
   'mid', mid, 'sid', sid, 'amount', int(amount), 'real', int(real_part),
   'bonus', int(bonus_part), 'real_after', int(real), 'bonus_after', int(bonus),
   'game', ARGV[16], 'provider', ARGV[17], 'ts', int(now)})
@@ -67,11 +67,11 @@ local entry = {'event', kind, 'mid', mid, 'ref', ARGV[7], 'sid', sid, 'wallet', 
   'bonus', int(sign * bonus_part), 'real_after', int(real), 'bonus_after', int(bonus),
   'currency', w[4], 'game', ARGV[16], 'provider', ARGV[17], 'description', ARGV[14],
   'tags', ARGV[15], 'ts', int(now)}
-audit(KEYS[6], nil, entry)
-audit(KEYS[7], int(now - retention), entry)
+audit(KEYS[5], nil, entry)
+audit(KEYS[6], int(now - retention), entry)
 if kind == 'debit' then
-  count(KEYS[8], ARGV[17], ARGV[16], w[4], {'bet', amount, 'count_bet', 1}, retention)
+  count(KEYS[7], ARGV[17], ARGV[16], w[4], {'bet', amount, 'count_bet', 1}, retention)
 else
-  count(KEYS[8], ARGV[17], ARGV[16], w[4], {'win', amount, 'count_win', 1}, retention)
+  count(KEYS[7], ARGV[17], ARGV[16], w[4], {'win', amount, 'count_win', 1}, retention)
 end
 return {'OK', mid, real, bonus, bonus_part, 0}

@@ -6,11 +6,13 @@
 -- KEYS[1] = wallet hash
 -- KEYS[2] = session record
 -- KEYS[3] = live-session key
--- KEYS[4] = this rollback's record          KEYS[5] = this rollback's reference owner
--- KEYS[6] = the reversed movement's record  KEYS[7] = the reversed movement's reference owner
--- KEYS[8] = session stream
--- KEYS[9] = wallet stream
--- KEYS[10] = today's reconciliation counters for the wallet's shard
+-- KEYS[4] = this rollback's record
+-- KEYS[5] = the reversed movement's record
+-- KEYS[6] = session stream
+-- KEYS[7] = wallet stream
+-- KEYS[8] = today's reconciliation counters for the wallet's shard
+-- KEYS[9] = this rollback's reference owner        } absent on Redis Cluster, where the
+-- KEYS[10] = the reversed movement's reference owner } caller claims both before the script
 -- ARGV[1] = now (ms)                 ARGV[2] = parent system      ARGV[3] = wallet id
 -- ARGV[4] = session id               ARGV[5] = this rollback's external reference
 -- ARGV[6] = the reversed reference   ARGV[7] = new movement id    ARGV[8] = request fingerprint
@@ -25,20 +27,20 @@ local state = session_state(KEYS[2], KEYS[3], ARGV[2], wallet_id, now, tonumber(
 if not state then
   return {'INVALID_WALLET_SESSION'}
 end
-local known = known_reference(KEYS[5], KEYS[4], wallet_id, ARGV[8], ARGV[9])
+local known = known_reference(KEYS[9], KEYS[4], wallet_id, ARGV[8], ARGV[9])
 if known then
   return known
 end
-local target_owner = redis.call('GET', KEYS[7])
+local target_owner = KEYS[10] and redis.call('GET', KEYS[10])
 if target_owner and target_owner ~= wallet_id then
   return {'INVALID_TX_ID'}
 end
-local t = redis.call('HMGET', KEYS[6], 'kind', 'rolled_back', 'real', 'bonus', 'amount', 'game',
+local t = redis.call('HMGET', KEYS[5], 'kind', 'rolled_back', 'real', 'bonus', 'amount', 'game',
   'provider')
 if not t[1] then
-  save_reference(KEYS[7], KEYS[6], wallet_id, retention, {'kind', 'tombstone', 'sid', sid,
+  save_reference(KEYS[10], KEYS[5], wallet_id, retention, {'kind', 'tombstone', 'sid', sid,
     'by', ARGV[5], 'ts', int(now)})
-  audit(KEYS[8], nil, {'event', 'tombstone', 'ref', ARGV[6], 'by', ARGV[5], 'sid', sid,
+  audit(KEYS[6], nil, {'event', 'tombstone', 'ref', ARGV[6], 'by', ARGV[5], 'sid', sid,
     'wallet', wallet_id, 'ps', ARGV[2], 'ts', int(now)})
   return {'INVALID_TX_ID'}
 end
@@ -61,9 +63,9 @@ redis.call('HSET', KEYS[1], 'real', int(real), 'bonus', int(bonus))
 if state == 'active' then
   touch_session(KEYS[2], KEYS[3], now)
 end
-redis.call('HSET', KEYS[6], 'rolled_back', ARGV[5])
+redis.call('HSET', KEYS[5], 'rolled_back', ARGV[5])
 local mid = ARGV[7]
-save_reference(KEYS[5], KEYS[4], wallet_id, retention, {'kind', 'rollback', 'fp', ARGV[8],
+save_reference(KEYS[9], KEYS[4], wallet_id, retention, {'kind', 'rollback', 'fp', ARGV[8],
   'mid', mid, 'sid', sid, 'reverses', ARGV[6], 'amount', int(amount),
   'real', int(real_part), 'bonus', int(bonus_part), 'real_after', int(real),
   'bonus_after', int(bonus), 'ts', int(now)})
@@ -72,8 +74,8 @@ local entry = {'event', 'rollback', 'mid', mid, 'ref', ARGV[5], 'reverses', ARGV
   'real', int(sign * real_part), 'bonus', int(sign * bonus_part), 'real_after', int(real),
   'bonus_after', int(bonus), 'currency', w[3], 'game', t[6], 'provider', t[7],
   'description', ARGV[12], 'tags', ARGV[13], 'ts', int(now)}
-audit(KEYS[8], nil, entry)
-audit(KEYS[9], int(now - retention), entry)
+audit(KEYS[6], nil, entry)
+audit(KEYS[7], int(now - retention), entry)
 local reversed = t[1] == 'debit' and 'bet_rollback' or 'win_rollback'
-count(KEYS[10], t[7], t[6], w[3], {reversed, amount, 'count_rollback', 1}, retention)
+count(KEYS[8], t[7], t[6], w[3], {reversed, amount, 'count_rollback', 1}, retention)
 return {'OK', mid, real, bonus, bonus_part, 0}
