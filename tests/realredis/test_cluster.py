@@ -1,0 +1,59 @@
+"""Redis Cluster specifics: one slot per wallet, and reference claims across slots."""
+
+from __future__ import annotations
+
+import pytest
+from redis.crc import key_slot
+
+from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of, open_session
+from walletsvc import create_app
+from walletsvc.store import RedisClient, keys
+
+pytestmark = pytest.mark.realredis
+
+
+@pytest.mark.parametrize("wallet_id", ["w1", "player-42", "9f1c2d7e", "x" * 64])
+def test_every_key_of_a_wallets_scripts_shares_one_slot(wallet_id: str) -> None:
+    session_id = keys.new_session_id(wallet_id)
+    token = keys.wallet_shard(wallet_id) + "token"
+    wallet_keys = [
+        keys.wallet(wallet_id), keys.wallet_stream(wallet_id), keys.wallet_sessions(wallet_id),
+        keys.adjustment(wallet_id, "r"), keys.session(session_id),
+        keys.live_session(session_id), keys.session_stream(session_id),
+        keys.movement(wallet_id, "BL13GT", "ref-1"), keys.launch_token(token),
+        keys.used_jwt(wallet_id, "jti"),
+        keys.reconciliation(keys.wallet_shard(wallet_id), "2026-11-23"),
+    ]
+    assert len({key_slot(key.encode()) for key in wallet_keys}) == 1
+
+
+def test_wallets_spread_over_every_master(cluster_redis: RedisClient) -> None:
+    masters = {node.name for node in cluster_redis.get_primaries()}  # type: ignore[union-attr]
+    owners = {cluster_redis.get_node_from_key(keys.wallet(f"w{n}")).name  # type: ignore[union-attr]
+              for n in range(64)}
+    assert owners == masters
+
+
+def test_refused_debit_keeps_its_reference_for_its_wallet_only(cluster_redis: RedisClient) -> None:
+    client = create_app(base_config(), redis=cluster_redis, clock=FakeClock()).test_client()
+    gpas, admin = GpasClient(client), AdminClient(client)
+    wallet_id, session_id = open_session(gpas, admin, real="5")
+    other_wallet, other_session = open_session(gpas, admin, real="50")
+    assert error_of(gpas.debit(session_id, "10", reference="bet-1"))[1] == 1007
+    assert cluster_redis.get(keys.reference_owner("BL13GT", "bet-1")) == wallet_id
+    assert admin.balance(wallet_id)["real"] == 5
+    assert error_of(gpas.debit(other_session, "10", reference="bet-1"))[1] == 1003
+    assert admin.balance(other_wallet)["real"] == 50
+    assert gpas.debit(session_id, "5", reference="bet-1").status_code == 200
+    assert admin.balance(wallet_id)["real"] == 0
+
+
+def test_rollback_of_a_reference_claimed_by_another_wallet_is_refused(
+        cluster_redis: RedisClient) -> None:
+    client = create_app(base_config(), redis=cluster_redis, clock=FakeClock()).test_client()
+    gpas, admin = GpasClient(client), AdminClient(client)
+    _, mine = open_session(gpas, admin)
+    other_wallet, theirs = open_session(gpas, admin)
+    assert gpas.debit(theirs, "10", reference="their-bet").status_code == 200
+    assert error_of(gpas.rollback(mine, "their-bet")) == (400, 1002, "INVALID_TX_ID")
+    assert admin.balance(other_wallet)["real"] == 90
