@@ -17,6 +17,7 @@ from walletsvc.domain.clock import Clock, system_clock
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.domain.gpas import GpasWallet
 from walletsvc.domain.operator import Operator
+from walletsvc.domain.reconciliation import Reconciliation
 from walletsvc.errors import register_error_handlers
 from walletsvc.money import Currencies
 from walletsvc.store import RedisClient, WalletStore, connect
@@ -58,6 +59,7 @@ def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> S
         store=store,
         gpas=GpasWallet(config, store, clock, games, currencies),
         operator=Operator(config, store, clock, currencies),
+        reconciliation=Reconciliation(store, games, currencies),
         currencies=currencies,
         games=games,
     )

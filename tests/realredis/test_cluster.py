@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from redis.crc import key_slot
 
 from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of, open_session
+from tests.traffic import play, report
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys
 
@@ -57,3 +60,18 @@ def test_rollback_of_a_reference_claimed_by_another_wallet_is_refused(
     assert gpas.debit(theirs, "10", reference="their-bet").status_code == 200
     assert error_of(gpas.rollback(mine, "their-bet")) == (400, 1002, "INVALID_TX_ID")
     assert admin.balance(other_wallet)["real"] == 90
+
+
+def test_reconciliation_over_a_cluster_equals_one_node(real_redis: RedisClient,
+                                                       cluster_redis: RedisClient) -> None:
+    reports = []
+    for server in (real_redis, cluster_redis):
+        clock = FakeClock()
+        app = create_app(base_config(idle_timeout_seconds=2 * 86_400,
+                                     session_max_seconds=30 * 86_400), redis=server, clock=clock)
+        client = app.test_client()
+        play(GpasClient(client), AdminClient(client), clock, random.Random(11), days=3)
+        reports.append(report(client, "date_from=2026-09-21&date_to=2026-09-30"))
+    single, cluster = reports
+    assert len(single) > 10
+    assert cluster == single

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from walletsvc.api import admin, gpas, health
+from walletsvc.api import admin, gpas, health, reconciliation
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the GPAS routes, the admin API and the health checks."""
+    """Mount the GPAS routes, reconciliation, the admin API and the health checks."""
     app.register_blueprint(gpas.bp)
+    app.register_blueprint(reconciliation.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)

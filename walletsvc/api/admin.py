@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, Response
 
-from walletsvc.api.common import bearer_token, load_args, load_body, respond, services
+from walletsvc.api.common import load_args, load_body, require_bearer, respond, services
 from walletsvc.api.presenters import entry_view, session_view, wallet_view
 from walletsvc.domain.clock import iso_utc
-from walletsvc.errors import Unauthorized
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.schemas.admin import (
     AdjustmentRequestSchema,
@@ -30,10 +27,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 def authenticate() -> None:
     """Require the admin key, compared in constant time."""
-    token = bearer_token() or ""
-    expected = services().config.admin_api_key
-    if not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized()
+    require_bearer(services().config.admin_api_key)
 
 
 @bp.post("/wallets")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -14,7 +15,8 @@ from walletsvc.config import Config
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.domain.gpas import GpasWallet
 from walletsvc.domain.operator import Operator
-from walletsvc.errors import InvalidAmount, InvalidRequest
+from walletsvc.domain.reconciliation import Reconciliation
+from walletsvc.errors import InvalidAmount, InvalidRequest, Unauthorized
 from walletsvc.money import Currencies, from_minor
 from walletsvc.schemas.fields import AMOUNT_FIELDS
 from walletsvc.store import WalletStore
@@ -30,6 +32,7 @@ class Services:
     store: WalletStore
     gpas: GpasWallet
     operator: Operator
+    reconciliation: Reconciliation
     currencies: Currencies
     games: GamesCatalogue
 
@@ -94,6 +97,13 @@ def respond(schema: Schema, obj: Any, status: int = 200) -> Response:
         status=status,
         mimetype="application/json",
     )
+
+
+def require_bearer(expected: str) -> None:
+    """Refuse the request unless its bearer token is ``expected`` (constant-time compare)."""
+    token = bearer_token() or ""
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized()
 
 
 def bearer_token() -> str | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from walletsvc.errors import InvalidGameId
 
 UNKNOWN_GAME = "UNKNOWN"
+# Game ids become parts of counter fields: printable, bounded.
+_GAME_ID = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class GamesCatalogue:
 
     def resolve(self, game_id: str | None) -> Game:
         """Return the game for a movement; refuse ids the configured catalogue lacks."""
+        if game_id is not None and not _GAME_ID.fullmatch(game_id):
+            raise InvalidGameId()
         if self._games is None:
             gid = game_id or UNKNOWN_GAME
             return Game(gid, gid, derive_provider(gid))

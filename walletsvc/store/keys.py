@@ -92,6 +92,10 @@ def used_jwt(wallet_id: str, jti: str) -> str:
     return f"jti:{{{wallet_shard(wallet_id)}}}:{jti}"
 
 
+# Separates provider, game, currency and counter name in a counter's field (see common.lua).
+COUNTER_SEPARATOR = "\x1f"
+
+
 def reconciliation(shard: str, date: str) -> str:
-    """Hash: one shard's reconciliation counters for one UTC date."""
+    """Hash: one shard's counters for one UTC date; fields ``provider␟game␟currency␟counter``."""
     return f"rc:{{{shard}}}:{date}"

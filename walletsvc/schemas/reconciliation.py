@@ -1,0 +1,40 @@
+"""The reconciliation report (SPEC A2, B9)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from walletsvc.schemas.fields import Money
+
+
+class ReconciliationArgsSchema(Schema):
+    """Query of ``GET /reconciliation``: inclusive UTC dates, optional provider."""
+
+    date_from = fields.Date(required=True, format="%Y-%m-%d")
+    date_to = fields.Date(required=True, format="%Y-%m-%d")
+    provider_code = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class ReconciliationRowSchema(Schema):
+    """Totals of one (UTC date, provider, game, currency)."""
+
+    date = fields.String()
+    provider_code = fields.String()
+    game_id = fields.String()
+    game_name = fields.String()
+    currency = fields.String()
+    total_bet = Money()
+    total_bet_rollback = Money()
+    total_win = Money()
+    total_win_rollback = Money()
+    total_ggr = Money()
+    transaction_count_bet = fields.Integer()
+    transaction_count_win = fields.Integer()
+    transaction_count_rollback = fields.Integer()
+
+
+class ReconciliationReportSchema(Schema):
+    """Answer of ``GET /reconciliation``."""
+
+    status = fields.String()
+    data = fields.List(fields.Nested(ReconciliationRowSchema))
