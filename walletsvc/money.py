@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
 
 # Lua numbers are doubles: every stored amount and balance stays below 2^53 to stay exact.
 MAX_MINOR = 2**53 - 1
@@ -12,7 +12,8 @@ BUILTIN_SCALES: Mapping[str, int] = {"BRL": 2, "USD": 2, "EUR": 2, "MXN": 2, "CL
 
 # Plain decimal notation with an optional exponent: no spaces, underscores, signs but '-'.
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?([eE][-+]?[0-9]{1,6})?")
-_CONTEXT = Context(prec=60)
+# Inexact is trapped: scaling must never round away a digit, nor underflow a tiny value to 0.
+_CONTEXT = Context(prec=60, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 
 
 class AmountError(ValueError):
@@ -37,7 +38,12 @@ def parse_decimal(raw: object) -> Decimal:
 
 def to_minor(value: Decimal, scale: int) -> int:
     """Convert ``value`` to minor units, refusing digits the currency does not have."""
-    scaled = value.scaleb(scale, _CONTEXT)
+    try:
+        scaled = value.scaleb(scale, _CONTEXT)
+    except Overflow:
+        raise AmountError("is too large") from None
+    except Inexact:
+        raise AmountError(f"has more than {scale} decimal places for this currency") from None
     try:
         whole = scaled.to_integral_value(context=_CONTEXT)
     except InvalidOperation:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,10 @@ from walletsvc.money import AmountError, Currencies, to_minor
 from walletsvc.store import WalletStore
 
 MAX_PAGE = 200
+# A stream entry id, two unsigned 64-bit parts. Checked here, not only in the API schema:
+# the CLI passes cursors straight through, and Redis fails on ids it cannot hold.
+_CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_MAX_ID_PART = 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class Operator:
     def movements(self, wallet_id: str, cursor: str | None, limit: int) -> Page:
         """Return a page of the wallet's movements, newest first."""
         self.wallet(wallet_id)
+        if cursor is not None and _checked_cursor(cursor) == (0, 0):
+            return Page([], None)  # nothing is older than the first possible id
         return self._store.wallet_entries(wallet_id, cursor, min(limit, MAX_PAGE))
 
     def _story(self, session_id: str, with_entries: bool) -> SessionStory:
@@ -120,3 +127,12 @@ class Operator:
         ends = min(int(record["last"]) + int(record["idle"]), int(record["abs"]))
         live = self._clock() < ends and self._store.session_is_live(session_id)
         return "OPEN" if live else "EXPIRED"
+
+
+def _checked_cursor(cursor: str) -> tuple[int, int]:
+    """Return the two parts of a page cursor, or raise InvalidRequest."""
+    match = _CURSOR.fullmatch(cursor)
+    parts = (int(match[1]), int(match[2])) if match else (-1, -1)
+    if not all(0 <= part <= _MAX_ID_PART for part in parts):
+        raise InvalidRequest("cursor must be the nextCursor of a previous page")
+    return parts

@@ -1,0 +1,253 @@
+"""Settings from WALLETSVC_* variables and an optional file (SPEC C3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from walletsvc.config import Config, ConfigError
+
+REQUIRED = {
+    "WALLETSVC_PARENT_SYSTEMS": '{"BL13GT": "Ax34deSfgdB"}',
+    "WALLETSVC_ADMIN_API_KEY": "admin-key",
+    "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key",
+}
+
+
+def env(**changes: str | None) -> dict[str, str]:
+    """Return the required variables with ``changes`` (short names; None removes one)."""
+    result = dict(REQUIRED)
+    for name, value in changes.items():
+        if value is None:
+            result.pop(f"WALLETSVC_{name}", None)
+        else:
+            result[f"WALLETSVC_{name}"] = value
+    return result
+
+
+def write_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "walletsvc.env"
+    path.write_text(text)
+    return path
+
+
+def test_required_variables_are_enough_to_start() -> None:
+    config = Config.from_env(env())
+    assert config.parent_systems == {"BL13GT": "Ax34deSfgdB"}
+    assert config.admin_api_key == "admin-key"
+    assert config.reconciliation_api_key == "reconciliation-key"
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    config = Config.from_env(env())
+    assert config.idle_timeout_seconds == 1800
+    assert config.session_max_seconds == 86_400
+    assert config.late_settlement_seconds == 0
+    assert config.retention_days == 120
+    assert config.retention_ms == 120 * 86_400_000
+    assert config.duplicate_reply == "refuse"
+    assert config.launch_token_ttl_seconds == 300
+    assert config.jwt_algorithm == "HS256"
+    assert config.jwt_key is None
+    assert config.games_catalogue is None
+    assert dict(config.currency_scales) == {}
+    assert config.wallet_code == "CASINO"
+    assert config.redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
+    catalogue = tmp_path / "games.json"
+    config = Config.from_env(env(
+        REDIS_URL="redis://redis.internal:6380/2",
+        SESSION_IDLE_SECONDS="600",
+        SESSION_MAX_SECONDS="7200",
+        LATE_SETTLEMENT_SECONDS="900",
+        RETENTION_DAYS="30",
+        DUPLICATE_REPLY="replay",
+        LAUNCH_TOKEN_TTL_SECONDS="60",
+        JWT_ALGORITHM="RS256",
+        JWT_KEY="-----BEGIN PUBLIC KEY-----",
+        GAMES_CATALOGUE=str(catalogue),
+        CURRENCY_SCALES='{"btc": 8, "JPY": 0}',
+        WALLET_CODE="SPORTS",
+    ))
+    assert config.redis_url == "redis://redis.internal:6380/2"
+    assert (config.idle_timeout_seconds, config.session_max_seconds) == (600, 7200)
+    assert config.late_settlement_seconds == 900
+    assert config.retention_days == 30
+    assert config.duplicate_reply == "replay"
+    assert config.launch_token_ttl_seconds == 60
+    assert config.jwt_algorithm == "RS256"
+    assert config.jwt_key == "-----BEGIN PUBLIC KEY-----"
+    assert config.games_catalogue == catalogue
+    assert dict(config.currency_scales) == {"BTC": 8, "JPY": 0}
+    assert config.wallet_code == "SPORTS"
+
+
+def test_jwt_key_is_read_from_its_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "portal.pem"
+    key_file.write_text("key from the file")
+    config = Config.from_env(env(JWT_KEY_FILE=str(key_file), JWT_KEY="key from the variable"))
+    assert config.jwt_key == "key from the file"
+
+
+@pytest.mark.parametrize("name", ["PARENT_SYSTEMS", "ADMIN_API_KEY", "RECONCILIATION_API_KEY"])
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_missing_secret_stops_start_up_naming_the_variable(name: str, value: str | None) -> None:
+    with pytest.raises(ConfigError, match=f"WALLETSVC_{name} is not set"):
+        Config.from_env(env(**{name: value}))
+
+
+def test_start_up_fails_on_an_empty_environment() -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_"):
+        Config.from_env({})
+
+
+def test_variables_without_the_prefix_are_ignored() -> None:
+    unprefixed = {name.removeprefix("WALLETSVC_"): value for name, value in REQUIRED.items()}
+    with pytest.raises(ConfigError, match="is not set"):
+        Config.from_env(unprefixed)
+
+
+def test_process_environment_is_read_when_none_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in env(ADMIN_API_KEY="from-os-environ").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("WALLETSVC_CONFIG_FILE", raising=False)
+    assert Config.from_env().admin_api_key == "from-os-environ"
+
+
+@pytest.mark.parametrize("raw", ["{not json", "BL13GT=secret", "{'BL13GT': 'x'}", '{"a": "b"'])
+def test_malformed_parent_systems_json_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_PARENT_SYSTEMS must be a JSON object"):
+        Config.from_env(env(PARENT_SYSTEMS=raw))
+
+
+@pytest.mark.parametrize("raw", ["[]", '["BL13GT"]', '"BL13GT"', "42", "null", "{}"])
+def test_parent_systems_must_be_a_non_empty_object(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_PARENT_SYSTEMS must be a non-empty"):
+        Config.from_env(env(PARENT_SYSTEMS=raw))
+
+
+@pytest.mark.parametrize("raw", ['{"BL13GT": ""}', '{"BL13GT": 42}', '{"BL13GT": null}',
+                                 '{"A": "ok", "B": ""}'])
+def test_every_parent_system_needs_a_secret(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_PARENT_SYSTEMS must map each id"):
+        Config.from_env(env(PARENT_SYSTEMS=raw))
+
+
+@pytest.mark.parametrize("raw", ["{bad", "[8]", '{"BTC": "8"}', '{"BTC": 9}', '{"BTC": -1}',
+                                 '{"BTC": 2.5}', '{"BTC": true}'])
+def test_malformed_currency_scales_are_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_CURRENCY_SCALES"):
+        Config.from_env(env(CURRENCY_SCALES=raw))
+
+
+@pytest.mark.parametrize("raw", ["REPLAY", "ignore", "replay ", "true", "0"])
+def test_bad_duplicate_reply_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_DUPLICATE_REPLY must be 'refuse' or"):
+        Config.from_env(env(DUPLICATE_REPLY=raw))
+
+
+@pytest.mark.parametrize("raw", ["refuse", "replay"])
+def test_both_duplicate_replies_are_accepted(raw: str) -> None:
+    assert Config.from_env(env(DUPLICATE_REPLY=raw)).duplicate_reply == raw
+
+
+@pytest.mark.parametrize("raw", ["none", "HS512", "hs256", "ES256", "RS384", ""])
+def test_bad_jwt_algorithm_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_JWT_ALGORITHM must be HS256 or RS256"):
+        Config.from_env(env(JWT_ALGORITHM=raw))
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("SESSION_IDLE_SECONDS", "thirty"), ("SESSION_MAX_SECONDS", "1.5"),
+    ("LATE_SETTLEMENT_SECONDS", "10s"), ("RETENTION_DAYS", "1e2"),
+])
+def test_non_integer_durations_are_refused(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=f"WALLETSVC_{name} must be a whole number"):
+        Config.from_env(env(**{name: raw}))
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("SESSION_IDLE_SECONDS", "0"), ("SESSION_MAX_SECONDS", "-1"),
+    ("LATE_SETTLEMENT_SECONDS", "-5"), ("RETENTION_DAYS", "0"),
+])
+def test_durations_below_their_minimum_are_refused(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=f"WALLETSVC_{name} must be at least"):
+        Config.from_env(env(**{name: raw}))
+
+
+def test_empty_duration_means_the_default() -> None:
+    assert Config.from_env(env(SESSION_IDLE_SECONDS="")).idle_timeout_seconds == 1800
+
+
+# The optional file ------------------------------------------------------------------------
+
+def test_config_file_supplies_the_settings(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "\n".join([
+        "# walletsvc settings",
+        "",
+        "WALLETSVC_PARENT_SYSTEMS={\"FROMFILE\": \"file-secret\"}",
+        "WALLETSVC_ADMIN_API_KEY = file-admin-key ",
+        "WALLETSVC_RECONCILIATION_API_KEY=file-reconciliation-key",
+        "WALLETSVC_SESSION_IDLE_SECONDS=60",
+        "WALLETSVC_DUPLICATE_REPLY=replay",
+    ]))
+    config = Config.from_env({"WALLETSVC_CONFIG_FILE": str(path)})
+    assert config.parent_systems == {"FROMFILE": "file-secret"}
+    assert config.admin_api_key == "file-admin-key"
+    assert config.reconciliation_api_key == "file-reconciliation-key"
+    assert config.idle_timeout_seconds == 60
+    assert config.duplicate_reply == "replay"
+
+
+def test_environment_variables_win_over_the_config_file(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "\n".join([
+        "WALLETSVC_PARENT_SYSTEMS={\"FROMFILE\": \"file-secret\"}",
+        "WALLETSVC_ADMIN_API_KEY=file-admin-key",
+        "WALLETSVC_RECONCILIATION_API_KEY=file-reconciliation-key",
+        "WALLETSVC_RETENTION_DAYS=30",
+        "WALLETSVC_LATE_SETTLEMENT_SECONDS=600",
+    ]))
+    config = Config.from_env({
+        "WALLETSVC_CONFIG_FILE": str(path),
+        "WALLETSVC_ADMIN_API_KEY": "env-admin-key",
+        "WALLETSVC_RETENTION_DAYS": "90",
+    })
+    assert config.admin_api_key == "env-admin-key"
+    assert config.retention_days == 90
+    assert config.parent_systems == {"FROMFILE": "file-secret"}
+    assert config.reconciliation_api_key == "file-reconciliation-key"
+    assert config.late_settlement_seconds == 600
+
+
+def test_value_in_the_file_may_contain_equals_signs(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "WALLETSVC_ADMIN_API_KEY=abc==\n")
+    config = Config.from_env({**env(ADMIN_API_KEY=None), "WALLETSVC_CONFIG_FILE": str(path)})
+    assert config.admin_api_key == "abc=="
+
+
+def test_commented_out_line_in_the_file_is_not_a_setting(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "#WALLETSVC_ADMIN_API_KEY=commented-out\n")
+    with pytest.raises(ConfigError, match="WALLETSVC_ADMIN_API_KEY is not set"):
+        Config.from_env({**env(ADMIN_API_KEY=None), "WALLETSVC_CONFIG_FILE": str(path)})
+
+
+def test_secret_missing_from_both_file_and_environment_is_named(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "WALLETSVC_ADMIN_API_KEY=file-admin-key\n")
+    with pytest.raises(ConfigError, match="WALLETSVC_RECONCILIATION_API_KEY is not set"):
+        Config.from_env({**env(ADMIN_API_KEY=None, RECONCILIATION_API_KEY=None),
+                         "WALLETSVC_CONFIG_FILE": str(path)})
+
+
+def test_unreadable_config_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-file.env"
+    with pytest.raises(ConfigError, match=r"cannot read WALLETSVC_CONFIG_FILE .*no-such-file"):
+        Config.from_env({**env(), "WALLETSVC_CONFIG_FILE": str(missing)})
+
+
+def test_settings_in_the_file_are_validated_too(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "WALLETSVC_DUPLICATE_REPLY=sometimes\n")
+    with pytest.raises(ConfigError, match="WALLETSVC_DUPLICATE_REPLY"):
+        Config.from_env({**env(), "WALLETSVC_CONFIG_FILE": str(path)})
