@@ -1,0 +1,198 @@
+"""Crashes and outages under load, through gunicorn, against a real redis-server."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.helpers import PARENT_ID
+from tests.realredis.service import Service
+from tests.redis_server import RedisServer
+from walletsvc.store import keys
+
+pytestmark = [pytest.mark.realredis, pytest.mark.slow]
+GPAS_EVENTS = ("debit", "credit", "rollback")
+
+
+@pytest.fixture
+def durable_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server with the append-only file fsynced on every write, as `make run` starts."""
+    server = RedisServer(tmp_path / "redis", "--appendonly", "yes", "--appendfsync", "always")
+    yield server.start()
+    server.stop()
+
+
+class Traffic:
+    """Client threads sending signed debits, credits and rollbacks until told to stop."""
+
+    def __init__(self, service: Service, sessions: list[tuple[str, str]], threads: int) -> None:
+        self.service = service
+        self.sessions = sessions
+        self.outcomes: list[tuple[str, int | None]] = []  # (reference, HTTP status or None)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, args=(seed,))
+                         for seed in range(threads)]
+
+    def __enter__(self) -> Traffic:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _run(self, seed: int) -> None:
+        rng = random.Random(seed)
+        applied: list[str] = []
+        while not self._stop.is_set():
+            _, session_id = rng.choice(self.sessions)
+            reference = f"ref-{seed}-{rng.getrandbits(64):x}"
+            status: int | None = None
+            try:
+                if applied and rng.random() < 0.2:
+                    status = self.service.rollback(session_id, rng.choice(applied), reference)[0]
+                else:
+                    kind = rng.choice(["debit", "debit", "credit"])
+                    value = f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}"
+                    status = self.service.movement(kind, session_id, value, reference)[0]
+            except OSError:  # the connection died: the outcome is unknown
+                pass
+            if status == 200:
+                applied.append(reference)
+            with self._lock:
+                self.outcomes.append((reference, status))
+
+    def statuses(self) -> Counter[int | None]:
+        """Count the outcomes by HTTP status (None: no answer)."""
+        return Counter(status for _, status in self.outcomes)
+
+
+def assert_books_balance(client: redis.Redis, wallet_ids: list[str], traffic: Traffic) -> None:
+    """Every answered movement is stored once, nothing is half-applied, balances add up."""
+    in_stream: Counter[str] = Counter()
+    for wallet_id in wallet_ids:
+        entries = [fields for _, fields in client.xrange(keys.wallet_stream(wallet_id))]
+        wallet = client.hgetall(keys.wallet(wallet_id))
+        assert sum(int(e["real"]) for e in entries) == int(wallet["real"])
+        assert sum(int(e["bonus"]) for e in entries) == int(wallet["bonus"])
+        for entry in entries:
+            if entry["event"] in GPAS_EVENTS:
+                in_stream[entry["ref"]] += 1
+                record = client.hget(keys.movement(wallet_id, PARENT_ID, entry["ref"]), "mid")
+                assert record == entry["mid"], "a movement without its idempotency record"
+                assert client.get(keys.reference_owner(PARENT_ID, entry["ref"])) == wallet_id
+    assert not in_stream or max(in_stream.values()) == 1, "a reference was applied twice"
+    answered = {ref for ref, status in traffic.outcomes if status == 200}
+    assert answered <= set(in_stream), "a movement answered 200 is missing from the audit trail"
+    unknown = {ref for ref, status in traffic.outcomes if status != 200}
+    assert set(in_stream) - answered <= unknown, "a refused movement was applied"
+    for wallet_id in wallet_ids:  # every movement record has its audit entry
+        for key in client.scan_iter(match=keys.movement(wallet_id, PARENT_ID, "*")):
+            kind = client.hget(key, "kind")
+            assert kind == "tombstone" or in_stream[key.rsplit(":", 1)[1]] == 1, key
+
+
+def wait_until(predicate: Any, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "the service did not recover"
+        time.sleep(0.1)
+
+
+def test_killing_redis_loses_no_answered_movement(durable_redis: RedisServer,
+                                                  tmp_path: Path) -> None:
+    service = Service(durable_redis.url, tmp_path / "gunicorn.log").start()
+    try:
+        sessions = [service.funded_session("100000") for _ in range(4)]
+        with Traffic(service, sessions, threads=6) as traffic:
+            time.sleep(1.5)
+            durable_redis.kill()
+            time.sleep(0.5)
+            durable_redis.start()
+            wait_until(lambda: service.get("/readyz")[0] == 200)
+            time.sleep(1.5)
+        statuses = traffic.statuses()
+        assert statuses[500] > 0, statuses  # the crash happened under load
+        after_restart = [status for _, status in traffic.outcomes[-20:]]
+        assert 200 in after_restart, statuses  # and the service recovered by itself
+        client = redis.Redis(port=durable_redis.port, decode_responses=True)
+        assert_books_balance(client, [wallet for wallet, _ in sessions], traffic)
+    finally:
+        service.stop()
+
+
+def test_killing_a_worker_leaves_no_half_applied_movement(durable_redis: RedisServer,
+                                                          tmp_path: Path) -> None:
+    service = Service(durable_redis.url, tmp_path / "gunicorn.log", workers=2).start()
+    try:
+        sessions = [service.funded_session("100000") for _ in range(3)]
+        with Traffic(service, sessions, threads=8) as traffic:
+            for _ in range(3):
+                time.sleep(0.7)
+                os.kill(service.workers()[0], signal.SIGKILL)
+            wait_until(lambda: len(service.workers()) == 2)
+            time.sleep(0.7)
+        assert traffic.statuses()[200] > 50
+        client = redis.Redis(port=durable_redis.port, decode_responses=True)
+        assert_books_balance(client, [wallet for wallet, _ in sessions], traffic)
+    finally:
+        service.stop()
+
+
+def test_redis_down_fails_fast_in_the_gpas_shape_and_recovers(durable_redis: RedisServer,
+                                                              tmp_path: Path) -> None:
+    service = Service(durable_redis.url, tmp_path / "gunicorn.log").start()
+    try:
+        _, session_id = service.funded_session("100")
+        durable_redis.kill()
+        status, body = service.gpas("GET", "/wallets/balance", f"walletSessionId={session_id}")
+        assert (status, body) == (500, {"code": 1001, "type": "SYSTEM_ERROR",
+                                        "message": "System error"})
+        assert service.get("/readyz")[0] == 503
+        durable_redis.start()
+        wait_until(lambda: service.get("/readyz")[0] == 200)
+        wait_until(lambda: service.gpas(
+            "GET", "/wallets/balance", f"walletSessionId={session_id}")[0] == 200)
+    finally:
+        service.stop()
+
+
+def test_a_timed_out_script_call_is_never_retried(durable_redis: RedisServer,
+                                                 tmp_path: Path) -> None:
+    service = Service(durable_redis.url, tmp_path / "gunicorn.log",
+                      WALLETSVC_REDIS_TIMEOUT_MS="300").start()
+    try:
+        wallet_id, session_id = service.funded_session("100")
+        durable_redis.pause()
+        try:
+            status, body, reference = service.movement("debit", session_id, "10")
+        finally:
+            durable_redis.resume()
+        assert (status, body["code"]) == (500, 1001)
+        client = redis.Redis(port=durable_redis.port, decode_responses=True)
+        entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+        applied = [e for e in entries if e.get("ref") == reference]
+        assert len(applied) <= 1  # the frozen server may have run it once, never twice
+        retry_status, retry, _ = service.movement("debit", session_id, "10", reference)
+        if applied:
+            assert (retry_status, retry["code"]) == (400, 1003)
+        else:
+            assert retry_status == 200
+        entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+        assert [e["ref"] for e in entries if e.get("ref") == reference] == [reference]
+        assert client.hget(keys.wallet(wallet_id), "real") == "9000"
+    finally:
+        service.stop()
