@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import signal
@@ -68,7 +69,7 @@ class Traffic:
                     kind = rng.choice(["debit", "debit", "credit"])
                     value = f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}"
                     status = self.service.movement(kind, session_id, value, reference)[0]
-            except OSError:  # the connection died: the outcome is unknown
+            except (OSError, http.client.HTTPException):  # no answer: the outcome is unknown
                 pass
             if status == 200:
                 applied.append(reference)
