@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import functools
+import sys
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -19,6 +22,7 @@ from walletsvc.domain.operator import Operator
 from walletsvc.errors import WalletError
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.money import AmountError, parse_decimal
+from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -147,8 +151,44 @@ def movements(wallet_id: str, limit: int, cursor: str | None) -> Any:
             "nextCursor": page.next_cursor}
 
 
+@click.command("trim-audit")
+@_operator_command
+def trim_audit() -> Any:
+    """Drop audit entries older than the retention period (schedule it daily)."""
+    wallets, removed = _operator().trim_audit()
+    return {"walletsSwept": wallets, "entriesRemoved": removed}
+
+
+@click.command("reconciliation")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--provider", default=None, help="Only this provider code.")
+@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table")
+@with_appcontext
+def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
+                   output: str) -> None:
+    """Print the reconciliation report of a UTC date range, as GPAS receives it."""
+    try:
+        rows = services().reconciliation.report(date_from.date(), date_to.date(), provider)
+    except WalletError as exc:
+        raise click.ClickException(simplejson.dumps(exc.body())) from None
+    dumped = ReconciliationRowSchema(many=True).dump(rows)
+    if output == "json":
+        _echo(dumped)
+        return
+    fields = list(ReconciliationRowSchema().fields)
+    if output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(dumped)
+        return
+    widths = {f: max([len(f), *(len(str(row[f])) for row in dumped)]) for f in fields}
+    for row in [dict(zip(fields, fields, strict=True)), *dumped]:
+        click.echo("  ".join(str(row[f]).ljust(widths[f]) for f in fields).rstrip())
+
+
 COMMANDS = [create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
-            sessions, show_session, movements]
+            sessions, show_session, movements, trim_audit, reconciliation]
 
 
 def register_commands(app: Flask) -> None:

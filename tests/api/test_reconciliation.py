@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import random
 from collections import defaultdict
 from collections.abc import Callable
@@ -143,3 +145,32 @@ def test_thirty_one_days_are_allowed_and_thirty_two_are_not(client: FlaskClient)
     assert report(client, "date_from=2026-09-01&date_to=2026-10-01") == []
     refused = client.get("/reconciliation?date_from=2026-09-01&date_to=2026-10-02", headers=KEY)
     assert error_of(refused) == (400, 1010, "INVALID_REQUEST")
+
+
+@pytest.mark.parametrize("output", ["table", "csv", "json"])
+def test_cli_prints_the_same_report(gpas: GpasClient, admin: AdminClient, client: FlaskClient,
+                                    app: Flask, output: str) -> None:
+    _, session_id = open_session(gpas, admin, real="100")
+    gpas.debit(session_id, "7.5", tags={"gameid": "agt-13"})
+    gpas.credit(session_id, "2.25", tags={"gameid": "pgs-1"})
+    served = report(client, "date_from=2026-09-21&date_to=2026-09-21")
+    result = app.test_cli_runner().invoke(args=[
+        "reconciliation", "--from", "2026-09-21", "--to", "2026-09-21", "--format", output])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    if output == "json":
+        assert json.loads(result.output, parse_float=Decimal) == served
+    elif output == "csv":
+        rows = list(csv.DictReader(lines))
+        assert [(r["game_id"], r["total_bet"], r["total_win"], r["total_ggr"]) for r in rows] == [
+            ("agt-13", "7.50", "0.00", "7.50"), ("pgs-1", "0.00", "2.25", "-2.25")]
+    else:
+        assert lines[0].split()[:3] == ["date", "provider_code", "game_id"]
+        assert [line.split()[2] for line in lines[1:]] == ["agt-13", "pgs-1"]
+
+
+def test_cli_refuses_a_reversed_range(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=[
+        "reconciliation", "--from", "2026-09-22", "--to", "2026-09-21"])
+    assert result.exit_code != 0
+    assert "INVALID_REQUEST" in result.output

@@ -113,6 +113,11 @@ class Operator:
             return Page([], None)  # nothing is older than the first possible id
         return self._store.wallet_entries(wallet_id, cursor, min(limit, MAX_PAGE))
 
+    def trim_audit(self) -> tuple[int, int]:
+        """Drop audit entries older than the retention period; return (wallets, entries)."""
+        older_than = self._clock() - self._config.retention_ms
+        return self._store.trim_audit(older_than, self._config.session_max_seconds * 1000)
+
     def _story(self, session_id: str, with_entries: bool) -> SessionStory:
         record = self._store.session_record(session_id)
         if not record:

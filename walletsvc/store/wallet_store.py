@@ -282,6 +282,27 @@ class WalletStore:
         next_cursor = entries[-1].entry_id if len(rows) > limit else None
         return Page(entries, next_cursor)
 
+    # Retention ---------------------------------------------------------------------------
+
+    def trim_audit(self, older_than_ms: int, session_max_ms: int) -> tuple[int, int]:
+        """Trim every wallet's stream to entries newer than ``older_than_ms``, and its session
+        index to sessions whose records may still exist (opened up to a session's life earlier).
+
+        Movement records, session records and streams, reference claims and counters expire
+        by their own TTLs (the retention period from their last write); a wallet's stream is
+        trimmed on each write too, so this sweep matters for wallets that went quiet. Returns
+        (wallets swept, stream entries removed).
+        """
+        wallets = removed = 0
+        for key in self.redis.scan_iter(match="w:*", count=1000):
+            wallet_id = key.split(":", 2)[2]
+            removed += int(self.redis.xtrim(
+                keys.wallet_stream(wallet_id), minid=str(older_than_ms), approximate=False))
+            self.redis.zremrangebyscore(keys.wallet_sessions(wallet_id), "-inf",
+                                        f"({older_than_ms - session_max_ms}")
+            wallets += 1
+        return wallets, removed
+
     # Reconciliation ----------------------------------------------------------------------
 
     def reconciliation_counters(self, days: list[str]) -> dict[tuple[str, ...], dict[str, int]]:
