@@ -248,3 +248,23 @@ def test_unknown_session_is_refused_everywhere(gpas: GpasClient, session_id: str
                      gpas.credit(session_id, "1"), gpas.rollback(session_id, "x"),
                      gpas.close(session_id)):
         assert error_of(response) == (400, 1004, "INVALID_WALLET_SESSION")
+
+
+def test_session_story_links_rollbacks_and_shows_expiry(
+        gpas: GpasClient, admin: AdminClient, clock: FakeClock) -> None:
+    wallet_id, first = open_session(gpas, admin)
+    gpas.debit(first, "5", reference="bet-1")
+    gpas.debit(first, "6", reference="bet-2")
+    gpas.rollback(first, "bet-1", reference="rb-1")
+    second = gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
+    gpas.rollback(second, "bet-2", reference="rb-2")
+    clock.advance(31 * 60)
+    story = admin.get(f"/sessions/{first}").json
+    assert story is not None
+    assert story["status"] == "EXPIRED"
+    assert [(e["event"], e["data"].get("ref"), e["data"].get("rolledBackBy"),
+             e["data"].get("reverses")) for e in story["entries"]] == [
+        ("opened", None, None, None), ("debit", "bet-1", "rb-1", None),
+        ("debit", "bet-2", "rb-2", None), ("rollback", "rb-1", None, "bet-1"),
+        ("expired", None, None, None)]
+    assert story["entries"][-1]["time"] == "2026-09-21T14:43:20.000Z"

@@ -78,5 +78,13 @@ def session_view(story: SessionStory, with_entries: bool) -> dict[str, Any]:
         "closed": iso_utc(int(record["closed"])) if "closed" in record else None,
     }
     if with_entries:
-        view["entries"] = [entry_view(e, record["currency"]) for e in story.entries]
+        entries = [entry_view(e, record["currency"]) for e in story.entries]
+        for entry in entries:
+            rolled_back_by = story.rolled_back_by.get(entry["data"].get("ref", ""))
+            if rolled_back_by:
+                entry["data"]["rolledBackBy"] = rolled_back_by
+        if story.expired_ms is not None:
+            entries.append({"id": None, "event": "expired", "time": iso_utc(story.expired_ms),
+                            "data": {}})
+        view["entries"] = entries
     return view

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from walletsvc.config import Config
@@ -33,12 +33,19 @@ class IssuedToken:
 
 @dataclass(frozen=True)
 class SessionStory:
-    """A session's record, its status (OPEN, CLOSE or EXPIRED) and its audit entries."""
+    """A session's record, its status (OPEN, CLOSE or EXPIRED) and its audit entries.
+
+    ``rolled_back_by`` links each movement of the session that was reversed to the reference of
+    the rollback (which may have come in another session of the wallet); ``expired_ms`` is when
+    an expired session stopped being usable.
+    """
 
     session_id: str
     record: dict[str, str]
     status: str
     entries: list[AuditEntry]
+    rolled_back_by: dict[str, str] = field(default_factory=dict)
+    expired_ms: int | None = None
 
 
 class Operator:
@@ -122,16 +129,26 @@ class Operator:
         record = self._store.session_record(session_id)
         if not record:
             raise NotFound("no such session")
-        entries = self._store.session_entries(session_id) if with_entries else []
-        return SessionStory(session_id, record, self._status(session_id, record), entries)
+        status = self._status(session_id, record)
+        if not with_entries:
+            return SessionStory(session_id, record, status, [])
+        entries = self._store.session_entries(session_id)
+        movements = [e.fields["ref"] for e in entries if e.fields["event"] in ("debit", "credit")]
+        links = self._store.rollbacks_of(record["wallet"], record["ps"], movements)
+        expired = _ends_ms(record) if status == "EXPIRED" else None
+        return SessionStory(session_id, record, status, entries, links, expired)
 
     def _status(self, session_id: str, record: dict[str, str]) -> str:
         """Apply the rule the scripts apply: open while the live key and both timeouts say so."""
         if record["status"] == "CLOSE":
             return "CLOSE"
-        ends = min(int(record["last"]) + int(record["idle"]), int(record["abs"]))
-        live = self._clock() < ends and self._store.session_is_live(session_id)
+        live = self._clock() < _ends_ms(record) and self._store.session_is_live(session_id)
         return "OPEN" if live else "EXPIRED"
+
+
+def _ends_ms(record: dict[str, str]) -> int:
+    """Return when an open session times out: idle timeout or absolute limit, the earlier."""
+    return min(int(record["last"]) + int(record["idle"]), int(record["abs"]))
 
 
 def _checked_cursor(cursor: str) -> tuple[int, int]:

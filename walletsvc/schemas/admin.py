@@ -75,7 +75,7 @@ class LaunchTokenSchema(Schema):
 class AuditEntrySchema(Schema):
     """One audit entry: the event, its time, and its fields (amounts as decimals)."""
 
-    id = fields.String()
+    id = fields.String(allow_none=True)
     event = fields.String()
     time = fields.String()
     data = fields.Dict()

@@ -269,6 +269,15 @@ class WalletStore:
         """Return the session's audit entries, oldest first."""
         return _entries(self.redis.xrange(keys.session_stream(session_id)))
 
+    def rollbacks_of(self, wallet_id: str, parent_system: str, references: list[str]
+                     ) -> dict[str, str]:
+        """Return which of these movements were rolled back, and by which reference."""
+        pipe = self.redis.pipeline(transaction=False)
+        for reference in references:
+            pipe.hget(keys.movement(wallet_id, parent_system, reference), "rolled_back")
+        found = zip(references, cast(list[str | None], pipe.execute()), strict=True)
+        return {reference: by for reference, by in found if by}
+
     def wallet_sessions(self, wallet_id: str, limit: int) -> list[str]:
         """Return the wallet's session ids, newest first."""
         return cast(list[str], self.redis.zrevrange(keys.wallet_sessions(wallet_id), 0, limit - 1))
