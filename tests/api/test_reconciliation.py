@@ -24,6 +24,7 @@ from tests.helpers import (
     open_session,
 )
 from tests.traffic import KEY, play, report
+from walletsvc.domain.games import GamesCatalogue
 from walletsvc.store import RedisClient
 
 MIDNIGHT_MS = 1_790_035_200_000  # 2026-09-22T00:00:00Z
@@ -174,3 +175,9 @@ def test_cli_refuses_a_reversed_range(app: Flask) -> None:
         "reconciliation", "--from", "2026-09-22", "--to", "2026-09-21"])
     assert result.exit_code != 0
     assert "INVALID_REQUEST" in result.output
+
+
+def test_the_shipped_example_catalogue_loads() -> None:
+    catalogue = GamesCatalogue.load(Path(__file__).parents[2] / "config/games.example.json")
+    assert catalogue.resolve("agt-13").name == "Book of Gold"
+    assert catalogue.resolve("pgs-fortune").provider_code == "PGS"
