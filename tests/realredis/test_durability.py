@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,22 @@ def assert_books_balance(client: redis.Redis, wallet_ids: list[str], traffic: Tr
             assert kind == "tombstone" or in_stream[key.rsplit(":", 1)[1]] == 1, key
 
 
+@pytest.fixture
+def start_service(durable_redis: RedisServer, tmp_path: Path
+                  ) -> Iterator[Callable[..., Service]]:
+    """Start walletsvc under gunicorn over the durable redis-server; stopped after the test."""
+    started: list[Service] = []
+
+    def start(**settings: str) -> Service:
+        service = Service(durable_redis.url, tmp_path / "gunicorn.log", **settings).start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+
 def wait_until(predicate: Any, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
@@ -113,87 +129,74 @@ def wait_until(predicate: Any, seconds: float = 20) -> None:
         time.sleep(0.1)
 
 
-def test_killing_redis_loses_no_answered_movement(durable_redis: RedisServer,
-                                                  tmp_path: Path) -> None:
-    service = Service(durable_redis.url, tmp_path / "gunicorn.log").start()
-    try:
-        sessions = [service.funded_session("100000") for _ in range(4)]
-        with Traffic(service, sessions, threads=6) as traffic:
-            time.sleep(1.5)
-            durable_redis.kill()
-            time.sleep(0.5)
-            durable_redis.start()
-            wait_until(lambda: service.get("/readyz")[0] == 200)
-            time.sleep(1.5)
-        statuses = traffic.statuses()
-        assert statuses[500] > 0, statuses  # the crash happened under load
-        after_restart = [status for _, status in traffic.outcomes[-20:]]
-        assert 200 in after_restart, statuses  # and the service recovered by itself
-        client = redis.Redis(port=durable_redis.port, decode_responses=True)
-        assert_books_balance(client, [wallet for wallet, _ in sessions], traffic)
-    finally:
-        service.stop()
-
-
-def test_killing_a_worker_leaves_no_half_applied_movement(durable_redis: RedisServer,
-                                                          tmp_path: Path) -> None:
-    service = Service(durable_redis.url, tmp_path / "gunicorn.log", workers=2).start()
-    try:
-        sessions = [service.funded_session("100000") for _ in range(3)]
-        with Traffic(service, sessions, threads=8) as traffic:
-            for _ in range(3):
-                time.sleep(0.7)
-                os.kill(service.workers()[0], signal.SIGKILL)
-            wait_until(lambda: len(service.workers()) == 2)
-            time.sleep(0.7)
-        assert traffic.statuses()[200] > 50
-        client = redis.Redis(port=durable_redis.port, decode_responses=True)
-        assert_books_balance(client, [wallet for wallet, _ in sessions], traffic)
-    finally:
-        service.stop()
-
-
-def test_redis_down_fails_fast_in_the_gpas_shape_and_recovers(durable_redis: RedisServer,
-                                                              tmp_path: Path) -> None:
-    service = Service(durable_redis.url, tmp_path / "gunicorn.log").start()
-    try:
-        _, session_id = service.funded_session("100")
+def test_killing_redis_loses_no_answered_movement(
+        durable_redis: RedisServer, start_service: Callable[..., Service]) -> None:
+    service = start_service()
+    sessions = [service.funded_session("100000") for _ in range(4)]
+    with Traffic(service, sessions, threads=6) as traffic:
+        time.sleep(1.5)
         durable_redis.kill()
-        status, body = service.gpas("GET", "/wallets/balance", f"walletSessionId={session_id}")
-        assert (status, body) == (500, {"code": 1001, "type": "SYSTEM_ERROR",
-                                        "message": "System error"})
-        assert service.get("/readyz")[0] == 503
+        time.sleep(0.5)
         durable_redis.start()
         wait_until(lambda: service.get("/readyz")[0] == 200)
-        wait_until(lambda: service.gpas(
-            "GET", "/wallets/balance", f"walletSessionId={session_id}")[0] == 200)
-    finally:
-        service.stop()
+        time.sleep(1.5)
+    statuses = traffic.statuses()
+    assert statuses[500] > 0, statuses  # the crash happened under load
+    after_restart = [status for _, status in traffic.outcomes[-20:]]
+    assert 200 in after_restart, statuses  # and the service recovered by itself
+    client = redis.Redis(port=durable_redis.port, decode_responses=True)
+    assert_books_balance(client, [wallet for wallet, _ in sessions], traffic)
 
 
-def test_a_timed_out_script_call_is_never_retried(durable_redis: RedisServer,
-                                                 tmp_path: Path) -> None:
-    service = Service(durable_redis.url, tmp_path / "gunicorn.log",
-                      WALLETSVC_REDIS_TIMEOUT_MS="300").start()
+def test_killing_a_worker_leaves_no_half_applied_movement(
+        durable_redis: RedisServer, start_service: Callable[..., Service]) -> None:
+    service = start_service()
+    sessions = [service.funded_session("100000") for _ in range(3)]
+    with Traffic(service, sessions, threads=8) as traffic:
+        for _ in range(3):
+            time.sleep(0.7)
+            os.kill(service.workers()[0], signal.SIGKILL)
+        wait_until(lambda: len(service.workers()) == 2)
+        time.sleep(0.7)
+    assert traffic.statuses()[200] > 50
+    client = redis.Redis(port=durable_redis.port, decode_responses=True)
+    assert_books_balance(client, [wallet for wallet, _ in sessions], traffic)
+
+
+def test_redis_down_fails_fast_in_the_gpas_shape_and_recovers(
+        durable_redis: RedisServer, start_service: Callable[..., Service]) -> None:
+    service = start_service()
+    _, session_id = service.funded_session("100")
+    durable_redis.kill()
+    status, body = service.gpas("GET", "/wallets/balance", f"walletSessionId={session_id}")
+    assert (status, body) == (500, {"code": 1001, "type": "SYSTEM_ERROR",
+                                    "message": "System error"})
+    assert service.get("/readyz")[0] == 503
+    durable_redis.start()
+    wait_until(lambda: service.get("/readyz")[0] == 200)
+    wait_until(lambda: service.gpas(
+        "GET", "/wallets/balance", f"walletSessionId={session_id}")[0] == 200)
+
+
+def test_a_timed_out_script_call_is_never_retried(
+        durable_redis: RedisServer, start_service: Callable[..., Service]) -> None:
+    service = start_service(WALLETSVC_REDIS_TIMEOUT_MS="300")
+    wallet_id, session_id = service.funded_session("100")
+    durable_redis.pause()
     try:
-        wallet_id, session_id = service.funded_session("100")
-        durable_redis.pause()
-        try:
-            status, body, reference = service.movement("debit", session_id, "10")
-        finally:
-            durable_redis.resume()
-        assert (status, body["code"]) == (500, 1001)
-        client = redis.Redis(port=durable_redis.port, decode_responses=True)
-        entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
-        applied = [e for e in entries if e.get("ref") == reference]
-        assert len(applied) <= 1  # the frozen server may have run it once, never twice
-        retry_status, retry, _ = service.movement("debit", session_id, "10", reference)
-        if applied:
-            assert (retry_status, retry["code"]) == (400, 1003)
-        else:
-            assert retry_status == 200
-        entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
-        assert [e["ref"] for e in entries if e.get("ref") == reference] == [reference]
-        assert client.hget(keys.wallet(wallet_id), "real") == "9000"
+        status, body, reference = service.movement("debit", session_id, "10")
     finally:
-        service.stop()
+        durable_redis.resume()
+    assert (status, body["code"]) == (500, 1001)
+    client = redis.Redis(port=durable_redis.port, decode_responses=True)
+    entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+    applied = [e for e in entries if e.get("ref") == reference]
+    assert len(applied) <= 1  # the frozen server may have run it once, never twice
+    retry_status, retry, _ = service.movement("debit", session_id, "10", reference)
+    if applied:
+        assert (retry_status, retry["code"]) == (400, 1003)
+    else:
+        assert retry_status == 200
+    entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+    assert [e["ref"] for e in entries if e.get("ref") == reference] == [reference]
+    assert client.hget(keys.wallet(wallet_id), "real") == "9000"

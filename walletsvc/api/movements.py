@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, request
+from marshmallow import Schema
 
 from walletsvc.api.common import load_args, load_body, respond, services
 from walletsvc.api.presenters import movement_result
 from walletsvc.domain.gpas import MovementRequest
+from walletsvc.models import MovementKind
 from walletsvc.schemas.gpas import (
     CreditRequestSchema,
     DebitRequestSchema,
@@ -33,24 +35,23 @@ def _movement_request(args: dict[str, Any], body: dict[str, Any]) -> MovementReq
     )
 
 
+def _move(kind: MovementKind, schema: Schema) -> Response:
+    args = load_args(WalletSessionArgsSchema())
+    body = load_body(schema)
+    applied, currency = services().gpas.move(g.parent_system, kind, _movement_request(args, body))
+    return respond(MovementResultSchema(), movement_result(applied, currency))
+
+
 @bp.post("/movements/debit")
 def debit() -> Response:
     """Take a bet from the wallet: REAL first, then BONUS."""
-    args = load_args(WalletSessionArgsSchema())
-    body = load_body(DebitRequestSchema())
-    applied, currency = services().gpas.move(
-        g.parent_system, "debit", _movement_request(args, body))
-    return respond(MovementResultSchema(), movement_result(applied, currency))
+    return _move("debit", DebitRequestSchema())
 
 
 @bp.post("/movements/credit")
 def credit() -> Response:
     """Pay a win into REAL."""
-    args = load_args(WalletSessionArgsSchema())
-    body = load_body(CreditRequestSchema())
-    applied, currency = services().gpas.move(
-        g.parent_system, "credit", _movement_request(args, body))
-    return respond(MovementResultSchema(), movement_result(applied, currency))
+    return _move("credit", CreditRequestSchema())
 
 
 @bp.patch("/movements/rollback")
