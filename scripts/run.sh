@@ -58,7 +58,7 @@ walletsvc demo credentials (kept in var/demo.env)
   parent system secret (signs requests): {secret}
   admin API key (Authorization: Bearer): {config.admin_api_key}
   reconciliation key:                    {config.reconciliation_api_key}
-  demo wallet:                           demo-wallet (100.00 BRL)
+  demo wallet:                           demo-wallet (funded once with 100.00 BRL)
   launch token for demo-wallet (1 hour): {sys.argv[1]}
 """)
 PY
