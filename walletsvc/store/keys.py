@@ -67,6 +67,11 @@ def live_session(session_id: str) -> str:
     return f"sl:{{{session_shard(session_id)}}}:{session_id}"
 
 
+def live_sessions(shard: str) -> str:
+    """Sorted set: a shard's live session ids scored by when they expire (for the gauge)."""
+    return f"live:{{{shard}}}"
+
+
 def session_stream(session_id: str) -> str:
     """Stream: the session's story (opened, movements, closed)."""
     return f"sx:{{{session_shard(session_id)}}}:{session_id}"

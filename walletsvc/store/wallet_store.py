@@ -51,6 +51,10 @@ def _entries(rows: Any) -> list[AuditEntry]:
     return [AuditEntry(entry_id, fields) for entry_id, fields in cast(list[Any], rows)]
 
 
+def _live_index(session_id: str) -> str:
+    return keys.live_sessions(keys.session_shard(session_id))
+
+
 def _checked(reply: Sequence[Any]) -> Sequence[Any]:
     """Return a script's reply, or raise the domain error its status names."""
     if reply[0] != "OK":
@@ -141,7 +145,7 @@ class WalletStore:
             self._scripts.open_session(
                 [token_key, keys.wallet(wallet_id), keys.session(session_id),
                  keys.live_session(session_id), keys.session_stream(session_id),
-                 keys.wallet_sessions(wallet_id)],
+                 keys.wallet_sessions(wallet_id), _live_index(session_id)],
                 [token.kind, now_ms, session_id, wallet_id, parent_system, idle_ms, max_ms,
                  self._retention_ms, max(token.ttl_ms, 1)],
             )
@@ -175,8 +179,9 @@ class WalletStore:
         wallet_id = self.session_owner(session_id).wallet_id
         reply = _checked(
             self._scripts.balance(
-                [keys.wallet(wallet_id), keys.session(session_id), keys.live_session(session_id)],
-                [now_ms, parent_system, wallet_id],
+                [keys.wallet(wallet_id), keys.session(session_id), keys.live_session(session_id),
+                 _live_index(session_id)],
+                [now_ms, parent_system, wallet_id, session_id],
             )
         )
         return Balance(int(reply[1]), int(reply[2]))
@@ -186,8 +191,8 @@ class WalletStore:
         _checked(
             self._scripts.close_session(
                 [keys.session(session_id), keys.live_session(session_id),
-                 keys.session_stream(session_id)],
-                [now_ms, parent_system, late_ms, self._retention_ms],
+                 keys.session_stream(session_id), _live_index(session_id)],
+                [now_ms, parent_system, late_ms, self._retention_ms, session_id],
             )
         )
 
@@ -205,7 +210,8 @@ class WalletStore:
                 [keys.wallet(wallet_id), keys.session(m.session_id),
                  keys.live_session(m.session_id), keys.movement(wallet_id, ps, m.reference),
                  keys.session_stream(m.session_id), keys.wallet_stream(wallet_id),
-                 keys.reconciliation(keys.wallet_shard(wallet_id), day), *owners],
+                 keys.reconciliation(keys.wallet_shard(wallet_id), day),
+                 _live_index(m.session_id), *owners],
                 [m.kind, now_ms, m.amount, ps, wallet_id, m.session_id, m.reference,
                  movement_id, m.fingerprint, "1" if replay else "0", late_ms,
                  self._retention_ms, m.type_code, m.description, m.tags_json, m.game_id,
@@ -228,7 +234,8 @@ class WalletStore:
                  keys.live_session(r.session_id), keys.movement(wallet_id, ps, r.reference),
                  keys.movement(wallet_id, ps, r.reversed_reference),
                  keys.session_stream(r.session_id), keys.wallet_stream(wallet_id),
-                 keys.reconciliation(keys.wallet_shard(wallet_id), day), *owners],
+                 keys.reconciliation(keys.wallet_shard(wallet_id), day),
+                 _live_index(r.session_id), *owners],
                 [now_ms, ps, wallet_id, r.session_id, r.reference, r.reversed_reference,
                  movement_id, r.fingerprint, "1" if replay else "0", late_ms,
                  self._retention_ms, r.description, r.tags_json],
@@ -256,6 +263,13 @@ class WalletStore:
         return []
 
     # Audit reading -----------------------------------------------------------------------
+
+    def open_sessions(self, now_ms: int) -> int:
+        """Count the sessions that are live now, across every shard (one pipelined batch)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for shard in keys.SHARDS:
+            pipe.zcount(keys.live_sessions(shard), f"({now_ms}", "+inf")
+        return sum(int(count) for count in pipe.execute())
 
     def session_record(self, session_id: str) -> dict[str, str]:
         """Return the stored session record (empty if unknown or past retention)."""

@@ -34,11 +34,14 @@ local function session_state(record_key, live_key, parent_system, wallet_id, now
   return nil
 end
 
--- Refresh the idle timeout, never past the absolute limit.
-local function touch_session(record_key, live_key, now)
+-- Refresh the idle timeout, never past the absolute limit. The shard's live-session index
+-- (scored by expiry) lets the open-session gauge count live sessions without a scan.
+local function touch_session(record_key, live_key, live_index, sid, now)
   local s = redis.call('HMGET', record_key, 'idle', 'abs')
+  local ttl = math.min(tonumber(s[1]), tonumber(s[2]) - now)
   redis.call('HSET', record_key, 'last', int(now))
-  redis.call('PEXPIRE', live_key, int(math.min(tonumber(s[1]), tonumber(s[2]) - now)))
+  redis.call('PEXPIRE', live_key, int(ttl))
+  redis.call('ZADD', live_index, int(now + ttl), sid)
 end
 
 -- Append one audit entry; `fields` is a flat list of names and values.

@@ -9,7 +9,8 @@
 -- KEYS[5] = session stream
 -- KEYS[6] = wallet stream
 -- KEYS[7] = today's reconciliation counters for the wallet's shard
--- KEYS[8] = reference owner (directory); absent on Redis Cluster, where the caller claims it
+-- KEYS[8] = the shard's live-session index
+-- KEYS[9] = reference owner (directory); absent on Redis Cluster, where the caller claims it
 -- ARGV[1] = 'debit' or 'credit'     ARGV[2] = now (ms)          ARGV[3] = amount (minor units)
 -- ARGV[4] = parent system           ARGV[5] = wallet id         ARGV[6] = session id
 -- ARGV[7] = external reference      ARGV[8] = new movement id   ARGV[9] = request fingerprint
@@ -25,7 +26,7 @@ local state = session_state(KEYS[2], KEYS[3], ARGV[4], wallet_id, now, tonumber(
 if not state or (state == 'late' and kind == 'debit') then
   return {'INVALID_WALLET_SESSION'}
 end
-local known = known_reference(KEYS[8], KEYS[4], wallet_id, ARGV[9], ARGV[10])
+local known = known_reference(KEYS[9], KEYS[4], wallet_id, ARGV[9], ARGV[10])
 if known then
   return known
 end
@@ -54,10 +55,10 @@ end
 
 redis.call('HSET', KEYS[1], 'real', int(real), 'bonus', int(bonus))
 if state == 'active' then
-  touch_session(KEYS[2], KEYS[3], now)
+  touch_session(KEYS[2], KEYS[3], KEYS[8], sid, now)
 end
 local mid = ARGV[8]
-save_reference(KEYS[8], KEYS[4], wallet_id, retention, {'kind', kind, 'fp', ARGV[9],
+save_reference(KEYS[9], KEYS[4], wallet_id, retention, {'kind', kind, 'fp', ARGV[9],
   'mid', mid, 'sid', sid, 'amount', int(amount), 'real', int(real_part),
   'bonus', int(bonus_part), 'real_after', int(real), 'bonus_after', int(bonus),
   'game', ARGV[16], 'provider', ARGV[17], 'ts', int(now)})

@@ -6,6 +6,7 @@
 -- KEYS[4] = live-session key
 -- KEYS[5] = session stream
 -- KEYS[6] = wallet's session index
+-- KEYS[7] = the shard's live-session index (scored by expiry)
 -- ARGV[1] = token kind: 'opaque' or 'jwt'
 -- ARGV[2] = now (ms)            ARGV[3] = session id       ARGV[4] = wallet id
 -- ARGV[5] = parent system       ARGV[6] = idle timeout (ms) ARGV[7] = absolute limit (ms)
@@ -44,6 +45,8 @@ redis.call('HSET', KEYS[3], 'wallet', wallet_id, 'currency', w[1], 'ps', ARGV[5]
   'abs', int(now + max_age))
 redis.call('PEXPIRE', KEYS[3], keep)
 redis.call('SET', KEYS[4], '1', 'PX', int(math.min(idle, max_age)))
+redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', int(now))
+redis.call('ZADD', KEYS[7], int(now + math.min(idle, max_age)), sid)
 audit(KEYS[5], nil, {'event', 'opened', 'sid', sid, 'wallet', wallet_id, 'ps', ARGV[5],
   'token', kind, 'ts', int(now)})
 redis.call('PEXPIRE', KEYS[5], keep)

@@ -11,8 +11,9 @@
 -- KEYS[6] = session stream
 -- KEYS[7] = wallet stream
 -- KEYS[8] = today's reconciliation counters for the wallet's shard
--- KEYS[9] = this rollback's reference owner        } absent on Redis Cluster, where the
--- KEYS[10] = the reversed movement's reference owner } caller claims both before the script
+-- KEYS[9] = the shard's live-session index
+-- KEYS[10] = this rollback's reference owner        } absent on Redis Cluster, where the
+-- KEYS[11] = the reversed movement's reference owner } caller claims both before the script
 -- ARGV[1] = now (ms)                 ARGV[2] = parent system      ARGV[3] = wallet id
 -- ARGV[4] = session id               ARGV[5] = this rollback's external reference
 -- ARGV[6] = the reversed reference   ARGV[7] = new movement id    ARGV[8] = request fingerprint
@@ -27,18 +28,18 @@ local state = session_state(KEYS[2], KEYS[3], ARGV[2], wallet_id, now, tonumber(
 if not state then
   return {'INVALID_WALLET_SESSION'}
 end
-local known = known_reference(KEYS[9], KEYS[4], wallet_id, ARGV[8], ARGV[9])
+local known = known_reference(KEYS[10], KEYS[4], wallet_id, ARGV[8], ARGV[9])
 if known then
   return known
 end
-local target_owner = KEYS[10] and redis.call('GET', KEYS[10])
+local target_owner = KEYS[11] and redis.call('GET', KEYS[11])
 if target_owner and target_owner ~= wallet_id then
   return {'INVALID_TX_ID'}
 end
 local t = redis.call('HMGET', KEYS[5], 'kind', 'rolled_back', 'real', 'bonus', 'amount', 'game',
   'provider')
 if not t[1] then
-  save_reference(KEYS[10], KEYS[5], wallet_id, retention, {'kind', 'tombstone', 'sid', sid,
+  save_reference(KEYS[11], KEYS[5], wallet_id, retention, {'kind', 'tombstone', 'sid', sid,
     'by', ARGV[5], 'ts', int(now)})
   audit(KEYS[6], nil, {'event', 'tombstone', 'ref', ARGV[6], 'by', ARGV[5], 'sid', sid,
     'wallet', wallet_id, 'ps', ARGV[2], 'ts', int(now)})
@@ -61,11 +62,11 @@ end
 
 redis.call('HSET', KEYS[1], 'real', int(real), 'bonus', int(bonus))
 if state == 'active' then
-  touch_session(KEYS[2], KEYS[3], now)
+  touch_session(KEYS[2], KEYS[3], KEYS[9], sid, now)
 end
 redis.call('HSET', KEYS[5], 'rolled_back', ARGV[5])
 local mid = ARGV[7]
-save_reference(KEYS[9], KEYS[4], wallet_id, retention, {'kind', 'rollback', 'fp', ARGV[8],
+save_reference(KEYS[10], KEYS[4], wallet_id, retention, {'kind', 'rollback', 'fp', ARGV[8],
   'mid', mid, 'sid', sid, 'reverses', ARGV[6], 'amount', int(amount),
   'real', int(real_part), 'bonus', int(bonus_part), 'real_after', int(real),
   'bonus_after', int(bonus), 'ts', int(now)})
