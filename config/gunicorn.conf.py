@@ -2,6 +2,9 @@
 
 import multiprocessing
 import os
+import shutil
+from pathlib import Path
+from typing import Any
 
 # Loopback by default; a deployment sets WALLETSVC_BIND behind its TLS-terminating proxy.
 bind = os.environ.get("WALLETSVC_BIND", "127.0.0.1:8000")
@@ -15,13 +18,33 @@ worker_class = "sync"
 # Redis client's own socket timeouts (2 s) end a blocked call well before that.
 timeout = 10
 graceful_timeout = 10
+# Keep-alive lets a proxy (nginx) reuse connections to the workers.
 keepalive = 5
 
 # Bound what one client can make a worker read (headers); bodies are limited by the app.
 limit_request_line = 8190
 limit_request_fields = 50
 
-accesslog = "-"
+# The app writes one JSON line per request itself (walletsvc.observability), with the request
+# id, parent system, session, GPAS code and latency, and never a header: gunicorn's own access
+# log would only repeat it. Errors and worker events still go to stderr.
+accesslog = None
 errorlog = "-"
-# No headers in the access log: Authorization carries launch tokens and admin keys.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+# Prometheus counters from every worker, summed at /metrics: each worker writes its values to
+# files in this directory, emptied when gunicorn starts (values of a previous run would add up).
+metrics_dir = Path(os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path("var/prometheus").resolve())))
+
+
+def on_starting(server: Any) -> None:
+    """Start with an empty metrics directory."""
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop the live gauges of a worker that has exited."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.json.provider import JSONProvider
 from redis.cluster import RedisCluster
 
+from walletsvc import observability
 from walletsvc.api import register_blueprints
 from walletsvc.api.common import EXTENSION, Services
 from walletsvc.cli import register_commands
@@ -42,6 +43,7 @@ def create_app(
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions[EXTENSION] = build_services(config, redis, clock or system_clock)
+    observability.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -56,6 +58,7 @@ def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> S
     games = GamesCatalogue.load(config.games_catalogue)
     return Services(
         config=config,
+        clock=clock,
         store=store,
         gpas=GpasWallet(config, store, clock, games, currencies),
         operator=Operator(config, store, clock, currencies),

@@ -39,6 +39,7 @@ class Config:
     currency_scales: Mapping[str, int] = field(default_factory=dict)
     wallet_code: str = "CASINO"
     max_body_bytes: int = 16 * 1024
+    metrics_token: str | None = None
 
     @property
     def retention_ms(self) -> int:
@@ -134,6 +135,7 @@ def _build(read: _Reader) -> Config:
         currency_scales={str(k).upper(): int(str(v)) for k, v in scales.items()},
         wallet_code=read.text("WALLET_CODE", Config.wallet_code),
         max_body_bytes=read.integer("MAX_BODY_BYTES", Config.max_body_bytes, 1024),
+        metrics_token=read.optional("METRICS_TOKEN"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ _HTTP_TYPES = {
 
 def error_response(error: WalletError) -> Response:
     """Render ``error`` as the GPAS error body with its HTTP status."""
+    g.gpas_code = error.code
     response = jsonify(error.body())
     response.status_code = error.status
     return response
@@ -122,6 +123,7 @@ def _http_error(exc: HTTPException) -> Response:
     if status >= 500:
         return error_response(SystemFailure())
     error_type, message = _HTTP_TYPES.get(status, ("INVALID_REQUEST", "Invalid request"))
+    g.gpas_code = 1010
     response = jsonify({"code": 1010, "type": error_type, "message": message})
     response.status_code = status
     if status == 405 and exc.response is None:

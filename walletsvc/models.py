@@ -91,6 +91,7 @@ class Applied:
     balance: Balance
     bonus_part: int
     replayed: bool
+    amount: int
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Service:
             "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key",
             "WALLETSVC_BIND": f"127.0.0.1:{self.port}",
             "WALLETSVC_WORKERS": str(workers),
+            "PROMETHEUS_MULTIPROC_DIR": str(log.parent / f"prometheus-{self.port}"),
             **settings,
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -70,12 +71,17 @@ class Service:
     def request(self, method: str, path: str, body: bytes = b"",
                 headers: dict[str, str] | None = None, timeout: float = 15) -> tuple[int, Any]:
         """Send one request on a new connection; return (status, parsed JSON body or None)."""
+        status, raw = self.raw(method, path, body, headers, timeout)
+        return status, json.loads(raw) if raw else None
+
+    def raw(self, method: str, path: str, body: bytes = b"",
+            headers: dict[str, str] | None = None, timeout: float = 15) -> tuple[int, bytes]:
+        """Send one request on a new connection; return (status, body bytes)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(method, path, body=body or None, headers=headers or {})
             response = connection.getresponse()
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
+            return response.status, response.read()
         finally:
             connection.close()
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from walletsvc.api import admin, gpas, health, reconciliation
+from walletsvc.api import admin, gpas, health, metrics, reconciliation
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the GPAS routes, reconciliation, the admin API and the health checks."""
+    """Mount the GPAS routes, reconciliation, the admin API, health checks and metrics."""
     app.register_blueprint(gpas.bp)
     app.register_blueprint(reconciliation.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)

@@ -12,6 +12,7 @@ from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
 
 from walletsvc.config import Config
+from walletsvc.domain.clock import Clock
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.domain.gpas import GpasWallet
 from walletsvc.domain.operator import Operator
@@ -29,6 +30,7 @@ class Services:
     """The domain objects a running app serves requests with."""
 
     config: Config
+    clock: Clock
     store: WalletStore
     gpas: GpasWallet
     operator: Operator

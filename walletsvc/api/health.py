@@ -18,9 +18,9 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Say whether Redis answers, so a balancer sends no traffic to a blind worker."""
+    """Say whether Redis answers and holds the scripts, so a balancer skips a blind worker."""
     try:
-        services().store.redis.ping()
+        services().store.ready()
     except RedisError:
         return jsonify({"status": "unavailable", "redis": "unreachable"}), 503
-    return jsonify({"status": "ok", "redis": "ok"}), 200
+    return jsonify({"status": "ok", "redis": "ok", "scripts": "loaded"}), 200

@@ -10,7 +10,8 @@ from marshmallow import Schema
 from walletsvc.api.common import load_args, load_body, respond, services
 from walletsvc.api.presenters import movement_result
 from walletsvc.domain.gpas import MovementRequest
-from walletsvc.models import MovementKind
+from walletsvc.models import Applied, MovementKind
+from walletsvc.observability import metrics
 from walletsvc.schemas.gpas import (
     CreditRequestSchema,
     DebitRequestSchema,
@@ -35,11 +36,17 @@ def _movement_request(args: dict[str, Any], body: dict[str, Any]) -> MovementReq
     )
 
 
+def _answer(kind: str, applied: Applied, currency: str) -> Response:
+    if not applied.replayed:
+        metrics.observe_movement(kind, currency, applied.amount)
+    return respond(MovementResultSchema(), movement_result(applied, currency))
+
+
 def _move(kind: MovementKind, schema: Schema) -> Response:
     args = load_args(WalletSessionArgsSchema())
     body = load_body(schema)
     applied, currency = services().gpas.move(g.parent_system, kind, _movement_request(args, body))
-    return respond(MovementResultSchema(), movement_result(applied, currency))
+    return _answer(kind, applied, currency)
 
 
 @bp.post("/movements/debit")
@@ -61,4 +68,4 @@ def rollback() -> Response:
     body = load_body(RollbackRequestSchema())
     applied, currency = services().gpas.rollback(
         g.parent_system, args["externalMovementId"], _movement_request(args, body))
-    return respond(MovementResultSchema(), movement_result(applied, currency))
+    return _answer("rollback", applied, currency)

@@ -30,8 +30,24 @@ class Scripts:
     set_blocked: Script
     adjust: Script
 
+    def ensure_loaded(self, redis: RedisClient) -> None:
+        """Load into Redis any script it lacks (after a restart, say)."""
+        scripts = [getattr(self, name) for name in self.__dataclass_fields__]
+        present = redis.script_exists(*(script.sha for script in scripts))
+        for script, loaded in zip(scripts, _flags(present, len(scripts)), strict=True):
+            if not loaded:
+                redis.script_load(script.script)
+
     @classmethod
     def register(cls, redis: RedisClient) -> Scripts:
         """Register every script with ``redis``."""
         names = cls.__dataclass_fields__
         return cls(**{name: redis.register_script(_source(f"{name}.lua")) for name in names})
+
+
+def _flags(reply: object, count: int) -> list[bool]:
+    """Read SCRIPT EXISTS: a list of flags (on a cluster, one list per node, all must hold)."""
+    if isinstance(reply, dict):
+        per_node = [list(map(bool, flags)) for flags in reply.values()]
+        return [all(node[i] for node in per_node) for i in range(count)]
+    return [bool(flag) for flag in reply]  # type: ignore[attr-defined]

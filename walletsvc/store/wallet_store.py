@@ -62,8 +62,9 @@ def _checked(reply: Sequence[Any]) -> Sequence[Any]:
     return reply
 
 
-def _applied(reply: Sequence[Any], bonus_part: int, replayed: Any) -> Applied:
-    return Applied(reply[1], Balance(int(reply[2]), int(reply[3])), int(bonus_part), replayed == 1)
+def _applied(reply: Sequence[Any], bonus_part: int, replayed: Any, amount: Any) -> Applied:
+    return Applied(reply[1], Balance(int(reply[2]), int(reply[3])), int(bonus_part),
+                   replayed == 1, int(amount))
 
 
 class WalletStore:
@@ -75,6 +76,11 @@ class WalletStore:
         self._scripts = Scripts.register(redis)
         self._retention_ms = retention_ms
         self._owners: OrderedDict[str, SessionOwner] = OrderedDict()
+
+    def ready(self) -> None:
+        """Check that Redis answers and holds every script; raise RedisError if not."""
+        self.redis.ping()
+        self._scripts.ensure_loaded(self.redis)
 
     # Wallets -----------------------------------------------------------------------------
 
@@ -121,7 +127,7 @@ class WalletStore:
                  fingerprint],
             )
         )
-        return _applied(reply, 0, reply[4])
+        return _applied(reply, 0, reply[4], reply[5])
 
     # Launch tokens and sessions ----------------------------------------------------------
 
@@ -218,7 +224,7 @@ class WalletStore:
                  m.provider_code],
             )
         )
-        return _applied(reply, reply[4], reply[5])
+        return _applied(reply, reply[4], reply[5], reply[6])
 
     def apply_rollback(
         self, r: Rollback, movement_id: str, now_ms: int, late_ms: int, replay: bool, day: str
@@ -241,7 +247,7 @@ class WalletStore:
                  self._retention_ms, r.description, r.tags_json],
             )
         )
-        return _applied(reply, reply[4], reply[5])
+        return _applied(reply, reply[4], reply[5], reply[6])
 
     def _references(self, wallet_id: str, parent_system: str,
                     *claims: tuple[str, type[errors.WalletError]]) -> list[str]:

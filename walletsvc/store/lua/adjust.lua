@@ -5,7 +5,7 @@
 -- ARGV[1] = 'deposit' or 'withdrawal'   ARGV[2] = 'real' or 'bonus'
 -- ARGV[3] = amount (minor units)        ARGV[4] = reference       ARGV[5] = now (ms)
 -- ARGV[6] = audit retention (ms)        ARGV[7] = new movement id ARGV[8] = request fingerprint
--- returns {'OK', movement id, real after, bonus after, replayed 0|1} or {error status}
+-- returns {'OK', movement id, real after, bonus after, replayed 0|1, amount} or {error status}
 local kind, sub, amount = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local now, retention = tonumber(ARGV[5]), tonumber(ARGV[6])
 
@@ -14,7 +14,7 @@ if done[1] then
   if done[1] ~= ARGV[8] then
     return {'DUPLICATE_TX_ID'}
   end
-  return {'OK', done[2], tonumber(done[3]), tonumber(done[4]), 1}
+  return {'OK', done[2], tonumber(done[3]), tonumber(done[4]), 1, amount}
 end
 local w = redis.call('HMGET', KEYS[1], 'real', 'bonus', 'currency')
 if not w[3] then
@@ -40,4 +40,4 @@ audit(KEYS[3], int(now - retention), {'event', kind, 'mid', ARGV[7], 'ref', ARGV
   'type', string.upper(kind), 'amount', int(amount), 'real', int(real_delta),
   'bonus', int(delta - real_delta), 'real_after', int(real), 'bonus_after', int(bonus),
   'currency', w[3], 'ts', int(now)})
-return {'OK', ARGV[7], real, bonus, 0}
+return {'OK', ARGV[7], real, bonus, 0, amount}

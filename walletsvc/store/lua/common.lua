@@ -64,12 +64,12 @@ local function known_reference(owner_key, record_key, wallet_id, fingerprint, re
     return {'DUPLICATE_TX_ID'}
   end
   local m = redis.call('HMGET', record_key, 'kind', 'fp', 'mid', 'real_after', 'bonus_after',
-    'bonus')
+    'bonus', 'amount')
   if not m[1] then
     return nil
   end
   if replay == '1' and m[2] and m[2] == fingerprint then
-    return {'OK', m[3], tonumber(m[4]), tonumber(m[5]), tonumber(m[6]), 1}
+    return {'OK', m[3], tonumber(m[4]), tonumber(m[5]), tonumber(m[6]), 1, tonumber(m[7])}
   end
   return {'DUPLICATE_TX_ID'}
 end

@@ -17,7 +17,7 @@
 -- ARGV[10] = '1' to replay identical repeats                    ARGV[11] = late settlement (ms)
 -- ARGV[12] = audit retention (ms)   ARGV[13] = typeCode         ARGV[14] = description
 -- ARGV[15] = tags (JSON)            ARGV[16] = game id          ARGV[17] = provider code
--- returns {'OK', movement id, real after, bonus after, bonus part, replayed 0|1}
+-- returns {'OK', movement id, real after, bonus after, bonus part, replayed 0|1, amount}
 --      or {error status}
 local kind, now, amount = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local wallet_id, sid, retention = ARGV[5], ARGV[6], tonumber(ARGV[12])
@@ -75,4 +75,4 @@ if kind == 'debit' then
 else
   count(KEYS[7], ARGV[17], ARGV[16], w[4], {'win', amount, 'count_win', 1}, retention)
 end
-return {'OK', mid, real, bonus, bonus_part, 0}
+return {'OK', mid, real, bonus, bonus_part, 0, amount}

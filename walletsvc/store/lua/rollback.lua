@@ -19,7 +19,7 @@
 -- ARGV[6] = the reversed reference   ARGV[7] = new movement id    ARGV[8] = request fingerprint
 -- ARGV[9] = '1' to replay identical repeats                       ARGV[10] = late settlement (ms)
 -- ARGV[11] = audit retention (ms)    ARGV[12] = description       ARGV[13] = tags (JSON)
--- returns {'OK', movement id, real after, bonus after, bonus part, replayed 0|1}
+-- returns {'OK', movement id, real after, bonus after, bonus part, replayed 0|1, amount}
 --      or {error status}
 local now, wallet_id, sid = tonumber(ARGV[1]), ARGV[3], ARGV[4]
 local retention = tonumber(ARGV[11])
@@ -79,4 +79,4 @@ audit(KEYS[6], nil, entry)
 audit(KEYS[7], int(now - retention), entry)
 local reversed = t[1] == 'debit' and 'bet_rollback' or 'win_rollback'
 count(KEYS[8], t[7], t[6], w[3], {reversed, amount, 'count_rollback', 1}, retention)
-return {'OK', mid, real, bonus, bonus_part, 0}
+return {'OK', mid, real, bonus, bonus_part, 0, amount}

@@ -1,0 +1,20 @@
+"""Prometheus metrics, optionally behind a bearer token."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from walletsvc.api.common import require_bearer, services
+from walletsvc.observability import metrics
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def scrape() -> Response:
+    """Expose request, movement and open-session metrics in the Prometheus text format."""
+    token = services().config.metrics_token
+    if token:
+        require_bearer(token)
+    open_sessions = services().store.open_sessions(services().clock())
+    return Response(metrics.exposition(open_sessions), mimetype=metrics.CONTENT_TYPE)
