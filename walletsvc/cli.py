@@ -15,8 +15,10 @@ import simplejson
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from walletsvc import conformance
 from walletsvc.api.common import services
 from walletsvc.api.presenters import entry_view, session_view, wallet_view
+from walletsvc.config import ConfigError
 from walletsvc.domain.clock import iso_utc
 from walletsvc.domain.operator import Operator
 from walletsvc.errors import WalletError
@@ -200,8 +202,19 @@ def register_commands(app: Flask) -> None:
 def _create_app() -> Flask:
     from walletsvc.app import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 main = FlaskGroup(create_app=_create_app, add_default_commands=False,
                   help="Operator commands of walletsvc (settings from WALLETSVC_* variables).")
+
+
+@main.command("gpas-check", add_help_option=False, with_appcontext=False,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def gpas_check(args: tuple[str, ...]) -> None:
+    """Play GPAS against any wallet URL and print a pass/fail table (see --help)."""
+    sys.exit(conformance.main(list(args)))
