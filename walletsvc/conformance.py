@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import http.client
 import json
+import ssl
 import sys
 import uuid
 from collections.abc import Callable
@@ -58,9 +59,14 @@ class Result:
 class Peer:
     """Sends signed GPAS calls to a wallet."""
 
-    def __init__(self, base_url: str, parent_id: str, secret: str, timeout: float = 10) -> None:
+    def __init__(self, base_url: str, parent_id: str, secret: str, timeout: float = 10,
+                 client_cert: str | None = None, client_key: str | None = None) -> None:
         parts = urlsplit(base_url)
-        self._https = parts.scheme == "https"
+        self._tls: ssl.SSLContext | None = None
+        if parts.scheme == "https":  # GPAS calls with a client certificate (mutual TLS)
+            self._tls = ssl.create_default_context()
+            if client_cert:
+                self._tls.load_cert_chain(client_cert, client_key)
         self._host = parts.netloc
         self._prefix = parts.path.rstrip("/")
         self.parent_id, self.secret, self.timeout = parent_id, secret, timeout
@@ -78,8 +84,9 @@ class Peer:
             headers["Authorization"] = f"Bearer {token}"
         target = f"{self._prefix}{path}?{query}"
         exchange = Exchange(f"{method} {target}")
-        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        connection = kind(self._host, timeout=self.timeout)
+        connection = (
+            http.client.HTTPSConnection(self._host, timeout=self.timeout, context=self._tls)
+            if self._tls else http.client.HTTPConnection(self._host, timeout=self.timeout))
         try:
             connection.request(method, target, body=raw or None, headers=headers)
             response = connection.getresponse()
@@ -241,8 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wallet-id", required=True, help="a test wallet with at least 1.00")
     parser.add_argument("--token", required=True, help="an unused launch token for that wallet")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument("--client-cert", help="PEM client certificate, for mutual TLS")
+    parser.add_argument("--client-key", help="its PEM key, if not in the certificate file")
     args = parser.parse_args(argv)
-    peer = Peer(args.base_url, args.parent_id, args.secret, args.timeout)
+    peer = Peer(args.base_url, args.parent_id, args.secret, args.timeout,
+                args.client_cert, args.client_key)
     try:
         results = run(Checker(peer, args.wallet_id, args.token))
     except OSError as exc:
