@@ -11,6 +11,7 @@ import simplejson
 from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
 
+from walletsvc.api.json_body import parse_json
 from walletsvc.config import Config
 from walletsvc.domain.clock import Clock
 from walletsvc.domain.games import GamesCatalogue
@@ -59,25 +60,14 @@ def load_args(schema: Schema) -> dict[str, Any]:
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
-    """Parse the raw body as a JSON object, exactly (decimals, no duplicate keys), and validate."""
+    """Parse the raw body as a JSON object, exactly (see parse_json), and validate it."""
     raw = request.get_data(cache=True)
     if request.mimetype and not request.is_json:
         raise InvalidRequest("the body must be application/json")
-    try:
-        data = simplejson.loads(raw, use_decimal=True, allow_nan=False,
-                                object_pairs_hook=_unique_keys)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        raise InvalidRequest("the body is not valid JSON") from None
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object")
     return _load(schema, data)
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate key")
-    return result
 
 
 def _load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:

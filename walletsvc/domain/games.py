@@ -10,8 +10,8 @@ from pathlib import Path
 from walletsvc.errors import InvalidGameId
 
 UNKNOWN_GAME = "UNKNOWN"
-# Game ids become parts of counter fields: printable, bounded.
-_GAME_ID = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
+# Game ids become parts of counter fields: no control characters (C0, DEL, C1), bounded.
+_GAME_ID = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,100}")
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ def text(max_length: int, *, min_length: int = 1, **kwargs: Any) -> fields.Strin
 
 
 def reference() -> fields.String:
-    """Return a field for an external reference: printable, at most 200 characters."""
+    """Return a field for an external reference: no control characters, at most 200 of them."""
     return fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[^\x00-\x1f\x7f]+\Z")],
+        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[^\x00-\x1f\x7f-\x9f]+\Z")],
     )
