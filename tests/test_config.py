@@ -251,3 +251,49 @@ def test_settings_in_the_file_are_validated_too(tmp_path: Path) -> None:
     path = write_file(tmp_path, "WALLETSVC_DUPLICATE_REPLY=sometimes\n")
     with pytest.raises(ConfigError, match="WALLETSVC_DUPLICATE_REPLY"):
         Config.from_env({**env(), "WALLETSVC_CONFIG_FILE": str(path)})
+
+
+# Security settings ------------------------------------------------------------------------
+
+def test_security_defaults_are_the_safe_ones() -> None:
+    config = Config.from_env(env())
+    assert config.trusted_proxy_count == 0  # X-Forwarded-For is ignored
+    assert config.gpas_allowed_ips == ()  # GPAS addresses unknown until set: all served
+    assert config.jwt_key is None  # portal JWTs refused
+    assert config.duplicate_reply == "refuse"
+    assert config.late_settlement_seconds == 0
+    assert config.max_body_bytes == 16 * 1024
+
+
+def test_gpas_allow_list_takes_addresses_and_blocks() -> None:
+    config = Config.from_env(env(GPAS_ALLOWED_IPS=" 198.51.100.7,203.0.113.0/24 ,,2001:db8::/32"))
+    assert [str(network) for network in config.gpas_allowed_ips] == [
+        "198.51.100.7/32", "203.0.113.0/24", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize("raw", ["300.1.1.1", "10.0.0.1/24", "gpas.example", "10.0.0.0/33",
+                                 "198.51.100.7;10.0.0.1"])
+def test_bad_gpas_allow_list_stops_start_up(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_GPAS_ALLOWED_IPS must list addresses"):
+        Config.from_env(env(GPAS_ALLOWED_IPS=raw))
+
+
+def test_trusted_proxy_count_is_read() -> None:
+    assert Config.from_env(env(TRUSTED_PROXY_COUNT="2")).trusted_proxy_count == 2
+
+
+@pytest.mark.parametrize(("raw", "message"), [("-1", "at least 0"), ("one", "whole number")])
+def test_bad_trusted_proxy_count_stops_start_up(raw: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=f"WALLETSVC_TRUSTED_PROXY_COUNT must be .*{message}"):
+        Config.from_env(env(TRUSTED_PROXY_COUNT=raw))
+
+
+def test_admin_and_reconciliation_keys_must_differ() -> None:
+    with pytest.raises(ConfigError, match="must differ"):
+        Config.from_env(env(RECONCILIATION_API_KEY="admin-key"))
+
+
+@pytest.mark.parametrize("name", ["ADMIN_API_KEY", "RECONCILIATION_API_KEY"])
+def test_api_keys_must_differ_from_every_parent_system_secret(name: str) -> None:
+    with pytest.raises(ConfigError, match="must differ from every secret"):
+        Config.from_env(env(**{name: "Ax34deSfgdB"}))

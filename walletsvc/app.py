@@ -8,6 +8,7 @@ import simplejson
 from flask import Flask
 from flask.json.provider import JSONProvider
 from redis.cluster import RedisCluster
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from walletsvc import observability
 from walletsvc.api import register_blueprints
@@ -42,6 +43,9 @@ def create_app(
     app = Flask(__name__)
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    if config.trusted_proxy_count:
+        # The client address from X-Forwarded-For, only as far as our own proxies wrote it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_count)  # type: ignore[method-assign]
     app.extensions[EXTENSION] = build_services(config, redis, clock or system_clock)
     observability.init_app(app)
     register_blueprints(app)

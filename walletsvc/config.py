@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 PREFIX = "WALLETSVC_"
 DuplicateReply = Literal["refuse", "replay"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(Exception):
@@ -39,6 +41,10 @@ class Config:
     currency_scales: Mapping[str, int] = field(default_factory=dict)
     wallet_code: str = "CASINO"
     max_body_bytes: int = 16 * 1024
+    # Empty: GPAS routes answer any address. Else only these (GPAS publishes its addresses).
+    gpas_allowed_ips: tuple[Network, ...] = ()
+    # Proxies in front that append to X-Forwarded-For; 0: the TCP peer is the client.
+    trusted_proxy_count: int = 0
     metrics_token: str | None = None
 
     @property
@@ -96,6 +102,15 @@ class _Reader:
             raise ConfigError(f"{PREFIX}{name} must be a non-empty JSON object")
         return value
 
+    def networks(self, name: str) -> tuple[Network, ...]:
+        """Read comma-separated addresses and CIDR blocks; unset or empty gives none."""
+        items = [item.strip() for item in self._env.get(PREFIX + name, "").split(",")]
+        try:
+            return tuple(ipaddress.ip_network(item) for item in items if item)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}{name} must list addresses or CIDR blocks: {exc}"
+                              ) from None
+
 
 def _build(read: _Reader) -> Config:
     parent_systems = read.json_object("PARENT_SYSTEMS", required=True)
@@ -108,6 +123,8 @@ def _build(read: _Reader) -> Config:
     # bool is an int in Python: `true` must not pass as scale 1.
     if not all(type(v) is int and 0 <= v <= 8 for v in scales.values()):
         raise ConfigError(f"{PREFIX}CURRENCY_SCALES must map codes to scales from 0 to 8")
+    _check_keys_differ(read.secret("ADMIN_API_KEY"), read.secret("RECONCILIATION_API_KEY"),
+                       parent_systems.values())
     jwt_algorithm = read.text("JWT_ALGORITHM", Config.jwt_algorithm)
     if jwt_algorithm not in ("HS256", "RS256"):
         raise ConfigError(f"{PREFIX}JWT_ALGORITHM must be HS256 or RS256")
@@ -135,8 +152,20 @@ def _build(read: _Reader) -> Config:
         currency_scales={str(k).upper(): int(str(v)) for k, v in scales.items()},
         wallet_code=read.text("WALLET_CODE", Config.wallet_code),
         max_body_bytes=read.integer("MAX_BODY_BYTES", Config.max_body_bytes, 1024),
+        gpas_allowed_ips=read.networks("GPAS_ALLOWED_IPS"),
+        trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", 0),
         metrics_token=read.optional("METRICS_TOKEN"),
     )
+
+
+def _check_keys_differ(admin_key: str, reconciliation_key: str, secrets: Iterable[object]
+                       ) -> None:
+    """Refuse shared keys: a leaked reconciliation key or GPAS secret must not open /admin."""
+    if admin_key == reconciliation_key:
+        raise ConfigError(f"{PREFIX}ADMIN_API_KEY and {PREFIX}RECONCILIATION_API_KEY must differ")
+    if {admin_key, reconciliation_key} & set(secrets):
+        raise ConfigError(f"{PREFIX}ADMIN_API_KEY and {PREFIX}RECONCILIATION_API_KEY must differ "
+                          f"from every secret in {PREFIX}PARENT_SYSTEMS")
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

@@ -94,6 +94,10 @@ class Unauthorized(WalletError):
     status, type, message = 401, "UNAUTHORIZED", "Missing or wrong API key"
 
 
+class AddressNotAllowed(WalletError):
+    status, type, message = 403, "ADDRESS_NOT_ALLOWED", "Caller address not allowed"
+
+
 class NotFound(WalletError):
     status, type, message = 404, "NOT_FOUND", "Not found"
 

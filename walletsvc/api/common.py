@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -12,13 +13,13 @@ from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError
 
 from walletsvc.api.json_body import parse_json
-from walletsvc.config import Config
+from walletsvc.config import Config, Network
 from walletsvc.domain.clock import Clock
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.domain.gpas import GpasWallet
 from walletsvc.domain.operator import Operator
 from walletsvc.domain.reconciliation import Reconciliation
-from walletsvc.errors import InvalidAmount, InvalidRequest, Unauthorized
+from walletsvc.errors import AddressNotAllowed, InvalidAmount, InvalidRequest, Unauthorized
 from walletsvc.money import Currencies, from_minor
 from walletsvc.schemas.fields import AMOUNT_FIELDS
 from walletsvc.store import WalletStore
@@ -96,6 +97,24 @@ def require_bearer(expected: str) -> None:
     token = bearer_token() or ""
     if not hmac.compare_digest(token.encode(), expected.encode()):
         raise Unauthorized()
+
+
+def require_allowed_address(networks: tuple[Network, ...]) -> None:
+    """Refuse the request unless its client address is in ``networks`` (none listed: any).
+
+    The address is the TCP peer, or with WALLETSVC_TRUSTED_PROXY_COUNT set the one ProxyFix
+    took from X-Forwarded-For; a header the client wrote itself is never trusted.
+    """
+    if not networks:
+        return
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        raise AddressNotAllowed() from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # a dual-stack socket shows IPv4 peers as ::ffff:a.b.c.d
+    if not any(address in network for network in networks):
+        raise AddressNotAllowed()
 
 
 def bearer_token() -> str | None:

@@ -1,11 +1,11 @@
-"""The GPAS-facing routes share one guard: parent system, then signature, before anything."""
+"""The GPAS-facing routes share one guard: address, parent system, signature, before anything."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g
 
 from walletsvc.api import movements, sessions, wallets
-from walletsvc.api.common import services
+from walletsvc.api.common import require_allowed_address, services
 from walletsvc.signing import authenticate_gpas_request
 
 bp = Blueprint("gpas", __name__)
@@ -13,8 +13,10 @@ bp = Blueprint("gpas", __name__)
 
 @bp.before_request
 def authenticate() -> None:
-    """Refuse unknown parent systems and bad signatures before reading anything else."""
-    g.parent_system = authenticate_gpas_request(services().config.parent_systems)
+    """Refuse other addresses, unknown parent systems and bad signatures before anything else."""
+    config = services().config
+    require_allowed_address(config.gpas_allowed_ips)
+    g.parent_system = authenticate_gpas_request(config.parent_systems)
 
 
 bp.register_blueprint(sessions.bp)

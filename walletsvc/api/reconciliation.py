@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from walletsvc.api.common import load_args, require_bearer, respond, services
+from walletsvc.api.common import (
+    load_args,
+    require_allowed_address,
+    require_bearer,
+    respond,
+    services,
+)
 from walletsvc.schemas.reconciliation import ReconciliationArgsSchema, ReconciliationReportSchema
 
 bp = Blueprint("reconciliation", __name__)
@@ -12,8 +18,10 @@ bp = Blueprint("reconciliation", __name__)
 
 @bp.before_request
 def authenticate() -> None:
-    """Require the reconciliation key (not the admin key), compared in constant time."""
-    require_bearer(services().config.reconciliation_api_key)
+    """Require a GPAS address, then the reconciliation key (not the admin key), in constant time."""
+    config = services().config
+    require_allowed_address(config.gpas_allowed_ips)
+    require_bearer(config.reconciliation_api_key)
 
 
 @bp.get("/reconciliation")
