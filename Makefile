@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install bench clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
@@ -11,15 +11,19 @@ run: $(VENV)/.run-installed
 
 ## test: install and run every check: ruff, mypy --strict, the whole pytest suite
 test: $(VENV)/.test-installed
-	$(BIN)/ruff check walletsvc tests
+	$(BIN)/ruff check walletsvc tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check walletsvc tests
+	$(BIN)/ruff check walletsvc tests bench
 	$(BIN)/mypy
 
 install: $(VENV)/.run-installed
+
+## bench: the benchmark (not part of `make test`; see bench/README.md), e.g. BENCH_ARGS="--repeat 2"
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +36,10 @@ $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[local,test]'
 	touch $@ $(VENV)/.run-installed
+
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[local,test,bench]'
+	touch $@ $(VENV)/.test-installed $(VENV)/.run-installed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

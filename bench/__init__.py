@@ -1,0 +1,1 @@
+"""The walletsvc benchmark: `python -m bench.run` (see bench/README.md)."""

@@ -1,0 +1,222 @@
+"""One command for the whole benchmark: ``python -m bench.run --duration 10 --concurrency 1,8,32``.
+
+Starts redis-server, walletsvc and the floor app (both under gunicorn with
+config/gunicorn.conf.py), then for each concurrency level runs the floor, a debit-only load and
+the GPAS mix, each from a separate load-generator process; then a profile of the debit load
+(py-spy), Redis memory per session and per movement, and the mix with 1,000 against 100,000
+wallets. Writes bench/results/latest.json and latency.png and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import random
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench import data, gpas, report
+from bench.profile import profile_debits
+from bench.stack import ROOT, Stack
+from walletsvc.store import RedisClient, WalletStore, connect
+
+RESULTS = ROOT / "bench" / "results"
+WORKDIR = ROOT / "var" / "bench"
+MAX_RPS = 3000  # enough launch tokens for a mix at this rate (more is reported, not fatal)
+REQUESTS_PER_SESSION = 40  # the mix's average, a little low so tokens last
+
+
+class Bench:
+    """The running stack, its store, and the load-generator runs against it."""
+
+    def __init__(self, args: argparse.Namespace, stack: Stack) -> None:
+        self.args, self.stack = args, stack
+        self.redis: RedisClient = connect(stack.redis.url, socket_timeout=30.0)
+        self.store = WalletStore(self.redis, data.RETENTION_MS)
+        self.rng = random.Random(args.seed)
+
+    def tokens(self, wallets: list[str], scenario: str, concurrency: int) -> list[Any]:
+        """Launch tokens for each player: one session for debits, enough for the mix."""
+        if scenario == "floor":
+            return []
+        seconds = self.args.warmup + self.args.duration
+        per_player = 1 if scenario == "debit" else math.ceil(
+            seconds * MAX_RPS / REQUESTS_PER_SESSION / concurrency) + 2
+        return data.launch_tokens(self.store, wallets, concurrency, per_player, self.rng)
+
+    def plan(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
+        """Return a load-generator plan."""
+        server = self.stack.floor if scenario == "floor" else self.stack.service
+        return {"port": server.port, "scenario": scenario, "concurrency": concurrency,
+                "warmup": self.args.warmup, "duration": self.args.duration,
+                "tokens": self.tokens(wallets, scenario, concurrency),
+                "nonce": uuid.uuid4().hex[:8], "seed": self.rng.randrange(1 << 30),
+                "pids": {"redis": [self.stack.redis_pid], "walletsvc": [self.stack.service.pid],
+                         "floor": [self.stack.floor.pid]}}
+
+    def start_loadgen(self, plan: dict[str, Any]) -> tuple[subprocess.Popen[bytes], Path]:
+        """Start the load generator on ``plan``; return the process and its result file."""
+        name = f"{plan['scenario']}-{plan['concurrency']}"
+        plan_file, out = WORKDIR / f"plan-{name}.json", WORKDIR / f"result-{name}.json"
+        plan_file.write_text(json.dumps(plan))
+        out.unlink(missing_ok=True)
+        process = subprocess.Popen([sys.executable, "-m", "bench.loadgen", str(plan_file),
+                                    str(out)], cwd=ROOT)
+        return process, out
+
+    def load(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
+        """Run one scenario at one concurrency level; return its measurements."""
+        plan = self.plan(scenario, concurrency, wallets)
+        before = self.redis_stats()
+        process, out = self.start_loadgen(plan)
+        if process.wait(timeout=plan["warmup"] + plan["duration"] + 300) != 0:
+            raise RuntimeError(f"the load generator failed on {scenario} x{concurrency}")
+        result: dict[str, Any] = json.loads(out.read_text())
+        after = self.redis_stats()
+        calls = after["evalsha_calls"] - before["evalsha_calls"]
+        result["redis"] = {
+            "evalsha_calls": calls,
+            "evalsha_usec_per_call": round(
+                (after["evalsha_usec"] - before["evalsha_usec"]) / calls, 1) if calls else None,
+            "forks": after["forks"] - before["forks"]}
+        print(report.run_line(result), flush=True)
+        return result
+
+    def redis_stats(self) -> dict[str, int]:
+        """Return the script counters and the fork count (AOF rewrites) of Redis."""
+        evalsha = self.redis.info("commandstats").get("cmdstat_evalsha", {})
+        return {"evalsha_calls": int(evalsha.get("calls", 0)),
+                "evalsha_usec": int(evalsha.get("usec", 0)),
+                "forks": int(self.redis.info("stats")["total_forks"])}
+
+    def levels(self, wallets: list[str]) -> list[dict[str, Any]]:
+        """The floor, the debit-only load and the mix at every level, ``--repeat`` times."""
+        return [self.load(scenario, concurrency, wallets)
+                for _ in range(self.args.repeat)
+                for concurrency in self.args.concurrency
+                for scenario in ("floor", "debit", "mix")]
+
+    def memory(self) -> dict[str, Any]:
+        """Redis memory per wallet, per open session and per stored movement (INFO deltas)."""
+        sessions, per_session = self.args.memory_sessions, self.args.memory_movements_per_session
+        self.redis.flushall()
+        empty = data.used_memory(self.redis)
+        wallets = data.wallets_via_store(self.store, sessions, "mem", _now_ms())
+        with_wallets = data.used_memory(self.redis)
+        requests = [gpas.open_session(w, self.store.issue_launch_token(w, data.TOKEN_TTL_MS))
+                    for w in wallets]
+        session_ids = [answer["id"] for answer in data.send_all(self.stack.service.port, requests)]
+        with_sessions = data.used_memory(self.redis)
+        data.send_all(self.stack.service.port, [
+            gpas.movement("debit", sid, f"mem-{n}-{k}", "1.00", str(k))
+            for n, sid in enumerate(session_ids) for k in range(per_session)])
+        with_movements = data.used_memory(self.redis)
+        movements = sessions * per_session
+        return {"wallets": sessions, "sessions": sessions, "movements": movements,
+                "bytes_per_wallet": round((with_wallets - empty) / sessions),
+                "bytes_per_open_session": round((with_sessions - with_wallets) / sessions),
+                "bytes_per_movement": round((with_movements - with_sessions) / movements),
+                "used_memory_after": with_movements,
+                "memory_usage_by_key_kind": data.memory_by_key_kind(self.redis)}
+
+    def scale(self) -> list[dict[str, Any]]:
+        """The mix at one concurrency level on an empty Redis with N wallets, for each N."""
+        runs = []
+        for count in [n for _ in range(self.args.repeat) for n in self.args.scale_wallets]:
+            self.redis.flushall()
+            started = time.monotonic()
+            wallets = data.wallets_via_store(self.store, count, f"s{count}", _now_ms())
+            created = time.monotonic() - started
+            used = data.used_memory(self.redis)
+            run = self.load("mix", self.args.scale_concurrency, wallets)
+            runs.append({"wallets": count, "create_seconds": round(created, 1),
+                         "used_memory": used, "run": run})
+        return runs
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _meta(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
+    def git(*command: str) -> str:
+        return subprocess.run(["git", *command], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+
+    redis = connect(stack.redis.url, socket_timeout=5.0)
+    server = redis.info("server")
+    return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
+            "git_head": git("rev-parse", "--short", "HEAD"),
+            "uncommitted_in_service": git("status", "--porcelain", "--", "walletsvc", "config",
+                                          "wsgi.py").splitlines(),
+            "cores": stack.cores, "python": platform.python_version(),
+            "redis_version": server["redis_version"], "appendfsync": args.appendfsync,
+            "gunicorn_workers": len(stack.service.workers()),
+            "duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read the command line."""
+    def numbers(text: str) -> list[int]:
+        return [int(part) for part in text.split(",")]
+
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--duration", type=float, default=10, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds first")
+    parser.add_argument("--concurrency", type=numbers, default=[1, 8, 32])
+    parser.add_argument("--wallets", type=int, default=1000, help="wallets the players use")
+    parser.add_argument("--appendfsync", default="always",
+                        choices=["always", "everysec", "no", "off"],
+                        help="Redis AOF policy (make run ships 'always'; 'off': no AOF)")
+    parser.add_argument("--workers", type=int, help="WALLETSVC_WORKERS (default: the config's)")
+    parser.add_argument("--scale-wallets", type=numbers, default=[1000, 100_000])
+    parser.add_argument("--scale-concurrency", type=int, default=8)
+    parser.add_argument("--memory-sessions", type=int, default=1000)
+    parser.add_argument("--memory-movements-per-session", type=int, default=10)
+    parser.add_argument("--profile-seconds", type=float, default=10,
+                        help="py-spy on the debit load at 8 connections; 0 to skip")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run every load this many times; the table shows, of each, the "
+                             "run least disturbed by other work on the machine")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run everything and write the results."""
+    args = parse_args(argv)
+    WORKDIR.mkdir(parents=True, exist_ok=True)
+    stack = Stack(WORKDIR / time.strftime("%Y%m%d-%H%M%S"), args.appendfsync, args.workers)
+    try:
+        stack.start()
+        bench = Bench(args, stack)
+        results: dict[str, Any] = {"meta": _meta(args, stack)}
+        started = time.monotonic()
+        wallets = data.wallets_via_admin_api(stack.service.port, args.wallets, "w")
+        results["setup"] = {"wallets_via_admin_api": len(wallets),
+                            "seconds": round(time.monotonic() - started, 1)}
+        results["runs"] = bench.levels(wallets)
+        if args.profile_seconds:
+            results["profile"] = profile_debits(bench, wallets, RESULTS)
+        results["memory"] = bench.memory()
+        results["scale"] = bench.scale()
+    finally:
+        stack.stop()
+    results = {"summary": report.summary(results), **results}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print(report.table(results))
+    report.plot(results, args.out.with_name("latency.png"))
+    print(f"\nresults: {args.out}, plot: {args.out.with_name('latency.png')}")
+
+
+if __name__ == "__main__":
+    main()
