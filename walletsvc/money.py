@@ -11,7 +11,7 @@ MAX_MINOR = 2**53 - 1
 BUILTIN_SCALES: Mapping[str, int] = {"BRL": 2, "USD": 2, "EUR": 2, "MXN": 2, "CLP": 0, "PYG": 0}
 
 # Plain decimal notation with an optional exponent: no spaces, underscores, signs but '-'.
-_DECIMAL_TEXT = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?([eE][-+]?[0-9]{1,6})?")
+DECIMAL_TEXT = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?([eE][-+]?[0-9]{1,6})?")
 # Inexact is trapped: scaling must never round away a digit, nor underflow a tiny value to 0.
 _CONTEXT = Context(prec=60, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 
@@ -24,7 +24,7 @@ def parse_decimal(raw: object) -> Decimal:
     """Read a JSON string or number as an exact, finite, non-negative decimal."""
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
         raise AmountError("must be a decimal number, as a string or a JSON number")
-    if isinstance(raw, str) and not _DECIMAL_TEXT.fullmatch(raw):
+    if isinstance(raw, str) and not DECIMAL_TEXT.fullmatch(raw):
         raise AmountError("must be a decimal number such as \"12.50\"")
     value = Decimal(raw)
     if not value.is_finite():

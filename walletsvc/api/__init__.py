@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from walletsvc.api import admin, gpas, health, metrics, reconciliation
+from walletsvc.api import admin, gpas, health, metrics, openapi, reconciliation
 
 
 def register_blueprints(app: Flask) -> None:
@@ -13,4 +13,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reconciliation.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(metrics.bp)

@@ -40,9 +40,9 @@ class PageArgsSchema(Schema):
 class SubBalancesSchema(Schema):
     """A wallet's balances."""
 
-    total = Money()
-    real = Money()
-    bonus = Money()
+    total = Money(dump_only=True)
+    real = Money(dump_only=True)
+    bonus = Money(dump_only=True)
 
 
 class WalletSchema(Schema):

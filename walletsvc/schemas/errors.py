@@ -1,0 +1,22 @@
+"""The one error body every failure answers with (SPEC A3)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+# SPEC A3: 1001 system, 1002-1009 the GPAS refusals, 1010 ours (type says which).
+ERROR_CODES = list(range(1001, 1011))
+
+
+class ErrorSchema(Schema):
+    """``{"code", "type", "message"}``, with ``details`` on validation errors."""
+
+    code = fields.Integer(required=True, validate=validate.OneOf(ERROR_CODES), metadata={
+        "description": "GPAS error code: 1001 system error or unknown parent system, "
+                       "1002-1009 the GPAS refusals, 1010 ours (see type)"})
+    type = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Z_]*\Z"), metadata={
+        "description": "e.g. SIGNATURE_FAILED, INVALID_WALLET_SESSION, INVALID_REQUEST, "
+                       "INVALID_AMOUNT, NOT_FOUND, PAYLOAD_TOO_LARGE"})
+    message = fields.String(required=True, validate=validate.Length(min=1))
+    details = fields.Dict(metadata={
+        "description": "which fields failed validation and why (validation errors only)"})
