@@ -10,12 +10,19 @@ import fakeredis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from redis.cluster import RedisCluster
 
 from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
 from tests.redis_server import RedisClusterServers, RedisServer
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
+
+# Property tests: the same examples on every run (CI), no deadline on a loaded machine.
+# `pytest --hypothesis-profile=explore` searches further with fresh random examples.
+settings.register_profile("walletsvc", derandomize=True, deadline=None, database=None)
+settings.register_profile("explore", max_examples=5_000, deadline=None)
+settings.load_profile("walletsvc")
 
 
 @pytest.fixture(scope="session")
