@@ -109,7 +109,9 @@ def text(profile: dict[str, Any]) -> str:
     """Return the profile summary as readable text."""
     lines = [f"Profile: {profile['scenario']} "
              f"(load meanwhile: {profile['load_under_profiler'].get('rps')} rps)"]
-    for view, title in (("cpu", "CPU (--gil)"), ("wall", "wall time (--idle)")):
+    for view, title in (("cpu", "CPU (--gil)"), ("wall", "wall time (--idle); when the CPUs are "
+                         "saturated a worker's wait for a CPU shows in the call it is blocked in, "
+                         "mostly the Redis reply")):
         found = profile[view]
         lines.append(f"{title}: {found['samples']} samples")
         for heading, key in (("by request stage (inclusive)", "stages_pct"),

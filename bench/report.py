@@ -132,7 +132,8 @@ def _scale(scale: list[dict[str, Any]]) -> list[str]:
         debit = run["endpoints"].get("debit", {})
         lines.append(f"  {entry['wallets']:>7} wallets x{run['concurrency']}: "
                      f"{run['total']['rps']:.1f} rps (debit {debit.get('rps', 0):.1f}, "
-                     f"p99 {debit.get('p99_ms')} ms), {run['total']['errors']} errors; "
+                     f"p99 {debit.get('p99_ms')} ms), {run['total']['errors']} errors, "
+                     f"other work {run['cpu_cores']['others']:.2f} cores; "
                      f"created in {entry['create_seconds']} s, "
                      f"used_memory {entry['used_memory'] / 2**20:.1f} MiB")
     if len(scale) == 2:
