@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 import simplejson
+from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from walletsvc.errors import InvalidRequest
 
@@ -13,6 +15,21 @@ from walletsvc.errors import InvalidRequest
 MAX_DEPTH = 32
 # A "\ud800" escape decodes to a lone surrogate, which UTF-8 (and so Redis) cannot hold.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def refuse_oversized_stream() -> None:
+    """Refuse a streamed (chunked) body over the limit with 413, as one with Content-Length is.
+
+    werkzeug stops reading a body without Content-Length at MAX_CONTENT_LENGTH and hands over
+    the part it read: the signature check would then fail on a cut body (1006), and a view
+    could read a prefix of what was sent.
+    """
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None:
+        return
+    body = request.get_data(cache=True)
+    if len(body) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def parse_json(raw: bytes) -> Any:
