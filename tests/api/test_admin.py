@@ -741,3 +741,15 @@ def test_cursor_before_the_first_possible_entry_gives_an_empty_page(admin: Admin
 
 def test_movements_of_an_unknown_wallet_is_404(admin: AdminClient) -> None:
     assert error_of(admin.get("/wallets/no-such-wallet/movements")) == (404, 1010, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("wallet_id", [".", ".."])
+def test_wallet_id_that_is_a_dot_segment_is_refused_and_stores_nothing(
+        admin: AdminClient, redis_client: RedisClient, wallet_id: str) -> None:
+    # /admin/wallets/.. would name another route: such a wallet could not be reached.
+    before = snapshot(redis_client)
+    response = admin.post("/wallets", {"walletId": wallet_id, "playerId": "p", "currency": "BRL"})
+    assert error_of(response) == (400, 1010, "INVALID_REQUEST")
+    assert snapshot(redis_client) == before
+    assert admin.post("/wallets", {"walletId": "...", "playerId": "p",
+                                   "currency": "BRL"}).status_code == 201

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema
 
+from walletsvc.domain import gpas as domain
 from walletsvc.schemas import admin, gpas, reconciliation
 
 _SIGNATURE = (
@@ -51,7 +52,9 @@ ERROR_RESPONSES = {
     500: ("SystemError", "System error (1001): a movement's outcome is unknown; resend it as is"),
 }
 
-WALLET_ID = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"}
+# The domain's own pattern, with Python's end-of-text anchor written as ECMA's.
+WALLET_ID = {"type": "string",
+             "pattern": "^" + domain.WALLET_ID.pattern.replace("\\Z", "$") + "$"}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from walletsvc.models import Applied, Balance, Movement, MovementKind, Rollback
 from walletsvc.money import AmountError, Currencies, to_minor
 from walletsvc.store import WalletStore
 
-WALLET_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# "." and ".." are excluded: as URL path segments they would name another admin route.
+WALLET_ID = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9_.-]{1,64}")
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ class Operator:
             raise CurrencyError(f"{currency} is not configured")
         wallet_id = wallet_id or uuid.uuid4().hex
         if not WALLET_ID.fullmatch(wallet_id):
-            raise InvalidRequest("walletId may hold 1 to 64 letters, digits, '.', '_' or '-'")
+            raise InvalidRequest(
+                "walletId may hold 1 to 64 letters, digits, '.', '_' or '-', and is not . or ..")
         self._store.create_wallet(wallet_id, player_id, currency, self._clock())
         return self.wallet(wallet_id)
 
