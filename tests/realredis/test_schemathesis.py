@@ -1,0 +1,173 @@
+"""Schemathesis against /openapi.json of the running service (gunicorn over a real redis-server).
+
+Every documented operation gets generated requests that fit the document and requests that do
+not, each signed by a requests auth hook over the exact bytes sent. Half of them are aimed at a
+live wallet, session and movement, so the fuzzing reaches the store and not only the checks.
+Every answer must be documented, match its schema, and be the GPAS error shape when an error;
+none may be a 5xx. Examples are derandomized and bounded, so a run is the same every time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import fakeredis
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from requests.auth import AuthBase
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS
+from schemathesis.core.parameters import ParameterLocation
+
+from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, base_config
+from tests.realredis.service import Service
+from tests.redis_server import RedisServer
+from walletsvc import create_app
+from walletsvc.signing import sign
+
+pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+
+# Per operation and mode; raise it (SCHEMATHESIS_EXAMPLES=500) to search further by hand.
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
+CHECK_NAMES = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
+               "response_headers_conformance", "response_schema_conformance",
+               "negative_data_rejection"]
+ERROR_FIELDS = {"code", "type", "message", "details"}
+
+
+def documented_operations() -> list[tuple[str, str]]:
+    """Return (method, path) of every documented operation, from the app built in-process."""
+    app = create_app(base_config(), redis=fakeredis.FakeRedis(decode_responses=True))
+    document: dict[str, Any] = app.test_client().get("/openapi.json").json  # type: ignore[assignment]
+    return [(method.upper(), path) for path, item in sorted(document["paths"].items())
+            for method in item]
+
+
+class GpasCredentials(AuthBase):
+    """Make each generated credential a valid one, over the exact bytes sent.
+
+    A credential the case left out stays out, and a negative case's headers stay as generated:
+    such a case drops or breaks one on purpose and expects a refusal.
+    """
+
+    def __init__(self, case: schemathesis.Case) -> None:
+        self.fix = positive(case, ParameterLocation.HEADER)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        url = urlsplit(request.url or "")
+        headers = request.headers
+        if not self.fix:
+            return request
+        key = {"/reconciliation": "reconciliation-key"}.get(
+            url.path, ADMIN_KEY if url.path.startswith("/admin") else None)
+        if key is not None and "Authorization" in headers:
+            headers["Authorization"] = f"Bearer {key}"
+        if "x-parent-system-id" in headers:
+            headers["x-parent-system-id"] = PARENT_ID
+        if "x-signature" in headers:
+            body = request.body.encode() if isinstance(request.body, str) else request.body
+            headers["x-signature"] = sign(body or url.query.encode(), SECRET)
+        return request
+
+
+class Target:
+    """The service under fuzzing, with a live wallet, session and movement to aim at."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.base_url = f"http://127.0.0.1:{service.port}"
+        self.schema = schemathesis.openapi.from_url(f"{self.base_url}/openapi.json")
+        self.wallet_id, self.session_id = service.funded_session("1000")
+        self.service.admin("POST", f"/wallets/{self.wallet_id}/deposits",
+                           {"amount": "50", "subWallet": "BONUS", "reference": "bonus"})
+        status, _, self.reference = service.movement("debit", self.session_id, "5")
+        assert status == 200
+
+    def token(self) -> str:
+        """Issue a fresh launch token for the live wallet."""
+        issued = self.service.admin("POST", "/launch-tokens", {"walletId": self.wallet_id})
+        return str(issued["authToken"])
+
+    def aim_at_live(self, case: schemathesis.Case) -> None:
+        """Point the case's ids at the live wallet, session and movement (valid parts only)."""
+        query = case.query if positive(case, ParameterLocation.QUERY) else {}
+        live = {"walletSessionId": self.session_id, "walletId": self.wallet_id,
+                "externalMovementId": self.reference}
+        for name in live.keys() & query.keys():
+            query[name] = live[name]
+        if "id" in query:  # closing the live session would end the run's reach: close another
+            query["id"] = self.service.funded_session("1")[1]
+        if case.path == "/sessions" and positive(case, ParameterLocation.HEADER):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {self.token()}"}
+        path = case.path_parameters if positive(case, ParameterLocation.PATH) else {}
+        path.update({name: value for name, value in (("wallet_id", self.wallet_id),
+                                                     ("session_id", self.session_id))
+                     if name in path})
+        body_is_valid = positive(case, ParameterLocation.BODY)
+        if body_is_valid and isinstance(case.body, dict) and "walletId" in case.body:
+            case.body["walletId"] = self.wallet_id
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """gunicorn over its own redis-server, with live ids to aim at."""
+    directory = tmp_path_factory.mktemp("schemathesis")
+    redis = RedisServer(directory / "redis").start()
+    service = Service(redis.url, directory / "gunicorn.log", workers=2).start()
+    try:
+        yield Target(service)
+    finally:
+        service.stop()
+        redis.stop()
+
+
+def positive(case: schemathesis.Case, location: ParameterLocation) -> bool:
+    """Tell whether the case generated that part to fit the document."""
+    return case.meta is None or not case.meta.is_negative_at(location)
+
+
+def assert_gpas_error_shape(response: schemathesis.Response) -> None:
+    """An error answer is exactly the GPAS body: code, type, message (details optional)."""
+    if response.status_code < 400:
+        return
+    body = json.loads(response.content)
+    assert {"code", "type", "message"} <= set(body) <= ERROR_FIELDS, body
+    assert isinstance(body["code"], int) and body["type"] and body["message"], body
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+                         ids=lambda mode: mode.value)
+@pytest.mark.parametrize(("method", "path"), documented_operations())
+def test_generated_requests_get_documented_answers_and_never_a_server_error(
+        target: Target, method: str, path: str, mode: GenerationMode) -> None:
+    operation = target.schema[path][method]
+    checks = [CHECKS.get_one(name) for name in CHECK_NAMES]
+
+    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode), aim=st.booleans())
+    def fuzz(case: schemathesis.Case, aim: bool) -> None:
+        if aim:
+            target.aim_at_live(case)
+        credentials = GpasCredentials(case)
+        response = case.call(base_url=target.base_url, auth=credentials, timeout=10)
+        case.validate_response(response, checks=checks,
+                               transport_kwargs={"base_url": target.base_url,
+                                                 "auth": credentials})
+        assert_gpas_error_shape(response)
+
+    fuzz()
+
+
+def test_the_service_logged_no_traceback(target: Target) -> None:
+    log = Path(target.service.log).read_text()
+    assert "Traceback" not in log
