@@ -84,6 +84,7 @@ def profile_debits(bench: Bench, wallets: list[str], results: Path) -> dict[str,
     seconds = int(bench.args.profile_seconds)
     plan = bench.plan("debit", CONCURRENCY, wallets)
     plan["duration"] = 2 * seconds + 3
+    bench.wait_for_quiet()
     process, out = bench.start_loadgen(plan)
     time.sleep(plan["warmup"] + 1)
     profiles = {view: _record(bench, view, flag, seconds)

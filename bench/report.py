@@ -15,7 +15,8 @@ HEADER = (f"{'scenario':<8} {'endpoint':<9} {'conn':>4} {'rps':>8} {'p50 ms':>7}
 def run_line(result: dict[str, Any]) -> str:
     """Return a one-line progress note for a finished run."""
     total, cpu = result["total"], result["cpu_cores"]
-    return (f"{result['scenario']} x{result['concurrency']}: {total['rps']} rps, "
+    return (f"{result['scenario']} x{result['concurrency']} (after waiting "
+            f"{result.get('waited_for_quiet_s', 0)} s for quiet): {total['rps']} rps, "
             f"p99 {total.get('p99_ms')} ms, {total['errors']} errors; CPU cores: "
             + ", ".join(f"{name} {used}" for name, used in cpu.items() if used >= 0.01))
 

@@ -21,6 +21,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench import data, gpas, report
 from bench.profile import profile_debits
 from bench.stack import ROOT, Stack
@@ -30,6 +32,7 @@ RESULTS = ROOT / "bench" / "results"
 WORKDIR = ROOT / "var" / "bench"
 MAX_RPS = 3000  # enough launch tokens for a mix at this rate (more is reported, not fatal)
 REQUESTS_PER_SESSION = 40  # the mix's average, a little low so tokens last
+QUIET_CORES = 0.3  # the machine counts as quiet when other work uses less than this
 
 
 class Bench:
@@ -70,9 +73,22 @@ class Bench:
                                     str(out)], cwd=ROOT)
         return process, out
 
+    def wait_for_quiet(self) -> float:
+        """Wait up to ``--quiet-wait`` seconds for other work to leave the CPUs; return the wait.
+
+        Between runs the stack is idle, so what keeps the machine busy then is other work.
+        """
+        started = time.monotonic()
+        while time.monotonic() - started < self.args.quiet_wait:
+            idle = psutil.cpu_times_percent(interval=1.0).idle
+            if (100 - idle) / 100 * self.stack.cores < QUIET_CORES:
+                break
+        return round(time.monotonic() - started, 1)
+
     def load(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
         """Run one scenario at one concurrency level; return its measurements."""
         plan = self.plan(scenario, concurrency, wallets)
+        waited = self.wait_for_quiet()
         before = self.redis_stats()
         process, out = self.start_loadgen(plan)
         if process.wait(timeout=plan["warmup"] + plan["duration"] + 300) != 0:
@@ -85,6 +101,7 @@ class Bench:
             "evalsha_usec_per_call": round(
                 (after["evalsha_usec"] - before["evalsha_usec"]) / calls, 1) if calls else None,
             "forks": after["forks"] - before["forks"]}
+        result["waited_for_quiet_s"] = waited
         print(report.run_line(result), flush=True)
         return result
 
@@ -159,7 +176,8 @@ def _meta(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
             "cores": stack.cores, "python": platform.python_version(),
             "redis_version": server["redis_version"], "appendfsync": args.appendfsync,
             "gunicorn_workers": len(stack.service.workers()),
-            "duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat}
+            "duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat,
+            "quiet_wait_s": args.quiet_wait}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -185,6 +203,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run every load this many times; the table shows, of each, the "
                              "run least disturbed by other work on the machine")
+    parser.add_argument("--quiet-wait", type=float, default=0,
+                        help="before each load, wait up to this many seconds for other work "
+                             f"on the machine to drop under {QUIET_CORES} cores")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
