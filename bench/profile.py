@@ -19,6 +19,7 @@ RATE = 100  # samples per second per process: enough, and light on 2 cores
 # Stages of a request, by the innermost frame of walletsvc (or logging) a sample is in; when
 # none, by the framework it is in. The first pattern a frame contains names its stage.
 STAGES = [
+    ("marshmallow schema objects built per request", ("Schema.__init__ (",)),
     ("logging & metrics", ("walletsvc/observability", "prometheus_client/", "logging/")),
     ("signature check", ("walletsvc/signing.py",)),
     ("request parsing & validation", ("load_args (", "load_body (", "_load (")),

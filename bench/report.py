@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
         axes.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":  # print the table of a results file again
+    print(table(json.loads(Path(sys.argv[1]).read_text())))
