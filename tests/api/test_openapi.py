@@ -220,3 +220,30 @@ def test_docs_page_is_served_by_the_service_and_loads_nothing_from_elsewhere(
         assert not re.search(rb"https?://", served.get_data()), asset
         served.close()
     assert not re.search(r"https?://", html)
+
+
+def test_links_name_operations_and_parameters_that_exist(document: dict[str, Any]) -> None:
+    by_id = {op["operationId"]: op for _, _, op in operations(document)}
+    links = [link for _, _, op in operations(document) for answer in op["responses"].values()
+             for link in answer.get("links", {}).values()]
+    assert len(links) > 10
+    for link in links:
+        target = by_id[link["operationId"]]
+        names = {parameter["name"] for parameter in target.get("parameters", [])}
+        assert set(link.get("parameters", {})) <= names, link
+        if "requestBody" in link:
+            assert "requestBody" in target
+
+
+def test_currencies_are_the_ones_this_service_accepts(make_currency_app: Flask) -> None:
+    document = make_currency_app.test_client().get("/openapi.json").json
+    currency = document["components"]["schemas"]["WalletCreateRequest"][  # type: ignore[index]
+        "properties"]["currency"]
+    assert currency["enum"] == ["BRL", "BTC", "CLP", "EUR", "MXN", "PYG", "USD"]
+
+
+@pytest.fixture
+def make_currency_app() -> Flask:
+    """An app that also accepts BTC."""
+    return create_app(base_config(currency_scales={"BTC": 8}),
+                      redis=fakeredis.FakeRedis(decode_responses=True))

@@ -40,6 +40,8 @@ EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 CHECK_NAMES = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
                "response_headers_conformance", "response_schema_conformance",
                "negative_data_rejection"]
+# A sequence's later steps are built from earlier answers, not to violate the document.
+CHECK_NAMES_STATEFUL = [name for name in CHECK_NAMES if name != "negative_data_rejection"]
 ERROR_FIELDS = {"code", "type", "message", "details"}
 
 
@@ -95,6 +97,18 @@ class Target:
         """Issue a fresh launch token for the live wallet."""
         issued = self.service.admin("POST", "/launch-tokens", {"walletId": self.wallet_id})
         return str(issued["authToken"])
+
+    def give_launch_token(self, case: schemathesis.Case) -> None:
+        """Put a fresh launch token on a valid open-session case, if its wallet exists."""
+        if case.path != "/sessions" or not positive(case, ParameterLocation.HEADER):
+            return
+        wallet_id = (case.query or {}).get("walletId")
+        status, issued = self.service.request(
+            "POST", "/admin/launch-tokens", json.dumps({"walletId": str(wallet_id)}).encode(),
+            {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+        if status == 201:
+            token = issued["authToken"]
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
     def aim_at_live(self, case: schemathesis.Case) -> None:
         """Point the case's ids at the live wallet, session and movement (valid parts only)."""
@@ -166,6 +180,29 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(
         assert_gpas_error_shape(response)
 
     fuzz()
+
+
+def test_linked_sequences_get_documented_answers_and_never_a_server_error(
+        target: Target) -> None:
+    # Stateful: chains that follow the document's links (create a wallet, fund it, issue a
+    # token, open a session, bet, roll back, close), with ids taken from earlier answers.
+    checks = [CHECKS.get_one(name) for name in CHECK_NAMES_STATEFUL]
+
+    class Sequences(target.schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: schemathesis.Case) -> None:
+            target.give_launch_token(case)
+
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"base_url": target.base_url, "auth": GpasCredentials(case), "timeout": 10}
+
+        def validate_response(self, response: schemathesis.Response, case: schemathesis.Case,
+                              additional_checks: Any = None, **kwargs: Any) -> None:
+            case.validate_response(response, checks=checks, transport_kwargs=kwargs)
+            assert_gpas_error_shape(response)
+
+    Sequences.run(settings=settings(
+        max_examples=2 * EXAMPLES, stateful_step_count=15, derandomize=True, database=None,
+        deadline=None, suppress_health_check=list(HealthCheck)))
 
 
 def test_the_service_logged_no_traceback(target: Target) -> None:

@@ -8,7 +8,7 @@ request, answer and error shape from the schemas in ``walletsvc.schemas``; the t
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any
+from typing import Any, cast
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -16,8 +16,10 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from marshmallow import fields
 from werkzeug.routing import Rule
 
+from walletsvc.api.common import EXTENSION, Services
 from walletsvc.api.operations import (
     ERROR_RESPONSES,
+    LINKS,
     OPERATIONS,
     SECURITY_SCHEMES,
     TAGS,
@@ -85,7 +87,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
         spec.path(path=_path(rule), operations={
             method.lower(): _operation(app, rule, operation) for method in methods})
-    return spec.to_dict()
+    document = spec.to_dict()
+    # Which currencies a wallet may have depends on this service's settings.
+    currency = document["components"]["schemas"]["WalletCreateRequest"]["properties"]["currency"]
+    currency["enum"] = cast(Services, app.extensions[EXTENSION]).currencies.codes()
+    return document
 
 
 def _path(rule: Rule) -> str:
@@ -107,6 +113,9 @@ def _operation(app: Flask, rule: Rule, op: Operation) -> dict[str, Any]:
     success: dict[str, Any] = {"description": op.answer}
     if op.response is not None:
         success["content"] = {"application/json": {"schema": op.response}}
+    if rule.endpoint in LINKS and not _alias_suffix(rule):
+        success["links"] = {name: _link(operation_id, values)
+                            for name, (operation_id, values) in LINKS[rule.endpoint].items()}
     responses: dict[str, Any] = {str(op.status): success}
     for status in error_statuses(rule.endpoint, op, bool(rule.arguments)):
         responses[str(status)] = ERROR_RESPONSES[status][0]
@@ -123,6 +132,18 @@ def _operation(app: Flask, rule: Rule, op: Operation) -> dict[str, Any]:
         operation["requestBody"] = {
             "required": True, "content": {"application/json": {"schema": op.body}}}
     return operation
+
+
+def _link(operation_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Return an OpenAPI link: parameters, or the request body under ``requestBody``."""
+    link: dict[str, Any] = {"operationId": operation_id}
+    body = values.get("requestBody")
+    if body is not None:
+        link["requestBody"] = body
+    parameters = {name: value for name, value in values.items() if name != "requestBody"}
+    if parameters:
+        link["parameters"] = parameters
+    return link
 
 
 def _alias_suffix(rule: Rule) -> str:

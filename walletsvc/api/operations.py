@@ -110,6 +110,38 @@ def _blueprint(endpoint: str) -> str:
 
 _MOVED = "The movement was applied; balances after it"
 
+# OpenAPI links: which later operations take an id from an answer (or from its request).
+_WALLET = {"wallet_id": "$response.body#/walletId"}
+_SESSION = {"walletSessionId": "$response.body#/id"}
+_REVERSE = {"walletSessionId": "$request.query.walletSessionId",
+            "externalMovementId": "$request.body#/externalReference"}
+LINKS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
+    "admin.create_wallet": {
+        "GetWallet": ("admin_get_wallet", _WALLET),
+        "Deposit": ("admin_deposit", _WALLET),
+        "Withdraw": ("admin_withdraw", _WALLET),
+        "Block": ("admin_block", _WALLET),
+        "Unblock": ("admin_unblock", _WALLET),
+        "ListSessions": ("admin_list_sessions", _WALLET),
+        "ListMovements": ("admin_list_movements", _WALLET),
+        "IssueLaunchToken": ("admin_issue_launch_token",
+                             {"requestBody": {"walletId": "$response.body#/walletId"}}),
+        "OpenSession": ("gpas_sessions_open_session", {"walletId": "$response.body#/walletId"}),
+    },
+    "admin.issue_launch_token": {
+        "OpenSession": ("gpas_sessions_open_session", {"walletId": "$response.body#/walletId"}),
+    },
+    "gpas.sessions.open_session": {
+        "Balance": ("gpas_wallets_balance", _SESSION),
+        "Debit": ("gpas_movements_debit", _SESSION),
+        "Credit": ("gpas_movements_credit", _SESSION),
+        "Close": ("gpas_sessions_close_session", {"id": "$response.body#/id"}),
+        "Story": ("admin_get_session", {"session_id": "$response.body#/id"}),
+    },
+    "gpas.movements.debit": {"RollBack": ("gpas_movements_rollback", _REVERSE)},
+    "gpas.movements.credit": {"RollBack": ("gpas_movements_rollback", _REVERSE)},
+}
+
 OPERATIONS: dict[str, Operation] = {
     "gpas.sessions.open_session": Operation(
         gpas.SessionSchema, gpas.SessionQueryArgsSchema, answer="The session is open"),
