@@ -1,6 +1,6 @@
 """No secret, key, token or signature in any log line of the running service (SPEC C3).
 
-gunicorn's access and error logs and the app's own JSON logs all go to one file here; a whole
+gunicorn's own log and the app's JSON request and error logs all go to one file here; a whole
 exchange with right and wrong credentials, a crash and Redis going away is sent, then the file
 is searched for every secret that was configured or sent.
 """
