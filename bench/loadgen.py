@@ -223,7 +223,9 @@ def _cpu_snapshot(pids: dict[str, list[int]]) -> dict[str, float]:
     machine = psutil.cpu_times()
     snapshot = {name: _cpu_seconds(group) for name, group in pids.items()}
     snapshot["loadgen"] = time.process_time()
-    snapshot["machine"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+    busy = ("user", "nice", "system", "irq", "softirq", "steal")  # guest time is in user
+    snapshot["machine"] = sum(getattr(machine, field, 0.0) for field in busy)
+    snapshot["iowait"] = getattr(machine, "iowait", 0.0)  # idle, waiting for the disk
     return snapshot
 
 
@@ -235,7 +237,7 @@ async def _watch_cpu(rec: Recorder, pids: dict[str, list[int]], into: dict[str, 
     seconds = rec.end - rec.start
     into.update({name: round((after[name] - before[name]) / seconds, 3) for name in before})
     # CPU that none of the stack's processes used: other work sharing the machine.
-    ours = sum(used for name, used in into.items() if name != "machine")
+    ours = sum(used for name, used in into.items() if name not in ("machine", "iowait"))
     into["others"] = round(into["machine"] - ours, 3)
 
 

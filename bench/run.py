@@ -85,9 +85,20 @@ class Bench:
                 break
         return round(time.monotonic() - started, 1)
 
+    def settle(self) -> None:
+        """Wait for an AOF rewrite that setup writes set off (100,000 wallets do) to finish."""
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            persistence = self.redis.info("persistence")
+            if not (persistence.get("aof_rewrite_in_progress")
+                    or persistence.get("aof_rewrite_scheduled")):
+                return
+            time.sleep(0.5)
+
     def load(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
         """Run one scenario at one concurrency level; return its measurements."""
         plan = self.plan(scenario, concurrency, wallets)
+        self.settle()
         waited = self.wait_for_quiet()
         before = self.redis_stats()
         process, out = self.start_loadgen(plan)
