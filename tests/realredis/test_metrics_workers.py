@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,23 +20,34 @@ def test_request_counts_are_summed_across_workers(redis_server: RedisServer,
     try:
         _, session_id = service.funded_session("100")
         query = f"walletSessionId={session_id}"
-        for _ in range(40):
-            assert service.gpas("GET", "/wallets/balance", query)[0] == 200
+        metrics_dir = tmp_path / f"prometheus-{service.port}"
+        sent = 0
+        # Batches of eight requests in flight at once (a sync worker serves one at a time),
+        # until a second worker has served: workers still booting serve nothing at first.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            while sent < 400 and len(_worker_files(metrics_dir)) < 2:
+                statuses = list(pool.map(
+                    lambda _: service.gpas("GET", "/wallets/balance", query)[0], range(40)))
+                assert statuses == [200] * 40
+                sent += 40
+        assert len(_worker_files(metrics_dir)) >= 2, "only one worker served"
         for _ in range(5):
             assert service.movement("debit", session_id, "1.00")[0] == 200
-        pids = {path.name.split("_")[-1] for path in (tmp_path / f"prometheus-{service.port}"
-                                                      ).glob("*.db")}
-        assert len(pids) >= 2, "only one worker served: the test proves nothing"
         for _ in range(3):  # whichever worker answers the scrape, the totals are the same
             status, body = service.raw("GET", "/metrics")
             assert status == 200
             text = body.decode()
-            assert 'walletsvc_requests_total{code="0",endpoint="/wallets/balance"} 40.0' in text
+            balance = 'walletsvc_requests_total{code="0",endpoint="/wallets/balance"}'
+            assert f"{balance} {sent}.0" in text
             assert 'walletsvc_movements_total{currency="BRL",kind="debit"} 5.0' in text
             assert "walletsvc_open_sessions 1.0" in text
     finally:
         service.stop()
     lines = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines()
              if line.startswith("{")]
-    assert sum(1 for line in lines if line.get("endpoint") == "/wallets/balance") == 40
+    assert sum(1 for line in lines if line.get("endpoint") == "/wallets/balance") == sent
 
+
+def _worker_files(metrics_dir: Path) -> set[str]:
+    """Return the pids that wrote counters (one file per worker and metric type)."""
+    return {path.stem.split("_")[-1] for path in metrics_dir.glob("counter_*.db")}
