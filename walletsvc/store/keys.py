@@ -28,7 +28,7 @@ def session_shard(session_id: str) -> str:
 
 
 def new_session_id(wallet_id: str) -> str:
-    """Return a random UUID (106 random bits) whose first two digits are the wallet's shard."""
+    """Return a random UUID (114 random bits) whose first two digits are the wallet's shard."""
     return wallet_shard(wallet_id) + str(uuid.uuid4())[2:]
 
 
