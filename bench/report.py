@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +39,30 @@ def _endpoint_rows(run: dict[str, Any]) -> list[str]:
     return rows
 
 
-def least_disturbed(runs: list[dict[str, Any]], key: str = "scenario") -> list[dict[str, Any]]:
-    """Of repeated runs of one load, keep the one where other work used the least CPU."""
-    def disturbance(run: dict[str, Any]) -> tuple[float, float]:
-        load = run.get("run", run)
-        # Other work to a tenth of a core (less is noise); of equally quiet runs, the fastest,
-        # since what disturbs a run and cannot be seen (the host's other guests) only slows it.
-        return round(max(load["cpu_cores"]["others"], 0.0), 1), -load["total"]["rps"]
+def _disturbance(run: dict[str, Any]) -> float:
+    """Return the other work's CPU during a run, to a tenth of a core (less is noise)."""
+    return round(max(run.get("run", run)["cpu_cores"]["others"], 0.0), 1)
 
-    chosen: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+def least_disturbed(runs: list[dict[str, Any]], key: str = "scenario") -> list[dict[str, Any]]:
+    """Of repeated runs, keep for each concurrency level one repetition whole (its floor, debit
+    and mix, or each wallet count), so that what is compared ran side by side: the repetition
+    whose most disturbed run had the least other work; of equally quiet ones the fastest, since
+    what disturbs and cannot be seen (the host's other guests) only slows a run."""
+    seen: Counter[tuple[Any, int]] = Counter()
+    repetitions: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for run in runs:
-        group = (run[key], run.get("run", run)["concurrency"])
-        if group not in chosen or disturbance(run) < disturbance(chosen[group]):
-            chosen[group] = run
-    return list(chosen.values())
+        level = run.get("run", run)["concurrency"]
+        repetition = seen[(run[key], level)]
+        seen[(run[key], level)] += 1
+        repetitions.setdefault((level, repetition), []).append(run)
+    best: dict[int, tuple[tuple[float, float], list[dict[str, Any]]]] = {}
+    for (level, _), group in repetitions.items():
+        score = (max(_disturbance(run) for run in group),
+                 -sum(run.get("run", run)["total"]["rps"] for run in group))
+        if level not in best or score < best[level][0]:
+            best[level] = (score, group)
+    return [run for _, group in best.values() for run in group]
 
 
 def summary(results: dict[str, Any]) -> dict[str, Any]:
