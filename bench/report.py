@@ -107,8 +107,12 @@ def table(results: dict[str, Any]) -> str:
     for run in runs:
         lines += _endpoint_rows(run)
     lines.append("")
+    disturbed = {run["concurrency"]: 0.0 for run in runs}
+    for run in runs:
+        disturbed[run["concurrency"]] = max(disturbed[run["concurrency"]], _disturbance(run))
     lines.append("debit-only / floor throughput: " + ", ".join(
-        f"{ratio:.2f} at {c} conn" for c, ratio in found["debit_over_floor"].items())
+        f"{ratio:.2f} at {c} conn (other work up to {disturbed[c]:.1f} cores)"
+        for c, ratio in found["debit_over_floor"].items())
         + f"; best debit / best floor: {found['best_debit_over_best_floor']:.2f}")
     lines.append(f"debit p99 at 8 connections: {found['debit_p99_ms_at_8']} ms; errors in all "
                  f"runs shown: {found['errors']}")
