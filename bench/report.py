@@ -101,8 +101,8 @@ def table(results: dict[str, Any]) -> str:
              f"{meta['cores']} cores, {meta['gunicorn_workers']} sync workers, "
              f"redis {meta['redis_version']} appendfsync {meta['appendfsync']}, "
              f"{meta['duration_s']} s per run after {meta['warmup_s']} s warm-up"
-             + (f", each load run {meta['repeat']} times: the table shows the run least "
-                "disturbed by other work" if meta["repeat"] > 1 else ""),
+             + (f", each load run {meta['repeat']} times: the table shows for each level the "
+                "repetition least disturbed by other work" if meta["repeat"] > 1 else ""),
              "", HEADER]
     for run in runs:
         lines += _endpoint_rows(run)

@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     results = {"summary": report.summary(results), **results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
+    args.out.with_suffix(".txt").write_text(report.table(results) + "\n")
     print(report.table(results))
     report.plot(results, args.out.with_name("latency.png"))
     print(f"\nresults: {args.out}, plot: {args.out.with_name('latency.png')}")
