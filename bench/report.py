@@ -41,7 +41,7 @@ def _endpoint_rows(run: dict[str, Any]) -> list[str]:
 
 def _disturbance(run: dict[str, Any]) -> float:
     """Return the other work's CPU during a run, to a tenth of a core (less is noise)."""
-    return round(max(run.get("run", run)["cpu_cores"]["others"], 0.0), 1)
+    return round(max(float(run.get("run", run)["cpu_cores"]["others"]), 0.0), 1)
 
 
 def least_disturbed(runs: list[dict[str, Any]], key: str = "scenario") -> list[dict[str, Any]]:
