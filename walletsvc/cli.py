@@ -17,9 +17,14 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from walletsvc import conformance
 from walletsvc.api.common import services
-from walletsvc.api.presenters import entry_view, session_view, wallet_view
+from walletsvc.api.presenters import (
+    adjustment_view,
+    movement_page_view,
+    session_view,
+    token_view,
+    wallet_view,
+)
 from walletsvc.config import ConfigError
-from walletsvc.domain.clock import iso_utc
 from walletsvc.domain.operator import Operator
 from walletsvc.errors import WalletError
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
@@ -85,8 +90,7 @@ def _adjustment_command(name: str, kind: AdjustmentKind, help_text: str) -> clic
     def command(wallet_id: str, amount: Decimal, sub_wallet: str, reference: str) -> Any:
         applied, wallet = _operator().adjust(
             wallet_id, kind, amount, SUB_WALLETS[sub_wallet], reference)
-        return {"movementId": applied.movement_id, "replayed": applied.replayed,
-                "wallet": wallet_view(wallet)}
+        return adjustment_view(applied, wallet)
 
     return command
 
@@ -118,8 +122,7 @@ def unblock(wallet_id: str) -> Any:
 def issue_token(wallet_id: str, ttl_seconds: int | None) -> Any:
     """Issue a single-use launch token for a wallet."""
     issued = _operator().issue_launch_token(wallet_id, ttl_seconds)
-    return {"authToken": issued.token, "walletId": issued.wallet_id,
-            "expiresAt": iso_utc(issued.expires_ms)}
+    return token_view(issued)
 
 
 @click.command("sessions")
@@ -146,11 +149,7 @@ def show_session(session_id: str) -> Any:
 @_operator_command
 def movements(wallet_id: str, limit: int, cursor: str | None) -> Any:
     """List a wallet's movements, newest first."""
-    operator = _operator()
-    page = operator.movements(wallet_id, cursor, limit)
-    currency = operator.wallet(wallet_id).currency
-    return {"movements": [entry_view(e, currency) for e in page.entries],
-            "nextCursor": page.next_cursor}
+    return movement_page_view(*_operator().movements(wallet_id, cursor, limit))
 
 
 @click.command("trim-audit")

@@ -5,8 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from walletsvc.api.common import load_args, load_body, require_bearer, respond, services
-from walletsvc.api.presenters import entry_view, session_view, wallet_view
-from walletsvc.domain.clock import iso_utc
+from walletsvc.api.presenters import (
+    adjustment_view,
+    movement_page_view,
+    session_view,
+    token_view,
+    wallet_view,
+)
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.schemas.admin import (
     AdjustmentRequestSchema,
@@ -49,11 +54,7 @@ def _adjust(wallet_id: str, kind: AdjustmentKind) -> Response:
     body = load_body(AdjustmentRequestSchema())
     applied, wallet = services().operator.adjust(
         wallet_id, kind, body["amount"], SUB_WALLETS[body["subWallet"]], body["reference"])
-    return respond(AdjustmentResultSchema(), {
-        "movementId": applied.movement_id,
-        "replayed": applied.replayed,
-        "wallet": wallet_view(wallet),
-    })
+    return respond(AdjustmentResultSchema(), adjustment_view(applied, wallet))
 
 
 @bp.post("/wallets/<wallet_id>/deposits")
@@ -85,11 +86,7 @@ def issue_launch_token() -> Response:
     """Issue a single-use launch token for a wallet."""
     body = load_body(LaunchTokenRequestSchema())
     issued = services().operator.issue_launch_token(body["walletId"], body.get("ttlSeconds"))
-    return respond(LaunchTokenSchema(), {
-        "authToken": issued.token,
-        "walletId": issued.wallet_id,
-        "expiresAt": iso_utc(issued.expires_ms),
-    }, 201)
+    return respond(LaunchTokenSchema(), token_view(issued), 201)
 
 
 @bp.get("/wallets/<wallet_id>/sessions")
@@ -111,10 +108,5 @@ def get_session(session_id: str) -> Response:
 def list_movements(wallet_id: str) -> Response:
     """Return the wallet's movements, newest first, a page at a time."""
     args = load_args(PageArgsSchema())
-    operator = services().operator
-    page = operator.movements(wallet_id, args.get("cursor"), args["limit"])
-    currency = operator.wallet(wallet_id).currency
-    return respond(MovementPageSchema(), {
-        "movements": [entry_view(e, currency) for e in page.entries],
-        "nextCursor": page.next_cursor,
-    })
+    page, currency = services().operator.movements(wallet_id, args.get("cursor"), args["limit"])
+    return respond(MovementPageSchema(), movement_page_view(page, currency))

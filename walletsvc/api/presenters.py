@@ -6,8 +6,8 @@ from typing import Any
 
 from walletsvc.api.common import money, services
 from walletsvc.domain.clock import iso_utc
-from walletsvc.domain.operator import SessionStory
-from walletsvc.models import Applied, AuditEntry, Balance, Wallet
+from walletsvc.domain.operator import IssuedToken, SessionStory
+from walletsvc.models import Applied, AuditEntry, Balance, Page, Wallet
 
 # Audit fields that hold minor units, shown as decimals in the wallet's currency.
 _AMOUNT_FIELDS = ("amount", "real", "bonus", "real_after", "bonus_after")
@@ -52,6 +52,24 @@ def wallet_view(wallet: Wallet) -> dict[str, Any]:
                     "real": money(balance.real, currency),
                     "bonus": money(balance.bonus, currency)},
     }
+
+
+def adjustment_view(applied: Applied, wallet: Wallet) -> dict[str, Any]:
+    """Return the answer to a deposit or withdrawal."""
+    return {"movementId": applied.movement_id, "replayed": applied.replayed,
+            "wallet": wallet_view(wallet)}
+
+
+def token_view(issued: IssuedToken) -> dict[str, Any]:
+    """Return an issued launch token."""
+    return {"authToken": issued.token, "walletId": issued.wallet_id,
+            "expiresAt": iso_utc(issued.expires_ms)}
+
+
+def movement_page_view(page: Page, currency: str) -> dict[str, Any]:
+    """Return a page of a wallet's movements and the cursor of the next one."""
+    return {"movements": [entry_view(e, currency) for e in page.entries],
+            "nextCursor": page.next_cursor}
 
 
 def entry_view(entry: AuditEntry, currency: str) -> dict[str, Any]:

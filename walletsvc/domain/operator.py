@@ -114,12 +114,12 @@ class Operator:
         """Return a session with all its audit entries, or raise NotFound."""
         return self._story(session_id, with_entries=True)
 
-    def movements(self, wallet_id: str, cursor: str | None, limit: int) -> Page:
-        """Return a page of the wallet's movements, newest first."""
-        self.wallet(wallet_id)
+    def movements(self, wallet_id: str, cursor: str | None, limit: int) -> tuple[Page, str]:
+        """Return a page of the wallet's movements, newest first, and the wallet's currency."""
+        currency = self.wallet(wallet_id).currency
         if cursor is not None and _checked_cursor(cursor) == (0, 0):
-            return Page([], None)  # nothing is older than the first possible id
-        return self._store.wallet_entries(wallet_id, cursor, min(limit, MAX_PAGE))
+            return Page([], None), currency  # nothing is older than the first possible id
+        return self._store.wallet_entries(wallet_id, cursor, min(limit, MAX_PAGE)), currency
 
     def trim_audit(self) -> tuple[int, int]:
         """Drop audit entries older than the retention period; return (wallets, entries)."""
