@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any, cast
 
 import simplejson
@@ -51,8 +52,18 @@ def money(minor: int, currency: str) -> Decimal:
     return from_minor(minor, services().currencies.scale(currency))
 
 
-def load_args(schema: Schema) -> dict[str, Any]:
-    """Validate the query string; a parameter given twice is refused."""
+@cache
+def schema_instance(schema: type[Schema]) -> Schema:
+    """Return the one instance of ``schema`` every request shares.
+
+    Building a schema deep-copies its declared fields; loading and dumping leave it unchanged,
+    so one instance serves every request (and thread) of the process.
+    """
+    return schema()
+
+
+def load_args(schema: type[Schema]) -> dict[str, Any]:
+    """Validate the query string against ``schema``; a parameter given twice is refused."""
     args = request.args.to_dict(flat=False)
     repeated = sorted(name for name, values in args.items() if len(values) > 1)
     if repeated:
@@ -60,7 +71,7 @@ def load_args(schema: Schema) -> dict[str, Any]:
     return _load(schema, {name: values[0] for name, values in args.items()})
 
 
-def load_body(schema: Schema) -> dict[str, Any]:
+def load_body(schema: type[Schema]) -> dict[str, Any]:
     """Parse the raw body as a JSON object, exactly (see parse_json), and validate it."""
     raw = request.get_data(cache=True)
     if request.mimetype and not request.is_json:
@@ -71,7 +82,8 @@ def load_body(schema: Schema) -> dict[str, Any]:
     return _load(schema, data)
 
 
-def _load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+def _load(schema_class: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
+    schema = schema_instance(schema_class)
     try:
         loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
@@ -83,10 +95,11 @@ def _load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
-def respond(schema: Schema, obj: Any, status: int = 200) -> Response:
+def respond(schema: type[Schema], obj: Any, status: int = 200) -> Response:
     """Dump ``obj`` with ``schema`` as the JSON answer."""
+    body = schema_instance(schema).dump(obj)
     return current_app.response_class(
-        simplejson.dumps(schema.dump(obj), use_decimal=True, separators=(",", ":")),
+        simplejson.dumps(body, use_decimal=True, separators=(",", ":")),
         status=status,
         mimetype="application/json",
     )

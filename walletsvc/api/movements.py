@@ -39,11 +39,11 @@ def _movement_request(args: dict[str, Any], body: dict[str, Any]) -> MovementReq
 def _answer(kind: str, applied: Applied, currency: str) -> Response:
     if not applied.replayed:
         metrics.observe_movement(kind, currency, applied.amount)
-    return respond(MovementResultSchema(), movement_result(applied, currency))
+    return respond(MovementResultSchema, movement_result(applied, currency))
 
 
-def _move(kind: MovementKind, schema: Schema) -> Response:
-    args = load_args(WalletSessionArgsSchema())
+def _move(kind: MovementKind, schema: type[Schema]) -> Response:
+    args = load_args(WalletSessionArgsSchema)
     body = load_body(schema)
     applied, currency = services().gpas.move(g.parent_system, kind, _movement_request(args, body))
     return _answer(kind, applied, currency)
@@ -52,20 +52,20 @@ def _move(kind: MovementKind, schema: Schema) -> Response:
 @bp.post("/movements/debit")
 def debit() -> Response:
     """Take a bet from the wallet: REAL first, then BONUS."""
-    return _move("debit", DebitRequestSchema())
+    return _move("debit", DebitRequestSchema)
 
 
 @bp.post("/movements/credit")
 def credit() -> Response:
     """Pay a win into REAL."""
-    return _move("credit", CreditRequestSchema())
+    return _move("credit", CreditRequestSchema)
 
 
 @bp.patch("/movements/rollback")
 def rollback() -> Response:
     """Reverse the whole movement named by ``externalMovementId``."""
-    args = load_args(RollbackArgsSchema())
-    body = load_body(RollbackRequestSchema())
+    args = load_args(RollbackArgsSchema)
+    body = load_body(RollbackRequestSchema)
     applied, currency = services().gpas.rollback(
         g.parent_system, args["externalMovementId"], _movement_request(args, body))
     return _answer("rollback", applied, currency)

@@ -27,7 +27,7 @@ def authenticate() -> None:
 @bp.get("/reconciliation")
 def report() -> Response:
     """Return one row per (UTC date, provider, game, currency) of the inclusive date range."""
-    args = load_args(ReconciliationArgsSchema())
+    args = load_args(ReconciliationArgsSchema)
     rows = services().reconciliation.report(
         args["date_from"], args["date_to"], args.get("provider_code"))
-    return respond(ReconciliationReportSchema(), {"status": "success", "data": rows})
+    return respond(ReconciliationReportSchema, {"status": "success", "data": rows})

@@ -15,12 +15,12 @@ bp = Blueprint("sessions", __name__)
 @bp.post("/sessions")
 def open_session() -> Response:
     """Open a wallet session with the launch token in the Authorization header."""
-    args = load_args(SessionQueryArgsSchema())
+    args = load_args(SessionQueryArgsSchema)
     token = bearer_token()
     if token is None:
         raise InvalidAuthToken("missing bearer token")
     opened = services().gpas.open_session(g.parent_system, args["walletId"], token)
-    return respond(SessionSchema(), {
+    return respond(SessionSchema, {
         "id": opened.session_id,
         "walletId": opened.wallet_id,
         "created": iso_utc(opened.created_ms),
@@ -31,6 +31,6 @@ def open_session() -> Response:
 @bp.patch("/sessions/close")
 def close_session() -> Response:
     """Close an open wallet session; the answer has an empty body."""
-    args = load_args(CloseArgsSchema())
+    args = load_args(CloseArgsSchema)
     services().gpas.close(g.parent_system, args["id"])
     return Response(status=200)

@@ -15,6 +15,6 @@ bp = Blueprint("wallets", __name__)
 @bp.get("/wallets/my/balance")
 def balance() -> Response:
     """Return the wallet's total with its REAL and BONUS sub-wallets."""
-    args = load_args(WalletSessionArgsSchema())
+    args = load_args(WalletSessionArgsSchema)
     current, currency = services().gpas.balance(g.parent_system, args["walletSessionId"])
-    return respond(BalanceSchema(), balance_tree(current, currency))
+    return respond(BalanceSchema, balance_tree(current, currency))
