@@ -163,6 +163,16 @@ def test_repeated_reference_is_refused_and_moves_nothing(
     assert snapshot(redis_client) == before
 
 
+def test_a_movement_after_redis_lost_its_scripts_is_applied_once(
+        gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
+    wallet_id, session_id = open_session(gpas, admin, real="100")
+    redis_client.script_flush()  # as after a restart without persistence, or a failover
+    assert gpas.debit(session_id, "10", reference="bet-1").status_code == 200
+    assert admin.balance(wallet_id)["real"] == 90
+    movements = admin.get(f"/wallets/{wallet_id}/movements").get_json()["movements"]
+    assert [m["data"]["ref"] for m in movements if m["event"] == "debit"] == ["bet-1"]
+
+
 def test_reference_is_unique_across_wallets_and_sessions(
         gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
     _, first = open_session(gpas, admin, real="100")
