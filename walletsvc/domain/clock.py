@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 Clock = Callable[[], int]
+DAY_MS = 86_400_000
 
 
 def system_clock() -> int:
@@ -22,4 +24,10 @@ def iso_utc(ms: int) -> str:
 
 def utc_day(ms: int) -> str:
     """Return the UTC date of ``ms`` as ``YYYY-MM-DD``."""
-    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%d")
+    return _day_name(ms // DAY_MS)
+
+
+@lru_cache(maxsize=8)
+def _day_name(day: int) -> str:
+    """Name the ``day``-th day since the epoch (every movement asks; days change rarely)."""
+    return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")

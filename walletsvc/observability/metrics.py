@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import cache
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -33,14 +34,28 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 def observe_request(endpoint: str, code: int, seconds: float) -> None:
     """Count an answered request and its latency."""
-    REQUESTS.labels(endpoint, str(code)).inc()
-    LATENCY.labels(endpoint, str(code)).observe(seconds)
+    requests, latency = _request_series(endpoint, code)
+    requests.inc()
+    latency.observe(seconds)
 
 
 def observe_movement(kind: str, currency: str, amount: int) -> None:
     """Count an applied movement and its amount."""
-    MOVEMENTS.labels(kind, currency).inc()
-    AMOUNTS.labels(kind, currency).inc(amount)
+    movements, amounts = _movement_series(kind, currency)
+    movements.inc()
+    amounts.inc(amount)
+
+
+# The labelled series, looked up once per label set rather than on every request (the label
+# sets are few: endpoints and GPAS codes, movement kinds and currencies).
+@cache
+def _request_series(endpoint: str, code: int) -> tuple[Counter, Histogram]:
+    return REQUESTS.labels(endpoint, str(code)), LATENCY.labels(endpoint, str(code))
+
+
+@cache
+def _movement_series(kind: str, currency: str) -> tuple[Counter, Counter]:
+    return MOVEMENTS.labels(kind, currency), AMOUNTS.labels(kind, currency)
 
 
 class OpenSessions(Collector):
