@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from collections import Counter
 from pathlib import Path
@@ -70,7 +71,7 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
     runs = least_disturbed(results["runs"])
     debit8 = [r for r in runs if r["scenario"] == "debit" and r["concurrency"] == 8]
     scale = least_disturbed(results["scale"], key="wallets")
-    rps = [entry["run"]["total"]["rps"] for entry in scale]
+    pairs = scale_ratios(results["scale"])
     return {
         "debit_over_floor": ratios(runs),
         "best_debit_over_best_floor": round(
@@ -79,7 +80,8 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "debit_p99_ms_at_8": debit8[0]["total"].get("p99_ms") if debit8 else None,
         "errors": sum(r["total"]["errors"] + r["errors_outside_window"] for r in runs),
         "scale_rps": {entry["wallets"]: entry["run"]["total"]["rps"] for entry in scale},
-        "scale_ratio": round(rps[-1] / rps[0], 2) if len(rps) > 1 else None,
+        "scale_ratio_per_repetition": pairs,
+        "scale_ratio_median": round(statistics.median(pairs), 2) if pairs else None,
         "memory_bytes": {name: results["memory"][f"bytes_per_{name}"]
                          for name in ("wallet", "open_session", "movement")},
     }
@@ -129,7 +131,7 @@ def table(results: dict[str, Any]) -> str:
                      f"load generator {1e6 * cpu['loadgen'] / run['total']['rps']:.0f} us "
                      "CPU/request")
     lines += ["", *_memory(results["memory"]), "",
-              *_scale(least_disturbed(results["scale"], key="wallets"))]
+              *_scale(results["scale"])]
     if "profile" in results:
         lines += ["", profile_text(results["profile"])]
     return "\n".join(lines)
@@ -146,21 +148,43 @@ def _memory(memory: dict[str, Any]) -> list[str]:
     return lines
 
 
+def scale_ratios(scale: list[dict[str, Any]]) -> list[float]:
+    """Return, for each repetition, the mix's throughput with the most wallets over the fewest.
+
+    The counts of one repetition ran one after the other; the ratio within a repetition is
+    what is compared, since the machine's speed drifts between repetitions.
+    """
+    counts = sorted({entry["wallets"] for entry in scale})
+    if len(counts) < 2:
+        return []
+    repetitions = [scale[i:i + len(counts)] for i in range(0, len(scale), len(counts))]
+    ratios = []
+    for repetition in repetitions:
+        rps = {entry["wallets"]: entry["run"]["total"]["rps"] for entry in repetition}
+        if counts[0] in rps and counts[-1] in rps:
+            ratios.append(round(rps[counts[-1]] / rps[counts[0]], 2))
+    return ratios
+
+
 def _scale(scale: list[dict[str, Any]]) -> list[str]:
-    lines = ["Mix with N wallets in Redis (created via WalletStore, then FLUSHALL between):"]
+    lines = ["Mix with N wallets in Redis (created via WalletStore, then FLUSHALL between), "
+             "every run in order:"]
     for entry in scale:
         run = entry["run"]
         debit = run["endpoints"].get("debit", {})
         lines.append(f"  {entry['wallets']:>7} wallets x{run['concurrency']}: "
                      f"{run['total']['rps']:.1f} rps (debit {debit.get('rps', 0):.1f}, "
                      f"p99 {debit.get('p99_ms')} ms), {run['total']['errors']} errors, "
-                     f"other work {run['cpu_cores']['others']:.2f} cores; "
+                     f"other work {run['cpu_cores']['others']:.2f} cores, "
+                     f"Redis script {run['redis']['evalsha_usec_per_call']} us/call; "
                      f"created in {entry['create_seconds']} s, "
                      f"used_memory {entry['used_memory'] / 2**20:.1f} MiB")
-    if len(scale) == 2:
-        first, last = (entry["run"]["total"]["rps"] for entry in scale)
-        lines.append(f"  throughput {scale[-1]['wallets']} / {scale[0]['wallets']} wallets: "
-                     f"{last / first:.2f}")
+    ratios = scale_ratios(scale)
+    if ratios:
+        counts = sorted({entry["wallets"] for entry in scale})
+        lines.append(f"  throughput {counts[-1]} / {counts[0]} wallets, per repetition: "
+                     f"{', '.join(f'{r:.2f}' for r in ratios)}; "
+                     f"median {statistics.median(ratios):.2f}")
     return lines
 
 
