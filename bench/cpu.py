@@ -53,9 +53,7 @@ def environ(method: str, path: str, query: str, body: bytes = b"",
 
 def signed(method: str, path: str, query: str, body: bytes = b"") -> dict[str, Any]:
     """Return the environ of a GPAS call signed as GPAS signs it."""
-    headers = {"x-parent-system-id": gpas.PARENT_ID,
-               "x-signature": gpas.sign(body or query.encode(), gpas.SECRET)}
-    return environ(method, path, query, body, headers)
+    return environ(method, path, query, body, gpas.signature_headers(body, query))
 
 
 def call(app: WSGIApp, env: dict[str, Any]) -> tuple[str, bytes]:
@@ -79,13 +77,10 @@ def cpu_per_request(app: WSGIApp, envs: list[dict[str, Any]]) -> float:
 
 def debit_environs(session_id: str, count: int, tag: str) -> list[dict[str, Any]]:
     """Return ``count`` signed debits of 0.10 on ``session_id``, each with its own reference."""
-    envs = []
-    for n in range(count):
-        body = (f'{{"externalReference":"cpu-{tag}-{n}","value":"0.10",'
-                f'"description":"debit round {n}","typeCode":"GAME_DEBIT",'
-                f'"tags":{{"gameid":"{gpas.GAME}","roundId":"{n}"}}}}').encode()
-        envs.append(signed("POST", "/movements/debit", f"walletSessionId={session_id}", body))
-    return envs
+    query = f"walletSessionId={session_id}"
+    return [signed("POST", "/movements/debit", query,
+                   gpas.movement_body("debit", f"cpu-{tag}-{n}", "0.10", str(n)))
+            for n in range(count)]
 
 
 def main() -> None:

@@ -27,11 +27,15 @@ def raw_request(method: str, target: str, body: bytes = b"",
 def gpas(method: str, path: str, query: str, body: bytes = b"", token: str | None = None
          ) -> bytes:
     """Return a GPAS call signed over the body if there is one, else over the query string."""
-    headers = {"x-parent-system-id": PARENT_ID,
-               "x-signature": sign(body or query.encode(), SECRET)}
+    headers = signature_headers(body, query)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return raw_request(method, f"{path}?{query}", body, headers)
+
+
+def signature_headers(body: bytes, query: str) -> dict[str, str]:
+    """Return the headers GPAS signs a call with: over the body if there is one, else the query."""
+    return {"x-parent-system-id": PARENT_ID, "x-signature": sign(body or query.encode(), SECRET)}
 
 
 def open_session(wallet_id: str, token: str) -> bytes:
@@ -46,10 +50,15 @@ def balance(session_id: str) -> bytes:
 
 def movement(kind: str, session_id: str, reference: str, value: str, round_id: str) -> bytes:
     """POST a debit (bet) or credit (win) as GPAS sends it."""
-    body = (f'{{"externalReference":"{reference}","value":"{value}",'
+    body = movement_body(kind, reference, value, round_id)
+    return gpas("POST", f"/movements/{kind}", f"walletSessionId={session_id}", body)
+
+
+def movement_body(kind: str, reference: str, value: str, round_id: str) -> bytes:
+    """Return the JSON body of a debit or credit as GPAS sends it."""
+    return (f'{{"externalReference":"{reference}","value":"{value}",'
             f'"description":"{kind} round {round_id}","typeCode":"GAME_{kind.upper()}",'
             f'"tags":{{"gameid":"{GAME}","roundId":"{round_id}"}}}}').encode()
-    return gpas("POST", f"/movements/{kind}", f"walletSessionId={session_id}", body)
 
 
 def rollback(session_id: str, reference: str, reversed_reference: str) -> bytes:
