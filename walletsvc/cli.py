@@ -16,7 +16,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from walletsvc import conformance
-from walletsvc.api.common import services
+from walletsvc.api.common import schema_instance, services
 from walletsvc.api.presenters import (
     adjustment_view,
     movement_page_view,
@@ -173,11 +173,12 @@ def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
         rows = services().reconciliation.report(date_from.date(), date_to.date(), provider)
     except WalletError as exc:
         raise click.ClickException(simplejson.dumps(exc.body())) from None
-    dumped = ReconciliationRowSchema(many=True).dump(rows)
+    schema = schema_instance(ReconciliationRowSchema)
+    dumped = schema.dump(rows, many=True)
     if output == "json":
         _echo(dumped)
         return
-    fields = list(ReconciliationRowSchema().fields)
+    fields = list(schema.fields)
     if output == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()

@@ -30,4 +30,4 @@ def utc_day(ms: int) -> str:
 @lru_cache(maxsize=8)
 def _day_name(day: int) -> str:
     """Name the ``day``-th day since the epoch (every movement asks; days change rarely)."""
-    return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(day * DAY_MS // 1000, UTC).strftime("%Y-%m-%d")
