@@ -4,9 +4,10 @@
 -- ARGV[1] = now (ms)   ARGV[2] = parent system   ARGV[3] = wallet id   ARGV[4] = session id
 -- returns {'OK', real, bonus} or {'INVALID_WALLET_SESSION'}
 local now = tonumber(ARGV[1])
-if session_state(KEYS[2], KEYS[3], ARGV[2], ARGV[3], now, 0) ~= 'active' then
+local state, ttl = session_state(KEYS[2], KEYS[3], ARGV[2], ARGV[3], now, 0)
+if state ~= 'active' then
   return {'INVALID_WALLET_SESSION'}
 end
-touch_session(KEYS[2], KEYS[3], KEYS[4], ARGV[4], now)
+touch_session(KEYS[2], KEYS[3], KEYS[4], ARGV[4], now, ttl)
 local w = redis.call('HMGET', KEYS[1], 'real', 'bonus')
 return {'OK', tonumber(w[1]), tonumber(w[2])}

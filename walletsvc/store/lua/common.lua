@@ -11,6 +11,8 @@ end
 
 -- Session state: 'active', 'late' (inside the late-settlement window) or nil (refused).
 -- The Redis TTL on the live key and the times in the record must both say the session is open.
+-- An active session comes with the time a touch keeps it open for: the idle timeout, never
+-- past the absolute limit.
 -- A session opened by another parent system, or for another wallet, does not exist here.
 local function session_state(record_key, live_key, parent_system, wallet_id, now, late_ms)
   local s = redis.call('HMGET', record_key, 'ps', 'status', 'last', 'idle', 'abs', 'closed',
@@ -24,7 +26,7 @@ local function session_state(record_key, live_key, parent_system, wallet_id, now
   else
     ended = math.min(tonumber(s[3]) + tonumber(s[4]), tonumber(s[5]))
     if now < ended and redis.call('EXISTS', live_key) == 1 then
-      return 'active'
+      return 'active', math.min(tonumber(s[4]), tonumber(s[5]) - now)
     end
     ended = math.min(ended, now)
   end
@@ -34,11 +36,10 @@ local function session_state(record_key, live_key, parent_system, wallet_id, now
   return nil
 end
 
--- Refresh the idle timeout, never past the absolute limit. The shard's live-session index
--- (scored by expiry) lets the open-session gauge count live sessions without a scan.
-local function touch_session(record_key, live_key, live_index, sid, now)
-  local s = redis.call('HMGET', record_key, 'idle', 'abs')
-  local ttl = math.min(tonumber(s[1]), tonumber(s[2]) - now)
+-- Keep an active session open for `ttl` more (session_state's second result). The shard's
+-- live-session index (scored by expiry) lets the open-session gauge count live sessions
+-- without a scan.
+local function touch_session(record_key, live_key, live_index, sid, now, ttl)
   redis.call('HSET', record_key, 'last', int(now))
   redis.call('PEXPIRE', live_key, int(ttl))
   redis.call('ZADD', live_index, int(now + ttl), sid)

@@ -22,7 +22,8 @@
 local kind, now, amount = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local wallet_id, sid, retention = ARGV[5], ARGV[6], tonumber(ARGV[12])
 
-local state = session_state(KEYS[2], KEYS[3], ARGV[4], wallet_id, now, tonumber(ARGV[11]))
+local state, ttl = session_state(KEYS[2], KEYS[3], ARGV[4], wallet_id, now,
+  tonumber(ARGV[11]))
 if not state or (state == 'late' and kind == 'debit') then
   return {'INVALID_WALLET_SESSION'}
 end
@@ -55,7 +56,7 @@ end
 
 redis.call('HSET', KEYS[1], 'real', int(real), 'bonus', int(bonus))
 if state == 'active' then
-  touch_session(KEYS[2], KEYS[3], KEYS[8], sid, now)
+  touch_session(KEYS[2], KEYS[3], KEYS[8], sid, now, ttl)
 end
 local mid = ARGV[8]
 save_reference(KEYS[9], KEYS[4], wallet_id, retention, {'kind', kind, 'fp', ARGV[9],

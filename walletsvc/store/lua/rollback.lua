@@ -24,7 +24,8 @@
 local now, wallet_id, sid = tonumber(ARGV[1]), ARGV[3], ARGV[4]
 local retention = tonumber(ARGV[11])
 
-local state = session_state(KEYS[2], KEYS[3], ARGV[2], wallet_id, now, tonumber(ARGV[10]))
+local state, ttl = session_state(KEYS[2], KEYS[3], ARGV[2], wallet_id, now,
+  tonumber(ARGV[10]))
 if not state then
   return {'INVALID_WALLET_SESSION'}
 end
@@ -62,7 +63,7 @@ end
 
 redis.call('HSET', KEYS[1], 'real', int(real), 'bonus', int(bonus))
 if state == 'active' then
-  touch_session(KEYS[2], KEYS[3], KEYS[9], sid, now)
+  touch_session(KEYS[2], KEYS[3], KEYS[9], sid, now, ttl)
 end
 redis.call('HSET', KEYS[5], 'rolled_back', ARGV[5])
 local mid = ARGV[7]
