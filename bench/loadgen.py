@@ -148,16 +148,18 @@ class Player:
         self.rec.record(endpoint, began, time.perf_counter(), status, body)
         return status, body
 
-    async def open(self, timed: bool = True) -> bool:
-        """Open a session with the next launch token; False when none is left."""
+    async def open(self, untimed_on: Connection | None = None) -> bool:
+        """Open a session with the next launch token, timed on the player's connection or
+        untimed on ``untimed_on``; False when no token is left."""
         if not self.tokens:
             return False
         wallet_id, token = self.tokens.pop()
         request = gpas.open_session(wallet_id, token)
-        if timed:
+        if untimed_on is None:
             status, body = await self.call("open", request)
         else:
-            status, body = await self.conn.exchange(request)
+            status, body = await untimed_on.exchange(request)
+            untimed_on.drop()
         if status == 200:
             self.session = json.loads(body)["id"]
         return status == 200
@@ -264,15 +266,17 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     rec = Recorder(0.0, 0.0)
     players = [Player(conn, rec, n, plan["nonce"], tokens[n], plan["seed"] * 1000 + n)
                for n, conn in enumerate(conns)]
-    if scenario == "debit":  # sessions are opened before the clock starts
-        opened = await asyncio.gather(*(player.open(timed=False) for player in players))
+    if scenario in ("ceiling", "debit"):  # sessions are opened before the clock starts
+        opened = await asyncio.gather(*(player.open(untimed_on=Connection(plan["service_port"]))
+                                        for player in players))
         if not all(opened):
             raise RuntimeError("could not open the debit sessions")
     rec.start = time.perf_counter() + plan["warmup"]
     rec.end = rec.start + plan["duration"]
     cpu: dict[str, float] = {}
     work: dict[str, Callable[[Player], Awaitable[None]]] = {
-        "floor": Player.floor, "debit": Player.debits, "mix": Player.mix}
+        "floor": Player.floor, "ceiling": Player.debits, "debit": Player.debits,
+        "mix": Player.mix}
     await asyncio.gather(_watch_cpu(rec, plan.get("pids", {}), cpu),
                          *(_until_time_up(work[scenario](player)) for player in players))
     seconds = rec.end - rec.start

@@ -11,6 +11,9 @@ from typing import Any
 
 from bench.profile import text as profile_text
 
+SCENARIOS = ("floor", "ceiling", "debit", "mix")  # in the order they run at each level
+# The app whose workers serve a scenario's requests, where it is not walletsvc.
+APPS = {"floor": "floor", "ceiling": "ceiling"}
 ENDPOINT_ORDER = ["ping", "debit", "credit", "rollback", "balance", "open", "close"]
 HEADER = (f"{'scenario':<8} {'endpoint':<9} {'conn':>4} {'rps':>8} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'p99 ms':>7} {'errors':>6}")
@@ -74,6 +77,8 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
     pairs = scale_ratios(results["scale"])
     return {
         "debit_over_floor": ratios(runs),
+        "ceiling_over_floor": ratios(runs, "ceiling", "floor"),
+        "debit_over_ceiling": ratios(runs, "debit", "ceiling"),
         "best_debit_over_best_floor": round(
             max(r["total"]["rps"] for r in runs if r["scenario"] == "debit")
             / max(r["total"]["rps"] for r in runs if r["scenario"] == "floor"), 2),
@@ -87,11 +92,13 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def ratios(runs: list[dict[str, Any]]) -> dict[int, float]:
-    """Return debit-only throughput over the floor's, per concurrency level."""
+def ratios(runs: list[dict[str, Any]], over: str = "debit", under: str = "floor"
+           ) -> dict[int, float]:
+    """Return one scenario's throughput over another's (debit-only over the floor's), per
+    concurrency level."""
     rps = {(r["scenario"], r["concurrency"]): r["total"]["rps"] for r in runs}
-    return {c: round(rps[("debit", c)] / rps[("floor", c)], 2)
-            for (scenario, c) in rps if scenario == "floor" and ("debit", c) in rps}
+    return {c: round(rps[(over, c)] / rps[(under, c)], 2)
+            for (scenario, c) in rps if scenario == under and (over, c) in rps}
 
 
 def table(results: dict[str, Any]) -> str:
@@ -116,14 +123,19 @@ def table(results: dict[str, Any]) -> str:
         f"{ratio:.2f} at {c} conn (other work up to {disturbed[c]:.1f} cores)"
         for c, ratio in found["debit_over_floor"].items())
         + f"; best debit / best floor: {found['best_debit_over_best_floor']:.2f}")
+    for name, label in (("ceiling_over_floor", "ceiling / floor (the most a debit can reach "
+                         "here)"), ("debit_over_ceiling", "debit-only / ceiling (what the HTTP "
+                                    "layer leaves of it)")):
+        lines.append(f"{label}: " + ", ".join(
+            f"{ratio:.2f} at {c} conn" for c, ratio in found.get(name, {}).items()))
     lines.append(f"debit p99 at 8 connections: {found['debit_p99_ms_at_8']} ms; errors in all "
                  f"runs shown: {found['errors']}")
     lines += ["", "CPU cores used during each run (of the machine's "
               f"{meta['cores']}): load generator / app workers / redis / other work / machine"]
     for run in runs:
         cpu = run["cpu_cores"]
-        app = cpu.get("floor" if run["scenario"] == "floor" else "walletsvc", 0)
-        lines.append(f"  {run['scenario']:<6} x{run['concurrency']:<3} {cpu['loadgen']:.2f} / "
+        app = cpu.get(APPS.get(run["scenario"], "walletsvc"), 0)
+        lines.append(f"  {run['scenario']:<7} x{run['concurrency']:<3} {cpu['loadgen']:.2f} / "
                      f"{app:.2f} / {cpu['redis']:.2f} / {cpu['others']:.2f} / "
                      f"{cpu['machine']:.2f}   redis script "
                      f"{run['redis']['evalsha_usec_per_call'] or 0} us/call, "
@@ -195,8 +207,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series = {"floor (ping)": ("floor", "ping"), "debit only": ("debit", "debit"),
-              "mix: debit": ("mix", "debit")}
+    series = {"floor (ping)": ("floor", "ping"), "ceiling (debit)": ("ceiling", "debit"),
+              "debit only": ("debit", "debit"), "mix: debit": ("mix", "debit")}
     figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
     runs = least_disturbed(results["runs"])
     for colour, (label, (scenario, endpoint)) in enumerate(series.items()):

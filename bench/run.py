@@ -1,8 +1,9 @@
 """One command for the whole benchmark: ``python -m bench.run --duration 10 --concurrency 1,8,32``.
 
-Starts redis-server, walletsvc and the floor app (both under gunicorn with
-config/gunicorn.conf.py), then for each concurrency level runs the floor, a debit-only load and
-the GPAS mix, each from a separate load-generator process; then a profile of the debit load
+Starts redis-server, walletsvc, the floor app and the ceiling app (each under gunicorn with
+config/gunicorn.conf.py), then for each concurrency level runs the floor, the ceiling (debits
+with only Flask around the domain call), a debit-only load and the GPAS mix, each from a
+separate load-generator process; then a profile of the debit load
 (py-spy), Redis memory per session and per movement, and the mix with 1,000 against 100,000
 wallets. Writes bench/results/latest.json and latency.png and prints the table.
 """
@@ -49,19 +50,21 @@ class Bench:
         if scenario == "floor":
             return []
         seconds = self.args.warmup + self.args.duration
-        per_player = 1 if scenario == "debit" else math.ceil(
+        per_player = 1 if scenario in ("ceiling", "debit") else math.ceil(
             seconds * MAX_RPS / REQUESTS_PER_SESSION / concurrency) + 2
         return data.launch_tokens(self.store, wallets, concurrency, per_player, self.rng)
 
     def plan(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
-        """Return a load-generator plan."""
-        server = self.stack.floor if scenario == "floor" else self.stack.service
-        return {"port": server.port, "scenario": scenario, "concurrency": concurrency,
+        """Return a load-generator plan (sessions are always opened on the service)."""
+        server = {"floor": self.stack.floor, "ceiling": self.stack.ceiling}.get(
+            scenario, self.stack.service)
+        return {"port": server.port, "service_port": self.stack.service.port,
+                "scenario": scenario, "concurrency": concurrency,
                 "warmup": self.args.warmup, "duration": self.args.duration,
                 "tokens": self.tokens(wallets, scenario, concurrency),
                 "nonce": uuid.uuid4().hex[:8], "seed": self.rng.randrange(1 << 30),
                 "pids": {"redis": [self.stack.redis_pid], "walletsvc": [self.stack.service.pid],
-                         "floor": [self.stack.floor.pid]}}
+                         "floor": [self.stack.floor.pid], "ceiling": [self.stack.ceiling.pid]}}
 
     def start_loadgen(self, plan: dict[str, Any]) -> tuple[subprocess.Popen[bytes], Path]:
         """Start the load generator on ``plan``; return the process and its result file."""
@@ -135,11 +138,12 @@ class Bench:
                 "forks": int(self.redis.info("stats")["total_forks"])}
 
     def levels(self, wallets: list[str]) -> list[dict[str, Any]]:
-        """The floor, the debit-only load and the mix at every level, ``--repeat`` times."""
+        """The floor, the ceiling, the debit-only load and the mix at every level, ``--repeat``
+        times."""
         return [self.load(scenario, concurrency, wallets)
                 for _ in range(self.args.repeat)
                 for concurrency in self.args.concurrency
-                for scenario in ("floor", "debit", "mix")]
+                for scenario in report.SCENARIOS]
 
     def memory(self) -> dict[str, Any]:
         """Redis memory per wallet, per open session and per stored movement (INFO deltas)."""

@@ -1,4 +1,5 @@
-"""The stack under test: redis-server, walletsvc and the floor app, each under gunicorn."""
+"""The stack under test: redis-server, and walletsvc, the floor and the ceiling apps, each under
+gunicorn."""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ class Gunicorn:
 
 
 class Stack:
-    """redis-server (append-only file as `make run` starts it), walletsvc and the floor app."""
+    """redis-server (append-only file as `make run` starts it), walletsvc, floor and ceiling."""
 
     def __init__(self, workdir: Path, appendfsync: str, workers: int | None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -88,6 +89,12 @@ class Stack:
             env["WALLETSVC_WORKERS"] = str(workers)
         self.service = Gunicorn("wsgi:app", env, workdir / "walletsvc.log", "/healthz")
         self.floor = Gunicorn("bench.floor:app", env, workdir / "floor.log", "/ping")
+        self.ceiling = Gunicorn("bench.ceiling:app", env, workdir / "ceiling.log", "/healthz")
+
+    @property
+    def apps(self) -> tuple[Gunicorn, ...]:
+        """Return the three gunicorns."""
+        return self.service, self.floor, self.ceiling
 
     @property
     def redis_pid(self) -> int:
@@ -101,14 +108,14 @@ class Stack:
         return os.cpu_count() or 1
 
     def start(self) -> Stack:
-        """Start Redis, then both apps."""
+        """Start Redis, then the apps."""
         self.redis.start()
-        self.service.start()
-        self.floor.start()
+        for server in self.apps:
+            server.start()
         return self
 
     def stop(self) -> None:
         """Stop everything that was started."""
-        for server in (self.floor, self.service):
+        for server in self.apps:
             server.stop()
         self.redis.stop()
