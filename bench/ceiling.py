@@ -36,7 +36,7 @@ def healthz() -> dict[str, object]:
 def debit() -> dict[str, object]:
     """Apply the debit as the service would once it has checked it; answer its movement id."""
     raw = request.get_data()
-    body = simplejson.loads(raw)
+    body = simplejson.loads(raw, use_decimal=True)  # a value sent as a number stays exact
     applied, _ = services.gpas.move(PARENT_ID, "debit", MovementRequest(
         session_id=request.args["walletSessionId"], reference=body["externalReference"],
         description=body["description"], tags=body["tags"], raw_body=raw,
