@@ -12,11 +12,15 @@ from typing import Any
 from bench.profile import text as profile_text
 
 SCENARIOS = ("floor", "ceiling", "debit", "mix")  # in the order they run at each level
-# The app whose workers serve a scenario's requests, where it is not walletsvc.
-APPS = {"floor": "floor", "ceiling": "ceiling"}
+
 ENDPOINT_ORDER = ["ping", "debit", "credit", "rollback", "balance", "open", "close"]
 HEADER = (f"{'scenario':<8} {'endpoint':<9} {'conn':>4} {'rps':>8} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'p99 ms':>7} {'errors':>6}")
+
+
+def app_of(scenario: str) -> str:
+    """Return the name of the app whose workers serve ``scenario``'s requests."""
+    return scenario if scenario in ("floor", "ceiling") else "walletsvc"
 
 
 def run_line(result: dict[str, Any]) -> str:
@@ -134,7 +138,7 @@ def table(results: dict[str, Any]) -> str:
               f"{meta['cores']}): load generator / app workers / redis / other work / machine"]
     for run in runs:
         cpu = run["cpu_cores"]
-        app = cpu.get(APPS.get(run["scenario"], "walletsvc"), 0)
+        app = cpu.get(app_of(run["scenario"]), 0)
         lines.append(f"  {run['scenario']:<7} x{run['concurrency']:<3} {cpu['loadgen']:.2f} / "
                      f"{app:.2f} / {cpu['redis']:.2f} / {cpu['others']:.2f} / "
                      f"{cpu['machine']:.2f}   redis script "

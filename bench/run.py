@@ -56,15 +56,14 @@ class Bench:
 
     def plan(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
         """Return a load-generator plan (sessions are always opened on the service)."""
-        server = {"floor": self.stack.floor, "ceiling": self.stack.ceiling}.get(
-            scenario, self.stack.service)
+        server = self.stack.apps[report.app_of(scenario)]
         return {"port": server.port, "service_port": self.stack.service.port,
                 "scenario": scenario, "concurrency": concurrency,
                 "warmup": self.args.warmup, "duration": self.args.duration,
                 "tokens": self.tokens(wallets, scenario, concurrency),
                 "nonce": uuid.uuid4().hex[:8], "seed": self.rng.randrange(1 << 30),
-                "pids": {"redis": [self.stack.redis_pid], "walletsvc": [self.stack.service.pid],
-                         "floor": [self.stack.floor.pid], "ceiling": [self.stack.ceiling.pid]}}
+                "pids": {"redis": [self.stack.redis_pid],
+                         **{name: [app.pid] for name, app in self.stack.apps.items()}}}
 
     def start_loadgen(self, plan: dict[str, Any]) -> tuple[subprocess.Popen[bytes], Path]:
         """Start the load generator on ``plan``; return the process and its result file."""

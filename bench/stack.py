@@ -92,9 +92,9 @@ class Stack:
         self.ceiling = Gunicorn("bench.ceiling:app", env, workdir / "ceiling.log", "/healthz")
 
     @property
-    def apps(self) -> tuple[Gunicorn, ...]:
-        """Return the three gunicorns."""
-        return self.service, self.floor, self.ceiling
+    def apps(self) -> dict[str, Gunicorn]:
+        """Return the three gunicorns by name (the names the report uses)."""
+        return {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling}
 
     @property
     def redis_pid(self) -> int:
@@ -110,12 +110,12 @@ class Stack:
     def start(self) -> Stack:
         """Start Redis, then the apps."""
         self.redis.start()
-        for server in self.apps:
+        for server in self.apps.values():
             server.start()
         return self
 
     def stop(self) -> None:
         """Stop everything that was started."""
-        for server in self.apps:
+        for server in self.apps.values():
             server.stop()
         self.redis.stop()
