@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from redis.exceptions import RedisError
 
-from walletsvc.api.common import services
+from walletsvc.services import services
 
 bp = Blueprint("health", __name__)
 

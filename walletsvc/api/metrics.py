@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from walletsvc.api.common import require_bearer, services
+from walletsvc.api.auth import require_bearer
 from walletsvc.observability import metrics
+from walletsvc.services import services
 
 bp = Blueprint("metrics", __name__)
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from walletsvc.config import Config
 from walletsvc.domain.clock import Clock
 from walletsvc.domain.gpas import WALLET_ID, fingerprint
-from walletsvc.errors import CurrencyError, InvalidAmount, InvalidRequest, NotFound
+from walletsvc.errors import CurrencyError, InvalidAmount, InvalidRequest, ResourceNotFound
 from walletsvc.models import AdjustmentKind, Applied, AuditEntry, Page, SubWallet, Wallet
 from walletsvc.money import AmountError, Currencies, to_minor
 from walletsvc.store import WalletStore
@@ -70,10 +70,10 @@ class Operator:
         return self.wallet(wallet_id)
 
     def wallet(self, wallet_id: str) -> Wallet:
-        """Return the wallet or raise NotFound."""
+        """Return the wallet or raise ResourceNotFound."""
         wallet = self._store.wallet(wallet_id)
         if wallet is None:
-            raise NotFound("no such wallet")
+            raise ResourceNotFound("no such wallet")
         return wallet
 
     def adjust(self, wallet_id: str, kind: AdjustmentKind, amount: Decimal,
@@ -111,7 +111,7 @@ class Operator:
         return [self._story(sid, with_entries=False) for sid in ids]
 
     def session(self, session_id: str) -> SessionStory:
-        """Return a session with all its audit entries, or raise NotFound."""
+        """Return a session with all its audit entries, or raise ResourceNotFound."""
         return self._story(session_id, with_entries=True)
 
     def movements(self, wallet_id: str, cursor: str | None, limit: int) -> tuple[Page, str]:
@@ -129,7 +129,7 @@ class Operator:
     def _story(self, session_id: str, with_entries: bool) -> SessionStory:
         record = self._store.session_record(session_id)
         if not record:
-            raise NotFound("no such session")
+            raise ResourceNotFound("no such session")
         status = self._status(session_id, record)
         if not with_entries:
             return SessionStory(session_id, record, status, [])
