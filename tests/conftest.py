@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
 from tests.redis_server import RedisClusterServers, RedisServer
+from tests.support.admin import AdminClient
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
 

@@ -12,7 +12,11 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.helpers import START_MS, AdminClient, FakeClock, GpasClient, decimal_json, snapshot
+from tests.support.admin import AdminClient
+from tests.support.answers import decimal_json
+from tests.support.gpas import GpasClient
+from tests.support.settings import START_MS, FakeClock
+from tests.support.store import snapshot
 from walletsvc.domain.clock import iso_utc
 from walletsvc.store import RedisClient
 

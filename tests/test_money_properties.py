@@ -9,7 +9,10 @@ import simplejson
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.helpers import AdminClient, GpasClient, base_config, decimal_json, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json
+from tests.support.gpas import GpasClient
+from tests.support.settings import base_config
 from walletsvc import create_app
 from walletsvc.money import (
     BUILTIN_SCALES,

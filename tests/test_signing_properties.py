@@ -9,7 +9,7 @@ import fakeredis
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.helpers import PARENT_ID, SECRET, base_config
+from tests.support.settings import PARENT_ID, SECRET, base_config
 from walletsvc import create_app
 from walletsvc.signing import sign, signed_input, verify_signature
 

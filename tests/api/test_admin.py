@@ -11,17 +11,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import (
-    ADMIN_KEY,
-    START_MS,
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    decimal_json,
-    error_of,
-    open_session,
-    snapshot,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json, error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import ADMIN_KEY, START_MS, FakeClock
+from tests.support.store import snapshot
 from walletsvc.domain.clock import iso_utc
 from walletsvc.store import RedisClient, keys
 

@@ -16,18 +16,11 @@ import redis
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.helpers import (
-    PARENT_ID,
-    SECRET,
-    START_MS,
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    body_bytes,
-    error_of,
-    open_session,
-    snapshot,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient, body_bytes
+from tests.support.settings import PARENT_ID, SECRET, START_MS, FakeClock
+from tests.support.store import snapshot
 from walletsvc.services import EXTENSION, Services
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient, keys

@@ -27,15 +27,11 @@ from tests.api.test_errors import (
     rollback_body,
     send,
 )
-from tests.helpers import (
-    ADMIN_KEY,
-    SECRET,
-    AdminClient,
-    GpasClient,
-    decimal_json,
-    open_session,
-    snapshot,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json
+from tests.support.gpas import GpasClient
+from tests.support.settings import ADMIN_KEY, SECRET
+from tests.support.store import snapshot
 from walletsvc.api.json_body import MAX_DEPTH
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient

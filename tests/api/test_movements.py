@@ -9,16 +9,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.helpers import (
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    all_keys,
-    decimal_json,
-    error_of,
-    open_session,
-    snapshot,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json, error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock
+from tests.support.store import all_keys, snapshot
 from walletsvc.store import RedisClient
 
 

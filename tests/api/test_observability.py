@@ -11,7 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import ADMIN_KEY, SECRET, AdminClient, GpasClient, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.gpas import GpasClient
+from tests.support.settings import ADMIN_KEY, SECRET
 from walletsvc.observability.logs import REQUEST_LOGGER, JsonFormatter
 
 

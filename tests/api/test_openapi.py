@@ -14,7 +14,9 @@ from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import validate
 
-from tests.helpers import AdminClient, GpasClient, base_config, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.gpas import GpasClient
+from tests.support.settings import base_config
 from walletsvc import create_app, errors
 from walletsvc.api.contract import contract_of
 from walletsvc.schemas.errors import ErrorSchema

@@ -20,7 +20,9 @@ from tests.api.test_errors import (
     live,  # noqa: F401 - the fixture
     send,
 )
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, GpasClient, snapshot
+from tests.support.gpas import GpasClient
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
+from tests.support.store import snapshot
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
 

@@ -16,17 +16,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
-from tests.helpers import (
-    START_MS,
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    all_keys,
-    decimal_json,
-    error_of,
-    open_session,
-    snapshot,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json, error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import START_MS, FakeClock
+from tests.support.store import all_keys, snapshot
 from walletsvc.store import RedisClient
 
 PORTAL_KEY = "portal-jwt-secret-of-at-least-32-bytes!"

@@ -7,8 +7,11 @@ import random
 import pytest
 from redis.crc import key_slot
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of, open_session
-from tests.traffic import play, report
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.traffic import play, report
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys
 

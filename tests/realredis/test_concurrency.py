@@ -9,7 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of
+from tests.support.admin import AdminClient
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import redis
 
-from tests.helpers import PARENT_ID
-from tests.realredis.service import Service
 from tests.redis_server import RedisServer
+from tests.support.service import Service
+from tests.support.settings import PARENT_ID
 from walletsvc.store import keys
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.helpers import PARENT_ID, SECRET
-from tests.realredis.service import Service
 from tests.redis_server import RedisServer
+from tests.support.service import Service
+from tests.support.settings import PARENT_ID, SECRET
 from walletsvc.signing import sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]

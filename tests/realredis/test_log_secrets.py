@@ -15,9 +15,9 @@ from pathlib import Path
 import jwt
 import pytest
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET
-from tests.realredis.service import Service
 from tests.redis_server import RedisServer
+from tests.support.service import Service
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 from walletsvc.signing import sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]

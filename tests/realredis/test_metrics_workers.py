@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.realredis.service import Service
 from tests.redis_server import RedisServer
+from tests.support.service import Service
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 

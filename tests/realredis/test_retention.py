@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.helpers import AdminClient, FakeClock, base_config
+from tests.support.admin import AdminClient
+from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.domain.clock import system_clock
 from walletsvc.store import RedisClient, keys

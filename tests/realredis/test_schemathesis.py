@@ -27,9 +27,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, base_config
-from tests.realredis.service import Service
 from tests.redis_server import RedisServer
+from tests.support.service import Service
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
 from walletsvc import create_app
 from walletsvc.signing import sign
 

@@ -13,8 +13,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET
 from tests.redis_server import free_port
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 from walletsvc.signing import sign
 
 ROOT = Path(__file__).resolve().parents[2]
