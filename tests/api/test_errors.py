@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,167 +15,47 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from tests.support.admin import AdminClient, open_session
-from tests.support.answers import error_of
-from tests.support.gpas import GpasClient, body_bytes
-from tests.support.settings import PARENT_ID, SECRET, START_MS, FakeClock
+from tests.support.answers import (
+    INVALID_AMOUNT,
+    INVALID_AUTH_TOKEN,
+    INVALID_REQUEST,
+    INVALID_SESSION,
+    SIGNATURE_FAILED,
+    SYSTEM_ERROR,
+    assert_error_shape,
+    assert_refused,
+)
+from tests.support.calls import (
+    BODY_ENDPOINTS,
+    ENDPOINTS,
+    MISSING,
+    SESSION_ENDPOINTS,
+    SIGNATURE_FAULTS,
+    UNKNOWN_SESSION,
+    Call,
+    Live,
+    endpoint_call,
+    good,
+    movement,
+    rollback_body,
+    send,
+    with_body,
+    with_query,
+)
+from tests.support.gpas import GpasClient
+from tests.support.settings import (
+    OTHER_PARENT,
+    OTHER_SECRET,
+    PARENT_ID,
+    PORTAL_KEY,
+    SECRET,
+    START_MS,
+    FakeClock,
+)
 from tests.support.store import snapshot
 from walletsvc.services import EXTENSION, Services
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient, keys
-
-PORTAL_KEY = "portal-jwt-secret-of-at-least-32-bytes!"
-OTHER_PARENT, OTHER_SECRET = "OTHER1", "other-secret"
-UNKNOWN_SESSION = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-MISSING = object()
-
-# SPEC A3: the fixed message of each (HTTP status, code); ours may add ": <detail>".
-MESSAGES = {
-    (500, 1001): "System error",
-    (400, 1001): "Invalid system identifier",
-    (400, 1002): "Invalid transaction id",
-    (400, 1003): "Duplicate transaction id",
-    (400, 1004): "Invalid wallet session",
-    (400, 1005): "Invalid wallet id",
-    (400, 1006): "Signature failed",
-    (400, 1007): "Insufficient funds",
-    (400, 1008): "User blocked",
-    (400, 1009): "Invalid game id",
-}
-SYSTEM_ERROR = (400, 1001, "SYSTEM_ERROR")
-SIGNATURE_FAILED = (400, 1006, "SIGNATURE_FAILED")
-INVALID_SESSION = (400, 1004, "INVALID_WALLET_SESSION")
-INVALID_REQUEST = (400, 1010, "INVALID_REQUEST")
-INVALID_AMOUNT = (400, 1010, "INVALID_AMOUNT")
-INVALID_AUTH_TOKEN = (400, 1010, "INVALID_AUTH_TOKEN")
-
-
-# What is sent ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Call:
-    """One GPAS request before it is signed."""
-
-    method: str
-    path: str
-    query: str
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
-
-    def signed_input(self) -> bytes:
-        """Return what SPEC A1 signs: the raw body if there is one, else the raw query."""
-        return self.body or self.query.encode()
-
-
-def good(call: Call) -> str:
-    """Return the signature GPAS would send."""
-    return sign(call.signed_input(), SECRET)
-
-
-def send(gpas: GpasClient, call: Call, parent: str | None = PARENT_ID,
-         signature: Callable[[Call], str | None] = good,
-         content_type: str = "application/json") -> TestResponse:
-    """Send ``call`` with exactly the given parent system and signature headers."""
-    headers = {"Content-Type": content_type, **dict(call.headers)}
-    if parent is not None:
-        headers["x-parent-system-id"] = parent
-    sent_signature = signature(call)
-    if sent_signature is not None:
-        headers["x-signature"] = sent_signature
-    return gpas.client.open(f"{call.path}?{call.query}", method=call.method, data=call.body,
-                            headers=headers)
-
-
-def movement(kind: str = "debit", value: Any = '"10"', **changes: Any) -> bytes:
-    """Return a compact debit or credit body; ``value`` is raw JSON text, MISSING drops a field."""
-    body = {
-        "externalReference": f"{kind}-1",
-        "value": "@value@" if value is not MISSING else MISSING,
-        "description": f"{kind} made by gpas",
-        "typeCode": f"GAME_{kind.upper()}",
-        "tags": {"gpasSessionId": "gpas-1", "gameid": "agt-13"},
-        **changes,
-    }
-    compact = body_bytes({name: v for name, v in body.items() if v is not MISSING})
-    return compact if value is MISSING else compact.replace(b'"@value@"', value.encode())
-
-
-def rollback_body(**changes: Any) -> bytes:
-    """Return a compact rollback body; MISSING drops a field."""
-    body = {"externalReference": "rb-1", "description": "rollback made by gpas",
-            "tags": {"gameid": "agt-13"}, **changes}
-    return body_bytes({name: v for name, v in body.items() if v is not MISSING})
-
-
-@dataclass(frozen=True)
-class Live:
-    """A BRL wallet with 90 REAL, an open session that bet ``bet-1`` (10), and tokens."""
-
-    wallet_id: str
-    session_id: str
-    token: str
-    used_token: str
-    closed_session_id: str = ""
-
-
-@pytest.fixture
-def live(gpas: GpasClient, admin: AdminClient) -> Live:
-    """A wallet in play, with an unused launch token for it."""
-    wallet_id = admin.wallet("100")
-    used_token = admin.token(wallet_id)
-    opened = gpas.open_session(wallet_id, used_token)
-    assert opened.status_code == 200
-    session_id = str(opened.json["id"])  # type: ignore[index]
-    assert gpas.debit(session_id, "10", reference="bet-1").status_code == 200
-    return Live(wallet_id, session_id, admin.token(wallet_id), used_token)
-
-
-ENDPOINTS = ["sessions", "balance", "my-balance", "debit", "credit", "rollback", "close"]
-SESSION_ENDPOINTS = ENDPOINTS[1:]
-BODY_ENDPOINTS = ["debit", "credit", "rollback"]
-
-
-def endpoint_call(name: str, live: Live, session_id: str | None = None) -> Call:
-    """Return the well-formed call to endpoint ``name`` (on ``session_id``, default live's)."""
-    session = session_id or live.session_id
-    query = f"walletSessionId={session}"
-    return {
-        "sessions": Call("POST", "/sessions", f"walletId={live.wallet_id}",
-                         headers=(("Authorization", f"Bearer {live.token}"),)),
-        "balance": Call("GET", "/wallets/balance", query),
-        "my-balance": Call("GET", "/wallets/my/balance", query),
-        "debit": Call("POST", "/movements/debit", query, movement("debit")),
-        "credit": Call("POST", "/movements/credit", query, movement("credit")),
-        "rollback": Call("PATCH", "/movements/rollback", f"{query}&externalMovementId=bet-1",
-                         rollback_body()),
-        "close": Call("PATCH", "/sessions/close", f"id={session}"),
-    }[name]
-
-
-# What comes back ---------------------------------------------------------------------------
-
-def assert_error_shape(response: TestResponse, expected: tuple[int, int, str]) -> dict[str, Any]:
-    """Check a GPAS error body: JSON, the three fields (details optional), SPEC A3 message."""
-    assert response.mimetype == "application/json", response.get_data(as_text=True)
-    assert error_of(response) == expected, response.get_data(as_text=True)
-    body: dict[str, Any] = response.json  # type: ignore[assignment]
-    assert set(body) <= {"code", "type", "message", "details"}
-    assert isinstance(body["message"], str)
-    assert body["message"]
-    status, code, _ = expected
-    if (status, code) in MESSAGES:
-        assert body["message"].split(":")[0] == MESSAGES[(status, code)]
-    return body
-
-
-def assert_refused(redis_client: RedisClient, request: Callable[[], TestResponse],
-                   expected: tuple[int, int, str]) -> TestResponse:
-    """Send a request that must be refused with ``expected`` and leave the store untouched."""
-    before = snapshot(redis_client)
-    response = request()
-    assert_error_shape(response, expected)
-    assert snapshot(redis_client) == before
-    return response
-
 
 # The well-formed calls succeed, so each refusal below is caused by its one fault -----------
 
@@ -200,28 +78,6 @@ def test_call_from_unknown_or_missing_parent_system_is_refused_and_changes_nothi
 
 
 # 1006: signature ---------------------------------------------------------------------------
-
-def _secret_first(call: Call) -> str:
-    return hashlib.sha1(SECRET.encode() + call.signed_input()).hexdigest().upper()  # noqa: S324
-
-
-def _hmac_sha1(call: Call) -> str:
-    return hmac.new(SECRET.encode(), call.signed_input(), "sha1").hexdigest().upper()
-
-
-SIGNATURE_FAULTS: dict[str, Callable[[Call], str | None]] = {
-    "missing": lambda call: None,
-    "empty": lambda call: "",
-    "lower-case": lambda call: good(call).lower(),
-    "truncated": lambda call: good(call)[:-1],
-    "one-char-longer": lambda call: good(call) + "0",
-    "other-parent-systems-secret": lambda call: sign(call.signed_input(), OTHER_SECRET),
-    "over-other-bytes": lambda call: sign(call.signed_input() + b" ", SECRET),
-    "secret-prepended": _secret_first,
-    "hmac-instead-of-plain-sha1": _hmac_sha1,
-    "over-query-instead-of-body": lambda call: sign(call.query.encode(), SECRET),
-}
-
 
 @pytest.mark.parametrize(("name", "fault"), [
     (name, fault) for name in ENDPOINTS for fault in SIGNATURE_FAULTS
@@ -408,16 +264,6 @@ def test_debit_above_real_plus_bonus_is_refused_and_changes_nothing(
 
 
 # 1010 INVALID_REQUEST: the request's shape ------------------------------------------------
-
-def with_body(name: str, body: bytes) -> Callable[[Live], Call]:
-    return lambda live: replace(endpoint_call(name, live), body=body)
-
-
-def with_query(name: str, query: str) -> Callable[[Live], Call]:
-    """Replace the query; ``{s}`` and ``{w}`` stand for the session and wallet ids."""
-    return lambda live: replace(endpoint_call(name, live),
-                                query=query.format(s=live.session_id, w=live.wallet_id))
-
 
 DEBIT = b'{"externalReference":"dup-1","value":"10","description":"d","typeCode":"GAME_DEBIT",'
 SHAPE_FAULTS = [

@@ -11,15 +11,8 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.api.test_errors import (
-    ENDPOINTS,
-    Live,
-    assert_error_shape,
-    assert_refused,
-    endpoint_call,
-    live,  # noqa: F401 - the fixture
-    send,
-)
+from tests.support.answers import assert_error_shape, assert_refused
+from tests.support.calls import ENDPOINTS, Live, endpoint_call, send
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 from tests.support.store import snapshot
@@ -60,7 +53,7 @@ def guarded(make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.mark.parametrize("address", ["198.51.100.7", "203.0.113.1", "203.0.113.254",
                                      "2001:db8::1", "::ffff:203.0.113.9"])
-def test_listed_address_is_served(guarded: Flask, live: Live, address: str) -> None:  # noqa: F811
+def test_listed_address_is_served(guarded: Flask, live: Live, address: str) -> None:
     call = endpoint_call("balance", live)
     response = from_address(guarded, address)(call.method, call.path, call.query)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -70,7 +63,7 @@ def test_listed_address_is_served(guarded: Flask, live: Live, address: str) -> N
                                      "2001:db9::1", "::1", "::ffff:10.0.0.1"])
 @pytest.mark.parametrize("name", ENDPOINTS)
 def test_unlisted_address_is_refused_on_every_gpas_route_and_changes_nothing(
-        guarded: Flask, live: Live, redis_client: RedisClient, name: str,  # noqa: F811
+        guarded: Flask, live: Live, redis_client: RedisClient, name: str,
         address: str) -> None:
     call = endpoint_call(name, live)
     headers = dict(call.headers)
@@ -108,7 +101,7 @@ def test_admin_api_and_health_are_not_behind_the_gpas_allow_list(guarded: Flask)
     assert client.get("/healthz", environ_base=outside).status_code == 200
 
 
-def test_without_an_allow_list_any_address_is_served(app: Flask, live: Live) -> None:  # noqa: F811
+def test_without_an_allow_list_any_address_is_served(app: Flask, live: Live) -> None:
     call = endpoint_call("balance", live)
     assert from_address(app, "192.0.2.99")(call.method, call.path, call.query).status_code == 200
 
@@ -124,7 +117,7 @@ def test_without_an_allow_list_any_address_is_served(app: Flask, live: Live) -> 
     (2, "198.51.100.7", False),                  # fewer entries than proxies: not trusted
 ])
 def test_client_address_comes_from_the_trusted_proxies_only(
-        make_app: Callable[..., Flask], live: Live, proxies: int,  # noqa: F811
+        make_app: Callable[..., Flask], live: Live, proxies: int,
         forwarded_for: str | None, served: bool) -> None:
     app = make_app(gpas_allowed_ips=networks(GPAS_ADDRESSES), trusted_proxy_count=proxies)
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
@@ -168,7 +161,7 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
     return calls
 
 
-def test_signature_is_compared_in_constant_time(gpas: GpasClient, live: Live,  # noqa: F811
+def test_signature_is_compared_in_constant_time(gpas: GpasClient, live: Live,
                                                 compared: list[tuple[bytes, bytes]]) -> None:
     call = endpoint_call("balance", live)
     expected = sign(call.query.encode(), SECRET)
@@ -187,7 +180,7 @@ def test_api_keys_are_compared_in_constant_time(app: Flask, path: str, key: str,
 # Size limits ------------------------------------------------------------------
 
 def test_body_over_the_limit_on_a_query_signed_call_answers_413_and_changes_nothing(
-        gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:  # noqa: F811
+        gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:
     before = snapshot(redis_client)
     response = gpas.call("GET", "/wallets/balance", f"walletSessionId={live.session_id}",
                          b"x" * (16 * 1024 + 1))

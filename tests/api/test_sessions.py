@@ -19,11 +19,10 @@ from flask import Flask
 from tests.support.admin import AdminClient, open_session
 from tests.support.answers import decimal_json, error_of
 from tests.support.gpas import GpasClient
-from tests.support.settings import START_MS, FakeClock
+from tests.support.settings import PORTAL_KEY, START_MS, FakeClock
 from tests.support.store import all_keys, snapshot
 from walletsvc.store import RedisClient
 
-PORTAL_KEY = "portal-jwt-secret-of-at-least-32-bytes!"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
