@@ -9,6 +9,7 @@ import fakeredis
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from tests.support.gpas import signed_headers
 from tests.support.settings import PARENT_ID, SECRET, base_config
 from walletsvc import create_app
 from walletsvc.signing import sign, signed_input, verify_signature
@@ -86,12 +87,12 @@ def test_any_query_string_passes_the_signature_check_with_its_own_signature_only
                         ).test_client()
     signature = sign(query.encode(), SECRET)
     signed = client.get("/wallets/balance", query_string=query,
-                        headers={"x-parent-system-id": PARENT_ID, "x-signature": signature})
+                        headers=signed_headers(PARENT_ID, SECRET, b"", query, signature))
     # No session is open, so the call is refused, but past the signature and never a crash.
     assert signed.status_code == 400, query
     assert signed.json["code"] != 1006, query  # type: ignore[index]
     index = data.draw(st.integers(0, 39), label="index")
     wrong = signature[:index] + ("0" if signature[index] != "0" else "1") + signature[index + 1:]
     refused = client.get("/wallets/balance", query_string=query,
-                         headers={"x-parent-system-id": PARENT_ID, "x-signature": wrong})
+                         headers=signed_headers(PARENT_ID, SECRET, b"", query, wrong))
     assert (refused.status_code, refused.json["code"]) == (400, 1006)  # type: ignore[index]

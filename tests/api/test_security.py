@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 from tests.support.answers import assert_error_shape, assert_refused
 from tests.support.calls import ENDPOINTS, Live, endpoint_call, send
 from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
+from tests.support.settings import ADMIN_KEY, SECRET
 from tests.support.store import snapshot
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
@@ -29,18 +29,23 @@ def networks(text: str) -> tuple[Any, ...]:
     return tuple(ipaddress.ip_network(item.strip()) for item in text.split(","))
 
 
-def from_address(client_app: Flask, address: str, **headers: str
-                 ) -> Callable[[str, str, str, bytes], TestResponse]:
-    """Return a sender of signed GPAS calls that arrive from ``address``."""
-    client = client_app.test_client()
+class FromAddress:
+    """Flask's test client, with every request arriving from ``address`` (a GPAS transport)."""
 
-    def call(method: str, path: str, query: str, body: bytes = b"") -> TestResponse:
-        return client.open(f"{path}?{query}", method=method, data=body,
-                           environ_base={"REMOTE_ADDR": address},
-                           headers={"x-parent-system-id": PARENT_ID,
-                                    "x-signature": sign(body or query.encode(), SECRET),
-                                    "Content-Type": "application/json", **headers})
-    return call
+    def __init__(self, app: Flask, address: str) -> None:
+        self.client = app.test_client()
+        self.address = address
+
+    def open(self, path: str, *, method: str, data: bytes, headers: dict[str, str]
+             ) -> TestResponse:
+        """Send one request from ``address``."""
+        return self.client.open(path, method=method, data=data, headers=headers,
+                                environ_base={"REMOTE_ADDR": self.address})
+
+
+def from_address(app: Flask, address: str) -> GpasClient:
+    """Return a GPAS client whose signed calls arrive from ``address``."""
+    return GpasClient(FromAddress(app, address))
 
 
 @pytest.fixture
@@ -54,8 +59,7 @@ def guarded(make_app: Callable[..., Flask]) -> Flask:
 @pytest.mark.parametrize("address", ["198.51.100.7", "203.0.113.1", "203.0.113.254",
                                      "2001:db8::1", "::ffff:203.0.113.9"])
 def test_listed_address_is_served(guarded: Flask, live: Live, address: str) -> None:
-    call = endpoint_call("balance", live)
-    response = from_address(guarded, address)(call.method, call.path, call.query)
+    response = send(from_address(guarded, address), endpoint_call("balance", live))
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
@@ -66,10 +70,7 @@ def test_unlisted_address_is_refused_on_every_gpas_route_and_changes_nothing(
         guarded: Flask, live: Live, redis_client: RedisClient, name: str,
         address: str) -> None:
     call = endpoint_call(name, live)
-    headers = dict(call.headers)
-    send_from = from_address(guarded, address, **headers)
-    assert_refused(redis_client, lambda: send_from(call.method, call.path, call.query, call.body),
-                   REFUSED)
+    assert_refused(redis_client, lambda: send(from_address(guarded, address), call), REFUSED)
 
 
 def test_address_is_checked_before_the_parent_system(guarded: Flask,
@@ -102,8 +103,7 @@ def test_admin_api_and_health_are_not_behind_the_gpas_allow_list(guarded: Flask)
 
 
 def test_without_an_allow_list_any_address_is_served(app: Flask, live: Live) -> None:
-    call = endpoint_call("balance", live)
-    assert from_address(app, "192.0.2.99")(call.method, call.path, call.query).status_code == 200
+    assert send(from_address(app, "192.0.2.99"), endpoint_call("balance", live)).status_code == 200
 
 
 # Behind proxies: X-Forwarded-For is trusted only as far as our own proxies wrote it ---------
@@ -122,7 +122,8 @@ def test_client_address_comes_from_the_trusted_proxies_only(
     app = make_app(gpas_allowed_ips=networks(GPAS_ADDRESSES), trusted_proxy_count=proxies)
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     call = endpoint_call("balance", live)
-    response = from_address(app, "10.0.0.1", **headers)(call.method, call.path, call.query)
+    response = from_address(app, "10.0.0.1").call(call.method, call.path, call.query,
+                                                  headers=headers)
     if served:
         assert response.status_code == 200, response.get_data(as_text=True)
     else:

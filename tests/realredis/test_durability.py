@@ -37,7 +37,7 @@ class Traffic:
     """Client threads sending signed debits, credits and rollbacks until told to stop."""
 
     def __init__(self, service: Service, sessions: list[tuple[str, str]], threads: int) -> None:
-        self.service = service
+        self.gpas = service.gpas
         self.sessions = sessions
         self.outcomes: list[tuple[str, int | None]] = []  # (reference, HTTP status or None)
         self._stop = threading.Event()
@@ -64,11 +64,12 @@ class Traffic:
             status: int | None = None
             try:
                 if applied and rng.random() < 0.2:
-                    status = self.service.rollback(session_id, rng.choice(applied), reference)[0]
+                    answer = self.gpas.rollback(session_id, rng.choice(applied), reference)
                 else:
                     kind = rng.choice(["debit", "debit", "credit"])
                     value = f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}"
-                    status = self.service.movement(kind, session_id, value, reference)[0]
+                    answer = self.gpas.move(kind, session_id, value, reference)
+                status = answer.status_code
             except (OSError, http.client.HTTPException):  # no answer: the outcome is unknown
                 pass
             if status == 200:
@@ -138,7 +139,7 @@ def test_killing_redis_loses_no_answered_movement(
         durable_redis.kill()
         time.sleep(0.5)
         durable_redis.start()
-        wait_until(lambda: service.get("/readyz")[0] == 200)
+        wait_until(lambda: service.http.open("/readyz").status_code == 200)
         time.sleep(1.5)
     statuses = traffic.statuses()
     assert statuses[500] > 0, statuses  # the crash happened under load
@@ -168,35 +169,35 @@ def test_redis_down_fails_fast_in_the_gpas_shape_and_recovers(
     service = start_service()
     _, session_id = service.funded_session("100")
     durable_redis.kill()
-    status, body = service.gpas("GET", "/wallets/balance", f"walletSessionId={session_id}")
-    assert (status, body) == (500, {"code": 1001, "type": "SYSTEM_ERROR",
-                                    "message": "System error"})
-    assert service.get("/readyz")[0] == 503
+    answer = service.gpas.balance(session_id)
+    assert (answer.status_code, answer.json) == (500, {"code": 1001, "type": "SYSTEM_ERROR",
+                                                       "message": "System error"})
+    assert service.http.open("/readyz").status_code == 503
     durable_redis.start()
-    wait_until(lambda: service.get("/readyz")[0] == 200)
-    wait_until(lambda: service.gpas(
-        "GET", "/wallets/balance", f"walletSessionId={session_id}")[0] == 200)
+    wait_until(lambda: service.http.open("/readyz").status_code == 200)
+    wait_until(lambda: service.gpas.balance(session_id).status_code == 200)
 
 
 def test_a_timed_out_script_call_is_never_retried(
         durable_redis: RedisServer, start_service: Callable[..., Service]) -> None:
     service = start_service(WALLETSVC_REDIS_TIMEOUT_MS="300")
     wallet_id, session_id = service.funded_session("100")
+    reference = "bet-while-redis-is-frozen"
     durable_redis.pause()
     try:
-        status, body, reference = service.movement("debit", session_id, "10")
+        answer = service.gpas.debit(session_id, "10", reference)
     finally:
         durable_redis.resume()
-    assert (status, body["code"]) == (500, 1001)
+    assert (answer.status_code, answer.json["code"]) == (500, 1001)
     client = redis.Redis(port=durable_redis.port, decode_responses=True)
     entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
     applied = [e for e in entries if e.get("ref") == reference]
     assert len(applied) <= 1  # the frozen server may have run it once, never twice
-    retry_status, retry, _ = service.movement("debit", session_id, "10", reference)
+    retry = service.gpas.debit(session_id, "10", reference)
     if applied:
-        assert (retry_status, retry["code"]) == (400, 1003)
+        assert (retry.status_code, retry.json["code"]) == (400, 1003)
     else:
-        assert retry_status == 200
+        assert retry.status_code == 200
     entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
     assert [e["ref"] for e in entries if e.get("ref") == reference] == [reference]
     assert client.hget(keys.wallet(wallet_id), "real") == "9000"

@@ -28,10 +28,10 @@ from schemathesis.checks import CHECKS
 from schemathesis.core.parameters import ParameterLocation
 
 from tests.redis_server import RedisServer
+from tests.support.gpas import signed_headers
 from tests.support.service import Service
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
 from walletsvc import create_app
-from walletsvc.signing import sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
@@ -72,11 +72,10 @@ class GpasCredentials(AuthBase):
             url.path, ADMIN_KEY if url.path.startswith("/admin") else None)
         if key is not None and "Authorization" in headers:
             headers["Authorization"] = f"Bearer {key}"
-        if "x-parent-system-id" in headers:
-            headers["x-parent-system-id"] = PARENT_ID
-        if "x-signature" in headers:
-            body = request.body.encode() if isinstance(request.body, str) else request.body
-            headers["x-signature"] = sign(body or url.query.encode(), SECRET)
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        for name, value in signed_headers(PARENT_ID, SECRET, body or b"", url.query).items():
+            if name in headers:
+                headers[name] = value
         return request
 
 
@@ -90,8 +89,8 @@ class Target:
         self.wallet_id, self.session_id = service.funded_session("1000")
         self.service.admin("POST", f"/wallets/{self.wallet_id}/deposits",
                            {"amount": "50", "subWallet": "BONUS", "reference": "bonus"})
-        status, _, self.reference = service.movement("debit", self.session_id, "5")
-        assert status == 200
+        self.reference = "bet-to-aim-at"
+        assert service.gpas.debit(self.session_id, "5", self.reference).status_code == 200
 
     def token(self) -> str:
         """Issue a fresh launch token for the live wallet."""
@@ -103,11 +102,12 @@ class Target:
         if case.path != "/sessions" or not positive(case, ParameterLocation.HEADER):
             return
         wallet_id = (case.query or {}).get("walletId")
-        status, issued = self.service.request(
-            "POST", "/admin/launch-tokens", json.dumps({"walletId": str(wallet_id)}).encode(),
-            {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
-        if status == 201:
-            token = issued["authToken"]
+        issued = self.service.http.open(
+            "/admin/launch-tokens", method="POST",
+            data=json.dumps({"walletId": str(wallet_id)}).encode(),
+            headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+        if issued.status_code == 201:
+            token = issued.json["authToken"]
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
     def aim_at_live(self, case: schemathesis.Case) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.test import TestResponse
 
-from tests.support.gpas import GpasClient, body_bytes
+from tests.support.gpas import GpasClient, body_bytes, signed_headers
 from tests.support.settings import OTHER_SECRET, PARENT_ID, SECRET
 from walletsvc.signing import sign
 
@@ -46,13 +46,9 @@ def good(call: Call) -> str:
 def send(gpas: GpasClient, call: Call, parent: str | None = PARENT_ID,
          signature: Callable[[Call], str | None] = good,
          content_type: str = "application/json") -> TestResponse:
-    """Send ``call`` with exactly the given parent system and signature headers."""
-    headers = {"Content-Type": content_type, **dict(call.headers)}
-    if parent is not None:
-        headers["x-parent-system-id"] = parent
-    sent_signature = signature(call)
-    if sent_signature is not None:
-        headers["x-signature"] = sent_signature
+    """Send ``call`` with exactly the given parent system and signature (None: no header)."""
+    headers = {"Content-Type": content_type, **dict(call.headers),
+               **signed_headers(parent, gpas.secret, call.body, call.query, signature(call))}
     return gpas.client.open(f"{call.path}?{call.query}", method=call.method, data=call.body,
                             headers=headers)
 

@@ -1,4 +1,4 @@
-"""The real service under gunicorn, and clients that speak to it over HTTP."""
+"""The real service under gunicorn, and an HTTP client that speaks to it over loopback."""
 
 from __future__ import annotations
 
@@ -9,15 +9,48 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.redis_server import free_port
+from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
-from walletsvc.signing import sign
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a server answered: its status, headers and body bytes."""
+
+    status_code: int
+    headers: dict[str, str]
+    data: bytes
+
+    @property
+    def json(self) -> Any:
+        """Return the body parsed as JSON (None when the body is empty)."""
+        return json.loads(self.data) if self.data else None
+
+
+class HttpClient:
+    """Sends each request on a new connection to a port on loopback (a GpasClient transport)."""
+
+    def __init__(self, port: int, timeout: float = 15) -> None:
+        self.port = port
+        self.timeout = timeout
+
+    def open(self, path: str, *, method: str = "GET", data: bytes = b"",
+             headers: dict[str, str] | None = None) -> Answer:
+        """Send one request with exactly these headers; return the whole answer."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            connection.request(method, path, body=data or None, headers=headers or {})
+            response = connection.getresponse()
+            return Answer(response.status, dict(response.getheaders()), response.read())
+        finally:
+            connection.close()
 
 
 class Service:
@@ -25,6 +58,8 @@ class Service:
 
     def __init__(self, redis_url: str, log: Path, workers: int = 2, **settings: str) -> None:
         self.port = free_port()
+        self.http = HttpClient(self.port)
+        self.gpas = GpasClient(self.http)
         self.log = log
         self.env = {
             **os.environ,
@@ -48,7 +83,7 @@ class Service:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if self.get("/healthz")[0] == 200:
+                if self.http.open("/healthz").status_code == 200:
                     return self
             except OSError:
                 pass
@@ -68,45 +103,13 @@ class Service:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=30)
 
-    def request(self, method: str, path: str, body: bytes = b"",
-                headers: dict[str, str] | None = None, timeout: float = 15) -> tuple[int, Any]:
-        """Send one request on a new connection; return (status, parsed JSON body or None)."""
-        status, raw = self.raw(method, path, body, headers, timeout)
-        return status, json.loads(raw) if raw else None
-
-    def raw(self, method: str, path: str, body: bytes = b"",
-            headers: dict[str, str] | None = None, timeout: float = 15) -> tuple[int, bytes]:
-        """Send one request on a new connection; return (status, body bytes)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.request(method, path, body=body or None, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
-
-    def get(self, path: str) -> tuple[int, Any]:
-        """GET without credentials."""
-        return self.request("GET", path)
-
     def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call the admin API; assert success; return the body."""
-        status, answer = self.request(
-            method, f"/admin{path}", json.dumps(body or {}).encode(),
-            {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
-        assert status in (200, 201), answer
-        return answer
-
-    def gpas(self, method: str, path: str, query: str, body: dict[str, Any] | None = None,
-             token: str | None = None, timeout: float = 15) -> tuple[int, Any]:
-        """Send a signed GPAS call."""
-        raw = json.dumps(body, separators=(",", ":")).encode() if body else b""
-        headers = {"x-parent-system-id": PARENT_ID, "x-signature": sign(raw or query.encode(),
-                                                                       SECRET),
-                   "Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.request(method, f"{path}?{query}", raw, headers, timeout)
+        answer = self.http.open(
+            f"/admin{path}", method=method, data=json.dumps(body or {}).encode(),
+            headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+        assert answer.status_code in (200, 201), answer.json
+        return answer.json
 
     def funded_session(self, real: str) -> tuple[str, str]:
         """Create a wallet with ``real`` in REAL and open a session; return (wallet, session)."""
@@ -114,26 +117,6 @@ class Service:
         self.admin("POST", f"/wallets/{wallet_id}/deposits",
                    {"amount": real, "subWallet": "REAL", "reference": "funding"})
         token = self.admin("POST", "/launch-tokens", {"walletId": wallet_id})["authToken"]
-        status, session = self.gpas("POST", "/sessions", f"walletId={wallet_id}", token=token)
-        assert status == 200, session
-        return wallet_id, session["id"]
-
-    def movement(self, kind: str, session_id: str, value: str = "1",
-                 reference: str | None = None, timeout: float = 15) -> tuple[int, Any, str]:
-        """Send a debit or credit; return (status, body, reference)."""
-        reference = reference or f"{kind}-{uuid.uuid4().hex}"
-        body = {"externalReference": reference, "value": value, "description": kind,
-                "typeCode": f"GAME_{kind.upper()}", "tags": {"gameid": "agt-13"}}
-        status, answer = self.gpas("POST", f"/movements/{kind}", f"walletSessionId={session_id}",
-                                   body, timeout=timeout)
-        return status, answer, reference
-
-    def rollback(self, session_id: str, reversed_reference: str, reference: str | None = None
-                 ) -> tuple[int, Any, str]:
-        """Roll back a movement; return (status, body, reference)."""
-        reference = reference or f"rollback-{uuid.uuid4().hex}"
-        body = {"externalReference": reference, "description": "rollback", "tags": {}}
-        status, answer = self.gpas(
-            "PATCH", "/movements/rollback",
-            f"walletSessionId={session_id}&externalMovementId={reversed_reference}", body)
-        return status, answer, reference
+        opened = self.gpas.open_session(wallet_id, token)
+        assert opened.status_code == 200, opened.json
+        return wallet_id, opened.json["id"]
