@@ -178,9 +178,7 @@ def test_long_or_odd_query_string_is_refused_and_changes_nothing(
     parameter = "id" if name == "close" else "walletSessionId"
     query = query.replace("walletSessionId", parameter).replace("{s}", live.session_id)
     call = replace(endpoint_call(name, live), query=query)
-    response = assert_refused(redis_client, lambda: send(gpas, call),
-                              _query_refusal(query))
-    assert response.status_code == 400
+    assert_refused(redis_client, lambda: send(gpas, call), _query_refusal(query))
 
 
 def _query_refusal(query: str) -> tuple[int, int, str]:

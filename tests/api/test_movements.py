@@ -11,6 +11,7 @@ from flask import Flask
 
 from tests.support.admin import AdminClient, open_session
 from tests.support.answers import decimal_json, error_of
+from tests.support.calls import movement
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock
 from tests.support.store import all_keys, snapshot
@@ -172,10 +173,12 @@ def test_reference_is_unique_across_wallets_and_sessions(
         gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
     _, first = open_session(gpas, admin, real="100")
     other_wallet, second = open_session(gpas, admin, real="100")
-    captured = gpas.debit(first, "10", reference="bet-1").request
-    assert captured is not None
+    captured = movement("debit", '"10"', externalReference="bet-1")
+    debit = "/movements/debit"
+    assert gpas.call("POST", debit, f"walletSessionId={first}", captured).status_code == 200
     before = snapshot(redis_client)
-    assert error_of(gpas.debit(second, "10", reference="bet-1")) == (400, 1003, "DUPLICATE_TX_ID")
+    replayed = gpas.call("POST", debit, f"walletSessionId={second}", captured)
+    assert error_of(replayed) == (400, 1003, "DUPLICATE_TX_ID")
     assert snapshot(redis_client) == before
     assert admin.balance(other_wallet)["real"] == 100
 
@@ -388,5 +391,7 @@ def test_audit_keys_expire_after_the_retention_period(
     gpas.close(session_id)
     retention_ms = 120 * 86_400_000
     for pattern in ("s:*", "sx:*", "m:*", "ref:*"):
-        for key in redis_client.keys(pattern):
+        matched = all_keys(redis_client, pattern)
+        assert matched, pattern
+        for key in matched:
             assert retention_ms - 60_000 < redis_client.pttl(key) <= retention_ms, key

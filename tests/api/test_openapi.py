@@ -109,9 +109,9 @@ def test_security_schemes_are_the_signature_headers_and_three_bearer_keys(
 
 def test_every_error_answer_is_the_error_schema(document: dict[str, Any]) -> None:
     responses = document["components"]["responses"]
+    assert operations(document)
     for _, _, op in operations(document):
         errors_documented = {s: r for s, r in op["responses"].items() if int(s) >= 400}
-        assert {"400", "500"} <= set(errors_documented) or "400" not in errors_documented
         assert "500" in errors_documented
         for answer in errors_documented.values():
             name = answer["$ref"].rsplit("/", 1)[1]

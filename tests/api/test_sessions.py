@@ -167,10 +167,12 @@ def test_top_level_wallet_code_is_configurable(make_app: Callable[..., Flask]) -
 def test_close_answers_empty_and_ends_the_session(gpas: GpasClient, admin: AdminClient,
                                                   redis_client: RedisClient) -> None:
     _, session_id = open_session(gpas, admin)
+    live = [k for k in all_keys(redis_client, "sl:*") if session_id in k]
+    assert len(live) == 1
     response = gpas.close(session_id)
     assert response.status_code == 200
     assert response.get_data() == b""
-    assert not [k for k in all_keys(redis_client, "sl:*") if session_id in k]
+    assert not redis_client.exists(live[0])
     before = snapshot(redis_client)
     for refused in (gpas.close(session_id), gpas.balance(session_id),
                     gpas.debit(session_id, "1"), gpas.credit(session_id, "1")):

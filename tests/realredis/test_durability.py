@@ -101,10 +101,13 @@ def assert_books_balance(client: redis.Redis, wallet_ids: list[str], traffic: Tr
     assert answered <= set(in_stream), "a movement answered 200 is missing from the audit trail"
     unknown = {ref for ref, status in traffic.outcomes if status != 200}
     assert set(in_stream) - answered <= unknown, "a refused movement was applied"
+    scanned: set[str] = set()
     for wallet_id in wallet_ids:  # every movement record has its audit entry
         for key in client.scan_iter(match=keys.movement(wallet_id, PARENT_ID, "*")):
             kind = client.hget(key, "kind")
             assert kind == "tombstone" or in_stream[key.rsplit(":", 1)[1]] == 1, key
+            scanned.add(key.rsplit(":", 1)[1])
+    assert set(in_stream) <= scanned, "the scan missed movement records"
 
 
 @pytest.fixture
