@@ -10,7 +10,10 @@ from werkzeug.test import TestResponse
 
 from tests.support.answers import decimal_json
 from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY
+from tests.support.settings import ADMIN_KEY, START_MS
+from walletsvc.domain.clock import iso_utc
+
+CREATED = iso_utc(START_MS)  # when a test's wallets and sessions are made, as answers write it
 
 
 class AdminClient:
@@ -64,3 +67,24 @@ def open_session(gpas: GpasClient, admin: AdminClient, real: str = "100", bonus:
     response = gpas.open_session(wallet_id, admin.token(wallet_id))
     assert response.status_code == 200, response.get_data(as_text=True)
     return wallet_id, str(response.json["id"])  # type: ignore[index]
+
+
+def deposit(admin: AdminClient, wallet_id: str, amount: Any, reference: str,
+            sub_wallet: str = "REAL") -> TestResponse:
+    """POST a deposit; return the raw response."""
+    return admin.post(f"/wallets/{wallet_id}/deposits",
+                      {"amount": amount, "subWallet": sub_wallet, "reference": reference})
+
+
+def withdraw(admin: AdminClient, wallet_id: str, amount: Any, reference: str,
+             sub_wallet: str = "REAL") -> TestResponse:
+    """POST a withdrawal; return the raw response."""
+    return admin.post(f"/wallets/{wallet_id}/withdrawals",
+                      {"amount": amount, "subWallet": sub_wallet, "reference": reference})
+
+
+def session_ids(admin: AdminClient, wallet_id: str) -> list[str]:
+    """Return the ids of the wallet's sessions, newest first."""
+    response = admin.get(f"/wallets/{wallet_id}/sessions")
+    assert response.status_code == 200
+    return [s["id"] for s in decimal_json(response)["sessions"]]
