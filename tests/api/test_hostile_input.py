@@ -1,6 +1,6 @@
 """Hostile input beyond the error table: each gets a GPAS error and changes nothing stored.
 
-tests/api/test_errors.py has the first cases (bodies that are not JSON or not objects,
+tests/api/test_errors_*.py have the first cases (bodies that are not JSON or not objects,
 duplicate keys, wrong content types, huge bodies, lower-case and re-serialised signatures,
 repeated parameters); these are the rest.
 """
