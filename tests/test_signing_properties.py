@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import string
 
-import fakeredis
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tests.support.gpas import signed_headers
 from tests.support.settings import PARENT_ID, SECRET, base_config
+from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.signing import sign, signed_input, verify_signature
 
@@ -83,7 +83,7 @@ def test_the_body_is_signed_when_there_is_one_else_the_query(body: bytes, query:
 @given(query_strings, st.data())
 def test_any_query_string_passes_the_signature_check_with_its_own_signature_only(
         query: str, data: st.DataObject) -> None:
-    client = create_app(base_config(), redis=fakeredis.FakeRedis(decode_responses=True)
+    client = create_app(base_config(), redis=FakeRedis()
                         ).test_client()
     signature = sign(query.encode(), SECRET)
     signed = client.get("/wallets/balance", query_string=query,

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import fakeredis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +16,7 @@ from openapi_spec_validator import validate
 from tests.support.admin import AdminClient, open_session
 from tests.support.gpas import GpasClient
 from tests.support.settings import base_config
+from tests.support.store import FakeRedis
 from walletsvc import create_app, errors
 from walletsvc.api.contract import contract_of
 from walletsvc.schemas.errors import ErrorSchema
@@ -27,7 +27,7 @@ DOCUMENTED_BLUEPRINTS = ("gpas.", "reconciliation.", "admin.")
 @pytest.fixture(scope="module")
 def app() -> Flask:
     """One app on fakeredis: the document does not depend on the store."""
-    built = create_app(base_config(), redis=fakeredis.FakeRedis(decode_responses=True))
+    built = create_app(base_config(), redis=FakeRedis())
     built.testing = True
     return built
 
@@ -248,4 +248,4 @@ def test_currencies_are_the_ones_this_service_accepts(make_currency_app: Flask) 
 def make_currency_app() -> Flask:
     """An app that also accepts BTC."""
     return create_app(base_config(currency_scales={"BTC": 8}),
-                      redis=fakeredis.FakeRedis(decode_responses=True))
+                      redis=FakeRedis())

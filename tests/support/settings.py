@@ -17,7 +17,7 @@ START_MS = 1_790_000_000_000  # 2026-09-21T14:13:20Z
 def base_config(**overrides: Any) -> Config:
     """Return test settings with ``overrides`` applied."""
     settings: dict[str, Any] = {
-        "parent_systems": {PARENT_ID: SECRET, OTHER_PARENT: OTHER_SECRET},
+        "parent_systems": {PARENT_ID: (SECRET,), OTHER_PARENT: (OTHER_SECRET,)},
         "admin_api_key": ADMIN_KEY,
         "reconciliation_api_key": "reconciliation-key",
         "jwt_key": PORTAL_KEY,

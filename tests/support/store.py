@@ -1,12 +1,32 @@
-"""The store as the tests see it: every key on every node, and a snapshot of them all."""
+"""The store as the tests see it: fakeredis as walletsvc needs it, every key, a snapshot of all."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import fakeredis
 from redis.cluster import RedisCluster
 
 from walletsvc.store import RedisClient
+
+
+class FakeRedis(fakeredis.FakeRedis):
+    """fakeredis, answering ``INFO`` as a Redis configured the way walletsvc needs.
+
+    fakeredis has no INFO; the real-server tests read the real one. ``memory_policy`` and
+    ``info_fields`` let a fast test play a Redis configured otherwise.
+    """
+
+    def __init__(self, memory_policy: str = "noeviction", **info_fields: Any) -> None:
+        super().__init__(decode_responses=True)
+        self.memory_policy = memory_policy
+        self.info_fields = info_fields
+
+    def info(self, section: str | None = None, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Return the INFO fields walletsvc reads."""
+        return {"maxmemory_policy": self.memory_policy, "role": "master", "used_memory": 1,
+                "maxmemory": 0, "rdb_last_bgsave_status": "ok", "aof_last_write_status": "ok",
+                **self.info_fields}
 
 
 def all_keys(redis: RedisClient, pattern: str = "*") -> list[str]:
