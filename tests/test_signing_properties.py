@@ -8,6 +8,7 @@ import string
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from tests.support.answers import json_of
 from tests.support.gpas import signed_headers
 from tests.support.settings import PARENT_ID, SECRET, base_config
 from tests.support.store import FakeRedis
@@ -90,9 +91,9 @@ def test_any_query_string_passes_the_signature_check_with_its_own_signature_only
                         headers=signed_headers(PARENT_ID, SECRET, b"", query, signature))
     # No session is open, so the call is refused, but past the signature and never a crash.
     assert signed.status_code == 400, query
-    assert signed.json["code"] != 1006, query  # type: ignore[index]
+    assert json_of(signed)["code"] != 1006, query
     index = data.draw(st.integers(0, 39), label="index")
     wrong = signature[:index] + ("0" if signature[index] != "0" else "1") + signature[index + 1:]
     refused = client.get("/wallets/balance", query_string=query,
                          headers=signed_headers(PARENT_ID, SECRET, b"", query, wrong))
-    assert (refused.status_code, refused.json["code"]) == (400, 1006)  # type: ignore[index]
+    assert (refused.status_code, json_of(refused)["code"]) == (400, 1006)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.admin import AdminClient
+from tests.support.answers import json_of
 from tests.support.calls import Live
 from tests.support.gpas import GpasClient
 
@@ -16,6 +17,6 @@ def live(gpas: GpasClient, admin: AdminClient) -> Live:
     used_token = admin.token(wallet_id)
     opened = gpas.open_session(wallet_id, used_token)
     assert opened.status_code == 200
-    session_id = str(opened.json["id"])  # type: ignore[index]
+    session_id = str(json_of(opened)["id"])
     assert gpas.debit(session_id, "10", reference="bet-1").status_code == 200
     return Live(wallet_id, session_id, admin.token(wallet_id), used_token)

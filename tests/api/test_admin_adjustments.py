@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.support.admin import CREATED, AdminClient, deposit, withdraw
-from tests.support.answers import decimal_json, error_of
+from tests.support.answers import decimal_json, error_of, json_of
 from tests.support.settings import ADMIN_KEY
 from tests.support.store import snapshot
 from walletsvc.store import RedisClient
@@ -76,7 +76,7 @@ def test_identical_repeat_returns_the_same_movement_and_moves_no_money(
     again = admin.post(f"/wallets/{wallet_id}/{path}", body)
     assert again.status_code == 200
     assert decimal_json(again)["replayed"] is True
-    assert again.json["movementId"] == first.json["movementId"]  # type: ignore[index]
+    assert json_of(again)["movementId"] == json_of(first)["movementId"]
     assert decimal_json(again)["wallet"] == decimal_json(first)["wallet"]
     assert snapshot(redis_client) == before
 
@@ -86,7 +86,7 @@ def test_same_amount_written_differently_is_the_same_deposit(admin: AdminClient)
     first = deposit(admin, wallet_id, "10.5", "dep-1")
     again = deposit(admin, wallet_id, Decimal("10.50"), "dep-1")
     assert decimal_json(again)["replayed"] is True
-    assert again.json["movementId"] == first.json["movementId"]  # type: ignore[index]
+    assert json_of(again)["movementId"] == json_of(first)["movementId"]
     assert admin.balance(wallet_id)["real"] == Decimal("10.5")
 
 
@@ -164,7 +164,7 @@ def test_tiny_json_number_amount_is_refused_not_taken_as_zero(
         data=b'{"amount": 1e-9999999999, "subWallet": "REAL", "reference": "op-1"}',
         headers={"Authorization": f"Bearer {ADMIN_KEY}"})
     assert error_of(response) == (400, 1010, "INVALID_AMOUNT")
-    assert "decimal places" in response.json["message"]  # type: ignore[index]
+    assert "decimal places" in json_of(response)["message"]
     assert snapshot(redis_client) == before
 
 

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.support.admin import AdminClient
-from tests.support.answers import error_of
+from tests.support.answers import error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY
 from tests.support.store import snapshot
@@ -50,13 +50,13 @@ def test_missing_or_wrong_admin_key_is_401_and_changes_nothing(
         client: FlaskClient, gpas: GpasClient, admin: AdminClient, redis_client: RedisClient,
         method: str, path: str, authorization: str | None) -> None:
     admin.wallet("10", wallet_id="w-1")
-    session_id = str(gpas.open_session("w-1", admin.token("w-1")).json["id"])  # type: ignore[index]
+    session_id = str(json_of(gpas.open_session("w-1", admin.token("w-1")))["id"])
     before = snapshot(redis_client)
     headers = {} if authorization is None else {"Authorization": authorization}
     response = client.open(path.format(session=session_id), method=method,
                            json=BODIES.get(path, {}), headers=headers)
     assert error_of(response) == (401, 1010, "UNAUTHORIZED")
-    assert set(response.json) == {"code", "type", "message"}  # type: ignore[arg-type]
+    assert set(json_of(response)) == {"code", "type", "message"}
     assert snapshot(redis_client) == before
 
 

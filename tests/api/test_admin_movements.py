@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.admin import AdminClient, deposit, withdraw
-from tests.support.answers import decimal_json, error_of
+from tests.support.answers import decimal_json, error_of, json_of
 from tests.support.gpas import GpasClient
 
 
@@ -25,7 +25,7 @@ def make_history(gpas: GpasClient, admin: AdminClient, games: int) -> tuple[str,
     deposit(admin, wallet_id, "100", "dep-real")
     deposit(admin, wallet_id, "10", "dep-bonus", "BONUS")
     withdraw(admin, wallet_id, "1", "wd-1")
-    session_id = str(gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"])  # type: ignore[index]
+    session_id = str(json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"])
     for n in range(games):
         assert gpas.debit(session_id, "2", f"bet-{n}").status_code == 200
         assert gpas.credit(session_id, "1", f"win-{n}").status_code == 200

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from tests.support.admin import CREATED, AdminClient, open_session
-from tests.support.answers import decimal_json, error_of
+from tests.support.answers import decimal_json, error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import START_MS, FakeClock
 from walletsvc.domain.clock import iso_utc
@@ -15,11 +15,11 @@ from walletsvc.domain.clock import iso_utc
 def test_wallet_sessions_are_listed_newest_first_with_their_status(
         gpas: GpasClient, admin: AdminClient, clock: FakeClock) -> None:
     wallet_id = admin.wallet("10")
-    first = str(gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"])  # type: ignore[index]
+    first = str(json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"])
     clock.advance(60)
     assert gpas.close(first).status_code == 200
     clock.advance(60)
-    second = str(gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"])  # type: ignore[index]
+    second = str(json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"])
     response = admin.get(f"/wallets/{wallet_id}/sessions")
     assert response.status_code == 200
     assert response.json == {"sessions": [
@@ -35,7 +35,7 @@ def test_idle_session_is_listed_as_expired(gpas: GpasClient, admin: AdminClient,
                                            clock: FakeClock) -> None:
     wallet_id, session_id = open_session(gpas, admin)
     clock.advance(1800)
-    [listed] = admin.get(f"/wallets/{wallet_id}/sessions").json["sessions"]  # type: ignore[index]
+    [listed] = json_of(admin.get(f"/wallets/{wallet_id}/sessions"))["sessions"]
     assert (listed["id"], listed["status"]) == (session_id, "EXPIRED")
 
 
@@ -44,10 +44,10 @@ def test_sessions_listing_honours_its_limit(gpas: GpasClient, admin: AdminClient
     wallet_id = admin.wallet()
     opened = []
     for _ in range(3):
-        opened.append(gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"])  # type: ignore[index]
+        opened.append(json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"])
         clock.advance(1)
     response = admin.get(f"/wallets/{wallet_id}/sessions?limit=2")
-    assert [s["id"] for s in response.json["sessions"]] == opened[:0:-1]  # type: ignore[index]
+    assert [s["id"] for s in json_of(response)["sessions"]] == opened[:0:-1]
 
 
 def test_sessions_of_an_unknown_wallet_is_404(admin: AdminClient) -> None:
@@ -58,11 +58,11 @@ def test_session_shows_its_whole_story_with_amounts_and_balances_after(
         gpas: GpasClient, admin: AdminClient, clock: FakeClock) -> None:
     wallet_id, session_id = open_session(gpas, admin, real="10", bonus="5")
     clock.advance(1)
-    debit_id = gpas.debit(session_id, "12.5", "bet-1").json["movementId"]  # type: ignore[index]
+    debit_id = json_of(gpas.debit(session_id, "12.5", "bet-1"))["movementId"]
     clock.advance(1)
-    credit_id = gpas.credit(session_id, "3", "win-1").json["movementId"]  # type: ignore[index]
+    credit_id = json_of(gpas.credit(session_id, "3", "win-1"))["movementId"]
     clock.advance(1)
-    rollback_id = gpas.rollback(session_id, "bet-1", "rb-1").json["movementId"]  # type: ignore[index]
+    rollback_id = json_of(gpas.rollback(session_id, "bet-1", "rb-1"))["movementId"]
     clock.advance(1)
     assert gpas.close(session_id).status_code == 200
 
@@ -77,7 +77,7 @@ def test_session_shows_its_whole_story_with_amounts_and_balances_after(
     opened, debit, credit, rollback, _closed = (e["data"] for e in entries)
     assert (opened["sid"], opened["wallet"], opened["ps"]) == (session_id, wallet_id, "BL13GT")
 
-    def money(data: dict[str, Any]) -> tuple[Decimal, ...]:
+    def money(data: dict[str, Any]) -> tuple[Any, ...]:
         return (data["amount"], data["real"], data["bonus"], data["real_after"],
                 data["bonus_after"])
 
@@ -96,7 +96,7 @@ def test_refused_movements_leave_no_entry_in_the_session_story(
         gpas: GpasClient, admin: AdminClient) -> None:
     _, session_id = open_session(gpas, admin, real="1")
     assert error_of(gpas.debit(session_id, "5", "bet-1"))[1] == 1007
-    entries = admin.get(f"/sessions/{session_id}").json["entries"]  # type: ignore[index]
+    entries = json_of(admin.get(f"/sessions/{session_id}"))["entries"]
     assert [e["event"] for e in entries] == ["opened"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.admin import AdminClient, session_ids
-from tests.support.answers import error_of
+from tests.support.answers import error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import START_MS
 from tests.support.store import snapshot
@@ -37,8 +37,8 @@ def test_launch_token_lifetime_can_be_chosen(admin: AdminClient,
     wallet_id = admin.wallet()
     response = admin.post("/launch-tokens", {"walletId": wallet_id, "ttlSeconds": 1})
     assert response.status_code == 201
-    assert response.json["expiresAt"] == iso_utc(START_MS + 1000)  # type: ignore[index]
-    token_key = keys.launch_token(response.json["authToken"])  # type: ignore[index]
+    assert json_of(response)["expiresAt"] == iso_utc(START_MS + 1000)
+    token_key = keys.launch_token(json_of(response)["authToken"])
     assert 0 < redis_client.pttl(token_key) <= 1000
 
 
@@ -53,12 +53,12 @@ def test_launch_token_opens_exactly_one_session(gpas: GpasClient, admin: AdminCl
     token = admin.token(wallet_id)
     opened = gpas.open_session(wallet_id, token)
     assert opened.status_code == 200
-    assert session_ids(admin, wallet_id) == [opened.json["id"]]  # type: ignore[index]
+    assert session_ids(admin, wallet_id) == [json_of(opened)["id"]]
     assert redis_client.exists(keys.launch_token(token)) == 0
     before = snapshot(redis_client)
     assert error_of(gpas.open_session(wallet_id, token)) == (400, 1010, "INVALID_AUTH_TOKEN")
     assert snapshot(redis_client) == before
-    assert session_ids(admin, wallet_id) == [opened.json["id"]]  # type: ignore[index]
+    assert session_ids(admin, wallet_id) == [json_of(opened)["id"]]
 
 
 def test_launch_token_for_an_unknown_wallet_is_404_and_stores_nothing(

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.admin import CREATED, AdminClient, deposit, open_session, session_ids
-from tests.support.answers import decimal_json, error_of
+from tests.support.answers import decimal_json, error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY
 from tests.support.store import snapshot
@@ -54,7 +54,7 @@ def test_wallet_id_is_generated_when_omitted(admin: AdminClient) -> None:
     first = admin.post("/wallets", {"playerId": "player-1", "currency": "USD"})
     second = admin.post("/wallets", {"playerId": "player-1", "currency": "USD"})
     assert (first.status_code, second.status_code) == (201, 201)
-    first_id, second_id = first.json["walletId"], second.json["walletId"]  # type: ignore[index]
+    first_id, second_id = json_of(first)["walletId"], json_of(second)["walletId"]
     assert HEX_ID.fullmatch(first_id)
     assert first_id != second_id
     assert wallet_json(admin, first_id)["currency"] == "USD"
@@ -116,7 +116,7 @@ def test_malformed_wallet_creation_is_invalid_request_and_stores_nothing(
 def test_unknown_field_is_named_in_the_error_details(admin: AdminClient) -> None:
     response = admin.post("/wallets", {"playerId": "p", "currency": "BRL", "colour": "red"})
     assert error_of(response) == (400, 1010, "INVALID_REQUEST")
-    assert response.json["details"] == {"colour": ["Unknown field."]}  # type: ignore[index]
+    assert json_of(response)["details"] == {"colour": ["Unknown field."]}
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b'"BRL"',
@@ -153,11 +153,11 @@ def test_block_and_unblock_set_the_stored_flag(admin: AdminClient) -> None:
     wallet_id = admin.wallet("10")
     blocked = admin.post(f"/wallets/{wallet_id}/block")
     assert blocked.status_code == 200
-    assert blocked.json["blocked"] is True  # type: ignore[index]
+    assert json_of(blocked)["blocked"] is True
     assert wallet_json(admin, wallet_id)["blocked"] is True
     unblocked = admin.post(f"/wallets/{wallet_id}/unblock")
     assert unblocked.status_code == 200
-    assert unblocked.json["blocked"] is False  # type: ignore[index]
+    assert json_of(unblocked)["blocked"] is False
     assert wallet_json(admin, wallet_id)["blocked"] is False
     assert wallet_json(admin, wallet_id)["balance"]["real"] == Decimal(10)
 

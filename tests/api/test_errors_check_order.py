@@ -19,6 +19,7 @@ from tests.support.answers import (
     SIGNATURE_FAILED,
     SYSTEM_ERROR,
     assert_refused,
+    json_of,
 )
 from tests.support.calls import (
     SIGNATURE_FAULTS,
@@ -55,7 +56,7 @@ def on_session(name: str, session: str, **body: Any) -> Callable[[Live], Call]:
 @pytest.fixture
 def closed(gpas: GpasClient, admin: AdminClient, live: Live) -> str:
     """A closed session on the live wallet."""
-    session_id = str(gpas.open_session(live.wallet_id, admin.token(live.wallet_id)).json["id"])  # type: ignore[index]
+    session_id = str(json_of(gpas.open_session(live.wallet_id, admin.token(live.wallet_id)))["id"])
     assert gpas.close(session_id).status_code == 200
     return session_id
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def test_debit_above_real_plus_bonus_is_refused_and_changes_nothing(
                    (400, 1007, "INSUFFICIENT_FUNDS"))
     assert gpas.debit(session_id, "7", reference="bet-1").status_code == 200
     balance = admin.balance(wallet_id)
-    assert (balance["real"], balance["bonus"]) == (0, 0)
+    assert (balance["real"], balance["bonus"]) == (Decimal(0), Decimal(0))
 
 
 def test_debit_by_blocked_player_is_refused_and_changes_nothing(

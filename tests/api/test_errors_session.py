@@ -14,7 +14,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from tests.support.admin import AdminClient
-from tests.support.answers import INVALID_SESSION, assert_refused
+from tests.support.answers import INVALID_SESSION, assert_refused, json_of
 from tests.support.calls import SESSION_ENDPOINTS, UNKNOWN_SESSION, Live, endpoint_call, send
 from tests.support.gpas import GpasClient
 from tests.support.settings import OTHER_PARENT, OTHER_SECRET, PORTAL_KEY, START_MS, FakeClock
@@ -29,7 +29,7 @@ def session_in(state: str, gpas: GpasClient, admin: AdminClient, clock: FakeCloc
     if state == "unknown":
         return Live(wallet_id, UNKNOWN_SESSION, token, token)
     opener = GpasClient(gpas.client, OTHER_PARENT, OTHER_SECRET) if state == "foreign" else gpas
-    session_id = str(opener.open_session(wallet_id, admin.token(wallet_id)).json["id"])  # type: ignore[index]
+    session_id = str(json_of(opener.open_session(wallet_id, admin.token(wallet_id)))["id"])
     assert opener.debit(session_id, "10", reference="bet-1").status_code == 200
     if state == "closed":
         assert opener.close(session_id).status_code == 200

@@ -75,8 +75,9 @@ def test_body_over_the_configured_limit_answers_413_in_the_gpas_shape(
         make_app: Callable[..., Flask], redis_client: RedisClient, limit: int | None) -> None:
     app = make_app() if limit is None else make_app(max_body_bytes=limit)
     assert app.config["MAX_CONTENT_LENGTH"] == (limit or 16 * 1024)
-    gpas = GpasClient(app.test_client())
-    _, session_id = open_session(gpas, AdminClient(gpas.client))
+    client = app.test_client()
+    gpas = GpasClient(client)
+    _, session_id = open_session(gpas, AdminClient(client))
     call = Call("POST", "/movements/debit", f"walletSessionId={session_id}",
                 padded_debit(app.config["MAX_CONTENT_LENGTH"] + 1))
     response = assert_refused(redis_client, lambda: send(gpas, call),

@@ -16,7 +16,13 @@ import pytest
 from flask import Flask
 
 from tests.support.admin import AdminClient, open_session
-from tests.support.answers import INVALID_REQUEST, assert_error_shape, assert_refused, decimal_json
+from tests.support.answers import (
+    INVALID_REQUEST,
+    assert_error_shape,
+    assert_refused,
+    decimal_json,
+    json_of,
+)
 from tests.support.calls import Call, Live, endpoint_call, movement, rollback_body, send
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY, SECRET
@@ -58,7 +64,7 @@ def test_deeply_nested_body_is_refused_and_changes_nothing(
         gpas: GpasClient, live: Live, redis_client: RedisClient, body: bytes) -> None:
     call = replace(endpoint_call("debit", live), body=body)
     response = assert_refused(redis_client, lambda: send(gpas, call), INVALID_REQUEST)
-    assert "nested more than 32 levels" in response.json["message"]  # type: ignore[index]
+    assert "nested more than 32 levels" in json_of(response)["message"]
 
 
 def test_body_nested_to_the_limit_is_accepted(gpas: GpasClient, live: Live) -> None:
@@ -88,7 +94,7 @@ def test_lone_surrogate_escape_is_refused_and_changes_nothing(
     assert b"\\ud" in body
     call = replace(endpoint_call(name, live), body=body)
     response = assert_refused(redis_client, lambda: send(gpas, call), INVALID_REQUEST)
-    assert "surrogate" in response.json["message"]  # type: ignore[index]
+    assert "surrogate" in json_of(response)["message"]
 
 
 @pytest.mark.parametrize(("path", "body"), [
@@ -222,7 +228,7 @@ def test_number_beyond_any_decimal_is_refused_and_changes_nothing(
         gpas: GpasClient, live: Live, redis_client: RedisClient, body: bytes) -> None:
     call = replace(endpoint_call("debit", live), body=body)
     response = assert_refused(redis_client, lambda: send(gpas, call), INVALID_REQUEST)
-    assert "out of range" in response.json["message"]  # type: ignore[index]
+    assert "out of range" in json_of(response)["message"]
 
 
 # Content types and bodies where none belongs -------------------------------------------------
@@ -264,8 +270,8 @@ def test_body_sent_to_a_query_signed_call_is_what_gets_signed(
 @pytest.mark.parametrize("mode", ["refuse", "replay"])
 def test_captured_body_replayed_on_another_wallets_session_is_refused_and_changes_nothing(
         make_app: Callable[..., Flask], redis_client: RedisClient, mode: str) -> None:
-    gpas = GpasClient(make_app(duplicate_reply=mode).test_client())
-    admin = AdminClient(gpas.client)
+    client = make_app(duplicate_reply=mode).test_client()
+    gpas, admin = GpasClient(client), AdminClient(client)
     _, victim = open_session(gpas, admin, real="100")
     _, attacker = open_session(gpas, admin, real="100")
     captured = movement("credit", value='"50"', externalReference="win-1")

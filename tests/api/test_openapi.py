@@ -14,6 +14,7 @@ from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import validate
 
 from tests.support.admin import AdminClient, open_session
+from tests.support.answers import json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import base_config
 from tests.support.store import FakeRedis
@@ -38,7 +39,7 @@ def document(app: Flask) -> dict[str, Any]:
     response = app.test_client().get("/openapi.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
-    body: dict[str, Any] = response.json  # type: ignore[assignment]
+    body: dict[str, Any] = json_of(response)
     return body
 
 
@@ -238,9 +239,8 @@ def test_links_name_operations_and_parameters_that_exist(document: dict[str, Any
 
 
 def test_currencies_are_the_ones_this_service_accepts(make_currency_app: Flask) -> None:
-    document = make_currency_app.test_client().get("/openapi.json").json
-    currency = document["components"]["schemas"]["WalletCreateRequest"][  # type: ignore[index]
-        "properties"]["currency"]
+    document = json_of(make_currency_app.test_client().get("/openapi.json"))
+    currency = document["components"]["schemas"]["WalletCreateRequest"]["properties"]["currency"]
     assert currency["enum"] == ["BRL", "BTC", "CLP", "EUR", "MXN", "PYG", "USD"]
 
 

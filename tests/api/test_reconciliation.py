@@ -19,7 +19,7 @@ from tests.support.admin import AdminClient, open_session
 from tests.support.answers import error_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock
-from tests.support.store import all_keys
+from tests.support.store import all_keys, stream_fields
 from tests.support.traffic import KEY, play, report
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.store import RedisClient
@@ -31,7 +31,7 @@ def recomputed(redis: RedisClient) -> dict[tuple[str, ...], dict[str, Decimal]]:
     """Totals per (date, provider, game, currency) from the wallet audit streams alone."""
     totals: dict[tuple[str, ...], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for stream in all_keys(redis, "wx:*"):
-        for _, entry in redis.xrange(stream):
+        for entry in stream_fields(redis, stream):
             if entry["event"] not in ("debit", "credit", "rollback"):
                 continue
             day = datetime.fromtimestamp(int(entry["ts"]) // 1000, UTC).date().isoformat()

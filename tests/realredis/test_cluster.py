@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 from tests.support.admin import AdminClient, open_session
@@ -34,9 +35,9 @@ def test_every_key_of_a_wallets_scripts_shares_one_slot(wallet_id: str) -> None:
 
 
 def test_wallets_spread_over_every_master(cluster_redis: RedisClient) -> None:
-    masters = {node.name for node in cluster_redis.get_primaries()}  # type: ignore[union-attr]
-    owners = {cluster_redis.get_node_from_key(keys.wallet(f"w{n}")).name  # type: ignore[union-attr]
-              for n in range(64)}
+    assert isinstance(cluster_redis, RedisCluster)
+    masters = {node.name for node in cluster_redis.get_primaries()}
+    owners = {cluster_redis.get_node_from_key(keys.wallet(f"w{n}")).name for n in range(64)}
     assert owners == masters
 
 

@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 
 from tests.support.admin import AdminClient
-from tests.support.answers import error_of
+from tests.support.answers import error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
+from tests.support.store import stream_fields
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys
 
@@ -66,7 +67,7 @@ def test_concurrent_movements_on_one_wallet_keep_the_books_exact(server: RedisCl
     app = create_app(base_config(), redis=server, clock=FakeClock())
     admin, gpas = AdminClient(app.test_client()), GpasClient(app.test_client())
     wallet_id = admin.wallet(real="300", bonus="50")
-    sessions = [gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
+    sessions = [json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"]
                 for _ in range(4)]
     ops = plan(sessions, random.Random(20261123))
     outcomes: list[tuple[Operation, int, int]] = []
@@ -90,7 +91,7 @@ def test_concurrent_movements_on_one_wallet_keep_the_books_exact(server: RedisCl
     applied = Counter(op[1] for op, status, _ in outcomes if status == 200)
     assert max(applied.values()) == 1, "a reference was applied twice"
 
-    stream = [fields for _, fields in server.xrange(keys.wallet_stream(wallet_id))]
+    stream = stream_fields(server, keys.wallet_stream(wallet_id))
     gpas_entries = [e for e in stream if e["event"] in ("debit", "credit", "rollback")]
     assert Counter(e["ref"] for e in gpas_entries) == applied
     reversed_refs = Counter(e["reverses"] for e in gpas_entries if e["event"] == "rollback")

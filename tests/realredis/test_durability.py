@@ -19,6 +19,7 @@ import redis
 from tests.redis_server import RedisServer
 from tests.support.service import Service
 from tests.support.settings import PARENT_ID
+from tests.support.store import hash_fields, stream_fields
 from walletsvc.store import keys
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
@@ -86,8 +87,8 @@ def assert_books_balance(client: redis.Redis, wallet_ids: list[str], traffic: Tr
     """Every answered movement is stored once, nothing is half-applied, balances add up."""
     in_stream: Counter[str] = Counter()
     for wallet_id in wallet_ids:
-        entries = [fields for _, fields in client.xrange(keys.wallet_stream(wallet_id))]
-        wallet = client.hgetall(keys.wallet(wallet_id))
+        entries = stream_fields(client, keys.wallet_stream(wallet_id))
+        wallet = hash_fields(client, keys.wallet(wallet_id))
         assert sum(int(e["real"]) for e in entries) == int(wallet["real"])
         assert sum(int(e["bonus"]) for e in entries) == int(wallet["bonus"])
         for entry in entries:
@@ -117,7 +118,8 @@ def start_service(durable_redis: RedisServer, tmp_path: Path
     started: list[Service] = []
 
     def start(**settings: str) -> Service:
-        service = Service(durable_redis.url, tmp_path / "gunicorn.log", **settings).start()
+        log = tmp_path / "gunicorn.log"
+        service = Service(durable_redis.url, log, workers=2, **settings).start()
         started.append(service)
         return service
 
@@ -193,7 +195,7 @@ def test_a_timed_out_script_call_is_never_retried(
         durable_redis.resume()
     assert (answer.status_code, answer.json["code"]) == (500, 1001)
     client = redis.Redis(port=durable_redis.port, decode_responses=True)
-    entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+    entries = stream_fields(client, keys.wallet_stream(wallet_id))
     applied = [e for e in entries if e.get("ref") == reference]
     assert len(applied) <= 1  # the frozen server may have run it once, never twice
     retry = service.gpas.debit(session_id, "10", reference)
@@ -201,6 +203,6 @@ def test_a_timed_out_script_call_is_never_retried(
         assert (retry.status_code, retry.json["code"]) == (400, 1003)
     else:
         assert retry.status_code == 200
-    entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+    entries = stream_fields(client, keys.wallet_stream(wallet_id))
     assert [e["ref"] for e in entries if e.get("ref") == reference] == [reference]
     assert client.hget(keys.wallet(wallet_id), "real") == "9000"

@@ -8,7 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.support.answers import decimal_json
+from tests.support.answers import decimal_json, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY, START_MS
 from walletsvc.domain.clock import iso_utc
@@ -39,7 +39,7 @@ class AdminClient:
             body["walletId"] = wallet_id
         created = self.post("/wallets", body)
         assert created.status_code == 201, created.get_data(as_text=True)
-        new_id = str(created.json["walletId"])  # type: ignore[index]
+        new_id = str(json_of(created)["walletId"])
         for sub_wallet, amount in (("REAL", real), ("BONUS", bonus)):
             if Decimal(amount) > 0:
                 funded = self.post(f"/wallets/{new_id}/deposits", {
@@ -51,7 +51,7 @@ class AdminClient:
         """Issue a launch token for the wallet."""
         issued = self.post("/launch-tokens", {"walletId": wallet_id})
         assert issued.status_code == 201, issued.get_data(as_text=True)
-        return str(issued.json["authToken"])  # type: ignore[index]
+        return str(json_of(issued)["authToken"])
 
     def balance(self, wallet_id: str) -> dict[str, Decimal]:
         """Return the wallet's stored balances as decimals."""
@@ -66,7 +66,7 @@ def open_session(gpas: GpasClient, admin: AdminClient, real: str = "100", bonus:
     wallet_id = admin.wallet(real, bonus, currency)
     response = gpas.open_session(wallet_id, admin.token(wallet_id))
     assert response.status_code == 200, response.get_data(as_text=True)
-    return wallet_id, str(response.json["id"])  # type: ignore[index]
+    return wallet_id, str(json_of(response)["id"])
 
 
 def deposit(admin: AdminClient, wallet_id: str, amount: Any, reference: str,

@@ -13,6 +13,13 @@ from tests.support.store import snapshot
 from walletsvc.store import RedisClient
 
 
+def json_of(response: TestResponse) -> Any:
+    """Return the JSON body of a response that must have one."""
+    body = response.json
+    assert body is not None, response.get_data(as_text=True)
+    return body
+
+
 def decimal_json(response: TestResponse) -> Any:
     """Parse a response body with every number as an exact Decimal."""
     return json.loads(response.get_data(), parse_float=Decimal, parse_int=Decimal)
@@ -51,7 +58,7 @@ def assert_error_shape(response: TestResponse, expected: tuple[int, int, str]) -
     """Check a GPAS error body: JSON, the three fields (details optional), SPEC A3 message."""
     assert response.mimetype == "application/json", response.get_data(as_text=True)
     assert error_of(response) == expected, response.get_data(as_text=True)
-    body: dict[str, Any] = response.json  # type: ignore[assignment]
+    body: dict[str, Any] = json_of(response)
     assert set(body) <= {"code", "type", "message", "details"}
     assert isinstance(body["message"], str)
     assert body["message"]

@@ -20,7 +20,7 @@ from tests.support.settings import OTHER_SECRET, PARENT_ID, SECRET
 from walletsvc.signing import sign
 
 UNKNOWN_SESSION = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-MISSING = object()
+MISSING: Any = object()  # a field left out of a body
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ class HttpClient:
 class Service:
     """walletsvc under gunicorn with the shipped config, on a loopback port."""
 
-    def __init__(self, redis_url: str, log: Path, workers: int = 2, **settings: str) -> None:
+    def __init__(self, redis_url: str, log: Path, *, workers: int = 2, **settings: str) -> None:
         self.port = free_port()
         self.http = HttpClient(self.port)
         self.gpas = GpasClient(self.http)

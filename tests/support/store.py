@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import fakeredis
 from redis.cluster import RedisCluster
@@ -42,7 +43,7 @@ def snapshot(redis: RedisClient) -> dict[str, Any]:
     entries are left out there; tests/realredis/test_cluster.py checks those claims.
     """
     cluster = isinstance(redis, RedisCluster)
-    readers = {
+    readers: dict[str, Callable[[str], Any]] = {
         "string": redis.get,
         "hash": redis.hgetall,
         "zset": lambda key: redis.zrange(key, 0, -1, withscores=True),
@@ -51,5 +52,20 @@ def snapshot(redis: RedisClient) -> dict[str, Any]:
         "list": lambda key: redis.lrange(key, 0, -1),
     }
     return {key: (kind, readers[kind](key))
-            for key in all_keys(redis) for kind in [redis.type(key)]
+            for key in all_keys(redis) for kind in [str(redis.type(key))]
             if not (cluster and key.startswith("ref:"))}
+
+
+def stream_entries(redis: RedisClient, key: str) -> list[tuple[str, dict[str, str]]]:
+    """Return the (id, fields) of every entry of the stream ``key``, oldest first."""
+    return cast(list[tuple[str, dict[str, str]]], redis.xrange(key))
+
+
+def stream_fields(redis: RedisClient, key: str) -> list[dict[str, str]]:
+    """Return the fields of every entry of the stream ``key``, oldest first."""
+    return [fields for _, fields in stream_entries(redis, key)]
+
+
+def hash_fields(redis: RedisClient, key: str) -> dict[str, str]:
+    """Return every field of the hash ``key``."""
+    return cast(dict[str, str], redis.hgetall(key))
