@@ -31,6 +31,7 @@ class Services:
     operator: Operator
     reconciliation: Reconciliation
     currencies: Currencies
+    games: GamesCatalogue
 
 
 def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> Services:
@@ -48,6 +49,7 @@ def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> S
         operator=Operator(config, store, clock, currencies),
         reconciliation=Reconciliation(store, games, currencies),
         currencies=currencies,
+        games=games,
     )
 
 

@@ -69,8 +69,9 @@ class OpenSessions(Collector):
         yield GaugeMetricFamily("walletsvc_open_sessions", "Sessions live now.", self._count)
 
 
-def exposition(open_sessions: int) -> bytes:
-    """Return the text exposition of every metric, across workers when in multiprocess mode."""
+def exposition(open_sessions: int, *gauges: Collector) -> bytes:
+    """Return the text exposition of every metric, across workers when in multiprocess mode,
+    with the gauges read at scrape time."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -78,4 +79,6 @@ def exposition(open_sessions: int) -> bytes:
         for collector in (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS):
             registry.register(collector)
     registry.register(OpenSessions(open_sessions))
+    for gauge in gauges:
+        registry.register(gauge)
     return generate_latest(registry)
