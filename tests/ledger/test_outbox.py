@@ -1,4 +1,4 @@
-"""Every change lands in its shard's outbox, from the script that makes it, with its audit fields."""
+"""Every change lands in its shard's outbox, from the script that makes it, with its fields."""
 
 from __future__ import annotations
 

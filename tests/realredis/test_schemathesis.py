@@ -28,9 +28,11 @@ from schemathesis.checks import CHECKS
 from schemathesis.core.parameters import ParameterLocation
 
 from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, base_config
+from tests.postgres_server import fresh_database
 from tests.realredis.service import Service
 from tests.redis_server import RedisServer
 from walletsvc import create_app
+from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.signing import sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
@@ -131,11 +133,13 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    """gunicorn over its own redis-server, with live ids to aim at."""
+def target(tmp_path_factory: pytest.TempPathFactory, postgres: LocalPostgres
+           ) -> Iterator[Target]:
+    """gunicorn over its own redis-server and a ledger, with live ids to aim at."""
     directory = tmp_path_factory.mktemp("schemathesis")
     redis = RedisServer(directory / "redis").start()
-    service = Service(redis.url, directory / "gunicorn.log", workers=2).start()
+    service = Service(redis.url, directory / "gunicorn.log", workers=2,
+                      WALLETSVC_LEDGER_URL=fresh_database(postgres)).start()
     try:
         yield Target(service)
     finally:
