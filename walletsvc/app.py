@@ -17,6 +17,7 @@ from walletsvc.domain.clock import Clock, system_clock
 from walletsvc.errors import register_error_handlers
 from walletsvc.services import EXTENSION, build_services
 from walletsvc.store import RedisClient
+from walletsvc.store.safety import failure_kind
 
 
 class ExactJSONProvider(JSONProvider):
@@ -43,6 +44,6 @@ def create_app(
     app.extensions[EXTENSION] = build_services(config, redis, clock or system_clock)
     observability.init_app(app)
     register_blueprints(app)
-    register_error_handlers(app)
+    register_error_handlers(app, failure_kind)
     register_commands(app)
     return app

@@ -8,10 +8,14 @@ from the classes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask import Flask, Response, g, jsonify
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
+
+from walletsvc.observability import record_store_failure
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +200,23 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(SystemFailure())
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Make every failure, routing and crashes included, answer in the GPAS shape."""
+def _store_failure(exc: RedisError, kind: str) -> Response:
+    """Answer 500/1001: the outcome is unknown to the caller, exactly as after a timeout.
+
+    A known kind (Redis refused the write, did not answer, may evict) logs one line; only an
+    unexpected Redis error adds its traceback.
+    """
+    record_store_failure(kind, f"{type(exc).__name__}: {exc}", "answered 500/1001",
+                         traceback=kind == "other")
+    return error_response(SystemFailure())
+
+
+def register_error_handlers(app: Flask, failure_kind: Callable[[RedisError], str]) -> None:
+    """Make every failure, routing and crashes included, answer in the GPAS shape.
+
+    ``failure_kind`` names the kind of a store failure (the store's own classification).
+    """
     app.register_error_handler(WalletError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RedisError, lambda exc: _store_failure(exc, failure_kind(exc)))
     app.register_error_handler(Exception, _unexpected)

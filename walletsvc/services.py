@@ -15,7 +15,7 @@ from walletsvc.domain.gpas import GpasWallet
 from walletsvc.domain.operator import Operator
 from walletsvc.domain.reconciliation import Reconciliation
 from walletsvc.money import Currencies
-from walletsvc.store import RedisClient, WalletStore, connect
+from walletsvc.store import AuditTrail, RedisClient, WalletStore, connect
 
 EXTENSION = "walletsvc"
 
@@ -27,6 +27,7 @@ class Services:
     config: Config
     clock: Clock
     store: WalletStore
+    audit: AuditTrail
     gpas: GpasWallet
     operator: Operator
     reconciliation: Reconciliation
@@ -38,16 +39,19 @@ def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> S
     """Wire the store and the domain objects together."""
     redis = redis or connect(config.redis_url, config.redis_timeout_ms / 1000,
                              config.redis_cluster)
-    store = WalletStore(redis, config.retention_ms, cluster=isinstance(redis, RedisCluster))
+    store = WalletStore(redis, config.retention_ms, cluster=isinstance(redis, RedisCluster),
+                        clock=clock)
+    audit = AuditTrail(redis)
     currencies = Currencies(config.currency_scales)
     games = GamesCatalogue.load(config.games_catalogue)
     return Services(
         config=config,
         clock=clock,
         store=store,
+        audit=audit,
         gpas=GpasWallet(config, store, clock, games, currencies),
-        operator=Operator(config, store, clock, currencies),
-        reconciliation=Reconciliation(store, games, currencies),
+        operator=Operator(config, store, audit, clock, currencies),
+        reconciliation=Reconciliation(audit, games, currencies),
         currencies=currencies,
         games=games,
     )

@@ -1,10 +1,14 @@
-"""Prometheus metrics, optionally behind a bearer token."""
+"""Prometheus metrics, optionally behind a bearer token; served even while Redis is down."""
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, Response
+from redis.exceptions import RedisError
 
 from walletsvc.api.auth import require_bearer
+from walletsvc.api.health import readiness
 from walletsvc.ledger.metrics import LedgerBacklog
 from walletsvc.ledger.outbox import Outbox
 from walletsvc.observability import metrics
@@ -15,11 +19,17 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    """Expose request, movement, open-session and ledger-lag metrics (Prometheus text)."""
+    """Expose request, movement, store, session and ledger-lag metrics (Prometheus text)."""
     token = services().config.metrics_token
     if token:
         require_bearer(token)
-    store = services().store
-    open_sessions = store.open_sessions(services().clock())
-    backlog = LedgerBacklog(Outbox(store.redis).backlog())
-    return Response(metrics.exposition(open_sessions, backlog), mimetype=metrics.CONTENT_TYPE)
+    state, _ = readiness()
+    open_sessions: int | None = None
+    gauges = []
+    # Redis down, or gone between the reads: the gauges are left out, the rest is served.
+    with contextlib.suppress(RedisError):
+        if state != "unreachable":
+            open_sessions = services().audit.open_sessions(services().clock())
+            gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
+    return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
+                    mimetype=metrics.CONTENT_TYPE)

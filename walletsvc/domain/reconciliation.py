@@ -43,9 +43,9 @@ class ReconciliationRow:
 class Reconciliation:
     """Read the counters the movement scripts keep and shape them into report rows."""
 
-    def __init__(self, store: CounterSource, games: GamesCatalogue,
+    def __init__(self, audit: CounterSource, games: GamesCatalogue,
                  currencies: Currencies) -> None:
-        self._store = store
+        self._audit = audit
         self._games = games
         self._currencies = currencies
 
@@ -58,7 +58,7 @@ class Reconciliation:
             raise InvalidRequest(f"at most {MAX_DAYS} days per call")
         days = [(date_from + timedelta(n)).isoformat()
                 for n in range((date_to - date_from).days + 1)]
-        counters = self._store.reconciliation_counters(days)
+        counters = self._audit.reconciliation_counters(days)
         rows = [self._row(key, totals) for key, totals in sorted(counters.items())
                 if provider_code is None or key[1] == provider_code.upper()]
         return rows

@@ -5,27 +5,27 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 import simplejson
+from redis.exceptions import RedisError
 
 from walletsvc import errors
-from walletsvc.domain.clock import utc_day
+from walletsvc.domain.clock import system_clock, utc_day
 from walletsvc.models import (
     AdjustmentKind,
     Applied,
-    AuditEntry,
     Balance,
     LaunchToken,
     MovementRequest,
     MovementTerms,
-    Page,
     SessionOwner,
     SubWallet,
     Wallet,
 )
-from walletsvc.store import keys
+from walletsvc.observability import record_store_failure
+from walletsvc.store import keys, safety
 from walletsvc.store.client import RedisClient
 from walletsvc.store.scripts import Scripts
 
@@ -35,11 +35,6 @@ _OWNER_CACHE_SIZE = 100_000
 def _text_map(raw: Any) -> dict[str, str]:
     """Type a hash reply: the client decodes every reply to text."""
     return cast(dict[str, str], raw)
-
-
-def _entries(rows: Any) -> list[AuditEntry]:
-    """Type a stream range reply as audit entries."""
-    return [AuditEntry(entry_id, fields) for entry_id, fields in cast(list[Any], rows)]
 
 
 def _live_index(session_id: str) -> str:
@@ -71,22 +66,29 @@ def _tags_json(tags: Mapping[str, Any]) -> str:
 class WalletStore:
     """Wallets, sessions, movements and their audit trail in Redis."""
 
-    def __init__(self, redis: RedisClient, retention_ms: int, cluster: bool = False) -> None:
+    def __init__(self, redis: RedisClient, retention_ms: int, cluster: bool = False,
+                 clock: Callable[[], int] = system_clock) -> None:
         self.redis = redis
         self._cluster = cluster
         self._scripts = Scripts.register(redis)
         self._retention_ms = retention_ms
         self._owners: OrderedDict[str, SessionOwner] = OrderedDict()
+        # Every write asks the guard first: no money moves on a Redis that may evict.
+        self._guard = safety.PolicyGuard(redis, lambda: clock() / 1000)
 
-    def ready(self) -> None:
-        """Check that Redis answers and holds every script; raise RedisError if not."""
-        self.redis.ping()
+    def health(self) -> list[str]:
+        """Return why Redis cannot move money now (empty: ready); load any missing script.
+
+        Raises RedisError when Redis does not answer.
+        """
         self._scripts.ensure_loaded(self.redis)
+        return safety.health(self.redis)
 
     # Wallets -----------------------------------------------------------------------------
 
     def create_wallet(self, wallet_id: str, player_id: str, currency: str, now_ms: int) -> None:
         """Create an empty wallet; raise WalletIdTaken if the id is taken."""
+        self._guard.check()
         _checked(self._scripts.create_wallet(
             {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id)},
             {"currency": currency, "player": player_id, "now": now_ms, "wallet": wallet_id}))
@@ -107,6 +109,7 @@ class WalletStore:
 
     def set_blocked(self, wallet_id: str, blocked: bool, now_ms: int) -> None:
         """Block or unblock a wallet; raise ResourceNotFound if there is none."""
+        self._guard.check()
         _checked(self._scripts.set_blocked(
             {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id)},
             {"blocked": "1" if blocked else "0", "wallet": wallet_id, "now": now_ms}))
@@ -123,6 +126,7 @@ class WalletStore:
         now_ms: int,
     ) -> Applied:
         """Apply an operator deposit or withdrawal once per (wallet, reference)."""
+        self._guard.check()
         return _applied(_checked(self._scripts.adjust(
             {"wallet": keys.wallet(wallet_id), "record": keys.adjustment(wallet_id, reference),
              "wallet_stream": keys.wallet_stream(wallet_id), "outbox": _outbox(wallet_id)},
@@ -135,6 +139,7 @@ class WalletStore:
 
     def issue_launch_token(self, wallet_id: str, ttl_ms: int) -> str:
         """Create a random single-use launch token for the wallet, kept for ``ttl_ms``."""
+        self._guard.check()
         token = keys.wallet_shard(wallet_id) + secrets.token_urlsafe(32)
         self.redis.set(keys.launch_token(token), wallet_id, px=ttl_ms)
         return token
@@ -142,6 +147,7 @@ class WalletStore:
     def open_session(self, token: LaunchToken, wallet_id: str, parent_system: str,
                      now_ms: int, timeouts_ms: tuple[int, int]) -> str:
         """Consume the launch token and open a session; return its id, or raise why not."""
+        self._guard.check()
         if token.kind == "opaque":
             self._check_token_shard(token.value, wallet_id)
             token_key = keys.launch_token(token.value)
@@ -185,16 +191,32 @@ class WalletStore:
 
     def balance(self, session_id: str, owner: SessionOwner, parent_system: str, now_ms: int
                 ) -> Balance:
-        """Return the balance through an active session, refreshing its idle timeout."""
-        reply = _checked(self._scripts.balance(
-            {"wallet": keys.wallet(owner.wallet_id), "session": keys.session(session_id),
-             "live": keys.live_session(session_id), "live_index": _live_index(session_id)},
-            {"now": now_ms, "ps": parent_system, "wallet": owner.wallet_id, "sid": session_id},
-        ))
+        """Return the balance through an active session, refreshing its idle timeout.
+
+        When Redis refuses writes (out of memory, a replica, a disk error, an evicting policy)
+        the balance is still read, without the refresh: a read never needs to write.
+        """
+        script_keys = {
+            "wallet": keys.wallet(owner.wallet_id), "session": keys.session(session_id),
+            "live": keys.live_session(session_id), "live_index": _live_index(session_id)}
+        args: dict[str, str | int] = {
+            "now": now_ms, "ps": parent_system, "wallet": owner.wallet_id, "sid": session_id,
+            "touch": "1"}
+        try:
+            self._guard.check()
+            reply = self._scripts.balance(script_keys, args)
+        except RedisError as exc:
+            kind = safety.refused_write(exc)
+            if kind is None:
+                raise
+            record_store_failure(kind, str(exc), "balance read without refreshing the session")
+            reply = self._scripts.balance(script_keys, {**args, "touch": "0"})
+        reply = _checked(reply)
         return Balance(int(reply[1]), int(reply[2]))
 
     def close_session(self, session_id: str, parent_system: str, now_ms: int, late_ms: int) -> None:
         """Close an active session; raise InvalidWalletSession otherwise."""
+        self._guard.check()
         _checked(self._scripts.close_session(
             {"session": keys.session(session_id), "live": keys.live_session(session_id),
              "session_stream": keys.session_stream(session_id),
@@ -213,6 +235,7 @@ class WalletStore:
         A business rule's refusal in ``terms`` is answered by the script itself, once the
         session has passed: a closed or expired session is 1004 whatever the request holds.
         """
+        self._guard.check()
         wallet_id, ps, sid = owner.wallet_id, request.parent_system, request.session_id
         rollback = request.kind == "rollback"
         claims: list[tuple[str, str, type[errors.WalletError]]] = [
@@ -267,89 +290,3 @@ class WalletStore:
                     and self.redis.get(key) != wallet_id:
                 raise refusal()
         return {}
-
-    # Audit reading -----------------------------------------------------------------------
-
-    def open_sessions(self, now_ms: int) -> int:
-        """Count the sessions that are live now, across every shard (one pipelined batch)."""
-        pipe = self.redis.pipeline(transaction=False)
-        for shard in keys.SHARDS:
-            pipe.zcount(keys.live_sessions(shard), f"({now_ms}", "+inf")
-        return sum(int(count) for count in pipe.execute())
-
-    def session_record(self, session_id: str) -> dict[str, str]:
-        """Return the stored session record (empty if unknown or past retention)."""
-        return _text_map(self.redis.hgetall(keys.session(session_id)))
-
-    def session_is_live(self, session_id: str) -> bool:
-        """Tell whether the session's live key still exists."""
-        return bool(self.redis.exists(keys.live_session(session_id)))
-
-    def session_entries(self, session_id: str) -> list[AuditEntry]:
-        """Return the session's audit entries, oldest first."""
-        return _entries(self.redis.xrange(keys.session_stream(session_id)))
-
-    def rollbacks_of(self, wallet_id: str, parent_system: str, references: list[str]
-                     ) -> dict[str, str]:
-        """Return which of these movements were rolled back, and by which reference."""
-        pipe = self.redis.pipeline(transaction=False)
-        for reference in references:
-            pipe.hget(keys.movement(wallet_id, parent_system, reference), "rolled_back")
-        found = zip(references, cast(list[str | None], pipe.execute()), strict=True)
-        return {reference: by for reference, by in found if by}
-
-    def wallet_sessions(self, wallet_id: str, limit: int) -> list[str]:
-        """Return the wallet's session ids, newest first."""
-        return cast(list[str], self.redis.zrevrange(keys.wallet_sessions(wallet_id), 0, limit - 1))
-
-    def wallet_entries(self, wallet_id: str, cursor: str | None, limit: int) -> Page:
-        """Return a page of the wallet's audit entries, newest first, before ``cursor``."""
-        newest = f"({cursor}" if cursor else "+"
-        rows = _entries(
-            self.redis.xrevrange(keys.wallet_stream(wallet_id), newest, "-", count=limit + 1))
-        entries = rows[:limit]
-        next_cursor = entries[-1].entry_id if len(rows) > limit else None
-        return Page(entries, next_cursor)
-
-    # Retention ---------------------------------------------------------------------------
-
-    def trim_audit(self, older_than_ms: int, session_max_ms: int) -> tuple[int, int]:
-        """Trim every wallet's stream to entries newer than ``older_than_ms``, and its session
-        index to sessions whose records may still exist (opened up to a session's life earlier).
-
-        Movement records, session records and streams, reference claims and counters expire
-        by their own TTLs (the retention period from their last write); a wallet's stream is
-        trimmed on each write too, so this sweep matters for wallets that went quiet. Returns
-        (wallets swept, stream entries removed).
-        """
-        wallets = removed = 0
-        for key in self.redis.scan_iter(match="w:*", count=1000):
-            wallet_id = key.split(":", 2)[2]
-            removed += int(self.redis.xtrim(
-                keys.wallet_stream(wallet_id), minid=str(older_than_ms), approximate=False))
-            self.redis.zremrangebyscore(keys.wallet_sessions(wallet_id), "-inf",
-                                        f"({older_than_ms - session_max_ms}")
-            wallets += 1
-        return wallets, removed
-
-    # Reconciliation ----------------------------------------------------------------------
-
-    def reconciliation_counters(self, days: list[str]) -> dict[tuple[str, ...], dict[str, int]]:
-        """Sum every shard's counters for ``days``: (day, provider, game, currency) -> totals.
-
-        The movement scripts keep the counters, so this reads 256 hashes a day whatever the
-        day's traffic, in one pipelined batch (split per node on a cluster).
-        """
-        pipe = self.redis.pipeline(transaction=False)
-        for day in days:
-            for shard in keys.SHARDS:
-                pipe.hgetall(keys.reconciliation(shard, day))
-        replies = iter(pipe.execute())
-        totals: dict[tuple[str, ...], dict[str, int]] = {}
-        for day in days:
-            for _ in keys.SHARDS:
-                for field, value in _text_map(next(replies)).items():
-                    provider, game, currency, counter = field.split(keys.COUNTER_SEPARATOR)
-                    row = totals.setdefault((day, provider, game, currency), {})
-                    row[counter] = row.get(counter, 0) + int(value)
-        return totals

@@ -9,9 +9,11 @@ local now = tonumber(A.now)
 if session_state(K.session, K.live, A.ps, nil, now, 0) ~= 'active' then
   return {'INVALID_WALLET_SESSION'}
 end
+-- A write that takes memory goes first: Redis out of memory refuses a script at its first such
+-- write, so the close is refused whole rather than applied past maxmemory.
+redis.call('HSET', K.session, 'status', 'CLOSE', 'closed', int(now))
 redis.call('DEL', K.live)
 redis.call('ZREM', K.live_index, A.sid)
-redis.call('HSET', K.session, 'status', 'CLOSE', 'closed', int(now))
 local wallet_id = redis.call('HGET', K.session, 'wallet')
 local closed = {'event', 'closed', 'wallet', wallet_id, 'ts', int(now)}
 audit(K.session_stream, nil, closed)

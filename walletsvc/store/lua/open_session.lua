@@ -30,16 +30,18 @@ if w.blocked == '1' then
   return {'USER_BLOCKED'}
 end
 
+local keep = int(max_age + retention)
+local first_expiry = math.min(idle, max_age)
+-- A write that takes memory goes first: Redis out of memory refuses a script at its first such
+-- write, so the session is refused whole rather than opened past maxmemory.
+redis.call('HSET', K.session, 'wallet', wallet_id, 'currency', w.currency, 'ps', A.ps,
+  'status', 'OPEN', 'created', int(now), 'last', int(now), 'idle', int(idle),
+  'abs', int(now + max_age))
 if token_kind == 'opaque' then
   redis.call('DEL', K.token)
 else
   redis.call('SET', K.token, wallet_id, 'PX', A.jwt_ttl)
 end
-local keep = int(max_age + retention)
-local first_expiry = math.min(idle, max_age)
-redis.call('HSET', K.session, 'wallet', wallet_id, 'currency', w.currency, 'ps', A.ps,
-  'status', 'OPEN', 'created', int(now), 'last', int(now), 'idle', int(idle),
-  'abs', int(now + max_age))
 redis.call('PEXPIRE', K.session, keep)
 redis.call('SET', K.live, '1', 'PX', int(first_expiry))
 redis.call('ZREMRANGEBYSCORE', K.live_index, '-inf', int(now))
