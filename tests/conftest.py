@@ -14,12 +14,14 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
+from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
 from tests.redis_server import RedisClusterServers, RedisServer
 from tests.support.admin import AdminClient
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
 from tests.support.store import FakeRedis
 from walletsvc import create_app
+from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.observability import STORE_LOGGER
 from walletsvc.observability.logs import JsonFormatter
 from walletsvc.store import RedisClient, connect
@@ -73,6 +75,22 @@ def redis_client(request: pytest.FixtureRequest) -> RedisClient:
     name = "real_redis" if request.param == "redis-server" else "cluster_redis"
     client: RedisClient = request.getfixturevalue(name)
     return client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A real PostgreSQL on loopback for the whole run (the ledger's tests)."""
+    server = start_postgres()
+    yield server
+    stop_postgres(server)
+
+
+@pytest.fixture
+def ledger_url(postgres: LocalPostgres) -> Iterator[str]:
+    """The URL of a fresh database holding the ledger's schema."""
+    url = fresh_database(postgres)
+    yield url
+    drop_database(postgres, url)
 
 
 @pytest.fixture

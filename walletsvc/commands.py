@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
-import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +17,7 @@ from redis.exceptions import RedisError
 
 from walletsvc.domain.operator import Operator
 from walletsvc.errors import WalletError
+from walletsvc.ledger.commands import ledger
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.money import AmountError, parse_decimal
 from walletsvc.presenters import (
@@ -31,6 +30,7 @@ from walletsvc.presenters import (
 from walletsvc.schemas import shared
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 from walletsvc.services import services
+from walletsvc.tables import render
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -184,23 +184,11 @@ def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
     with _one_line_failures():
         rows = services().reconciliation.report(date_from.date(), date_to.date(), provider)
     schema = shared(ReconciliationRowSchema)
-    dumped = schema.dump(rows, many=True)
-    if output == "json":
-        _echo(dumped)
-        return
-    fields = list(schema.fields)
-    if output == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(dumped)
-        return
-    widths = {f: max([len(f), *(len(str(row[f])) for row in dumped)]) for f in fields}
-    for row in [dict(zip(fields, fields, strict=True)), *dumped]:
-        click.echo("  ".join(str(row[f]).ljust(widths[f]) for f in fields).rstrip())
+    click.echo(render(schema.dump(rows, many=True), list(schema.fields), output))
 
 
 COMMANDS = [create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
-            sessions, show_session, movements, trim_audit, reconciliation]
+            sessions, show_session, movements, trim_audit, reconciliation, ledger]
 
 
 def register_commands(app: Flask) -> None:

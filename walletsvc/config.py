@@ -50,6 +50,9 @@ class Config:
     # Proxies in front that append to X-Forwarded-For; 0: the TCP peer is the client.
     trusted_proxy_count: int = 0
     metrics_token: str | None = None
+    # The ledger (walletsvc.ledger): PostgreSQL, needed by the exporter and the reports only.
+    ledger_url: str | None = None
+    ledger_retention_years: int = 5
 
     @property
     def retention_ms(self) -> int:
@@ -157,6 +160,9 @@ def _build(read: _Reader) -> Config:
         gpas_allowed_ips=read.networks("GPAS_ALLOWED_IPS"),
         trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", 0),
         metrics_token=read.optional("METRICS_TOKEN"),
+        ledger_url=read.optional("LEDGER_URL"),
+        ledger_retention_years=read.integer(
+            "LEDGER_RETENTION_YEARS", Config.ledger_retention_years, 1),
     )
 
 

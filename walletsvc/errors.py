@@ -147,6 +147,12 @@ class UnsupportedBody(WalletError):
     status, type, message = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"
 
 
+class LedgerUnavailable(WalletError):
+    """The ledger (PostgreSQL) is not configured or does not answer; GPAS calls are unaffected."""
+
+    status, code, type, message = 503, 1001, "LEDGER_UNAVAILABLE", "Ledger unavailable"
+
+
 def every_error() -> list[type[WalletError]]:
     """Return every error class, in the order they are defined."""
     found: list[type[WalletError]] = []

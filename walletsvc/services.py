@@ -32,6 +32,7 @@ class Services:
     operator: Operator
     reconciliation: Reconciliation
     currencies: Currencies
+    games: GamesCatalogue
 
 
 def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> Services:
@@ -52,6 +53,7 @@ def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> S
         operator=Operator(config, store, audit, clock, currencies),
         reconciliation=Reconciliation(audit, games, currencies),
         currencies=currencies,
+        games=games,
     )
 
 

@@ -27,16 +27,20 @@ def test_rollback_of_another_wallets_movement_is_refused_and_changes_nothing(
 
 def test_rollback_of_unknown_reference_changes_only_its_tombstone(
         gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:
-    # SPEC B6: the one deliberate write on a refusal is the tombstone and its audit entry.
+    # SPEC B6: the one deliberate write on a refusal is the tombstone, its audit entry and
+    # its outbox entry (the ledger keeps tombstones too).
     before = snapshot(redis_client)
     assert_error_shape(gpas.rollback(live.session_id, "late-bet"), (400, 1002, "INVALID_TX_ID"))
     after = snapshot(redis_client)
     stream = keys.session_stream(live.session_id)
+    outbox = keys.outbox(keys.session_shard(live.session_id))
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     assert before.keys() <= after.keys()
-    assert {key for key in changed if "late-bet" not in key} == {stream}
-    assert after[stream][1][:-1] == before[stream][1]
-    assert after[stream][1][-1][1]["event"] == "tombstone"
+    assert {key for key in changed if "late-bet" not in key} == {stream, outbox}
+    for key in (stream, outbox):
+        assert after[key][1][:-1] == before[key][1]
+        assert after[key][1][-1][1]["event"] == "tombstone"
+        assert after[key][1][-1][1]["ref"] == "late-bet"
 
 
 @pytest.mark.parametrize("repeat", [

@@ -38,6 +38,8 @@ class Contract:
     description: str = "Done"
     errors: tuple[int, ...] = ()
     links: Mapping[str, Link] = field(default_factory=dict)
+    # The view may also answer text/csv (it returns that Response itself).
+    csv: bool = False
 
 
 _CONTRACTS: dict[View, Contract] = {}
@@ -103,6 +105,8 @@ def _load(schema_class: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
 
 def respond(declaration: Contract, answer: Any) -> Response:
     """Dump ``answer`` with the declared schema as the JSON answer (no schema: empty body)."""
+    if isinstance(answer, Response):
+        return answer
     if declaration.answer is None:
         return current_app.response_class(status=declaration.status)
     body = shared(declaration.answer).dump(answer)

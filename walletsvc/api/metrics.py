@@ -9,6 +9,8 @@ from redis.exceptions import RedisError
 
 from walletsvc.api.auth import require_bearer
 from walletsvc.api.health import readiness
+from walletsvc.ledger.metrics import LedgerBacklog
+from walletsvc.ledger.outbox import Outbox
 from walletsvc.observability import metrics
 from walletsvc.services import services
 
@@ -17,15 +19,17 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    """Expose request, movement, store and session metrics in the Prometheus text format."""
+    """Expose request, movement, store, session and ledger-lag metrics (Prometheus text)."""
     token = services().config.metrics_token
     if token:
         require_bearer(token)
     state, _ = readiness()
     open_sessions: int | None = None
-    # Redis down, or gone between the two reads: the gauge is left out, the rest is served.
+    gauges = []
+    # Redis down, or gone between the reads: the gauges are left out, the rest is served.
     with contextlib.suppress(RedisError):
         if state != "unreachable":
             open_sessions = services().audit.open_sessions(services().clock())
-    return Response(metrics.exposition(state == "ok", open_sessions),
+            gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
+    return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
                     mimetype=metrics.CONTENT_TYPE)

@@ -94,7 +94,7 @@ class Operator:
 
     def set_blocked(self, wallet_id: str, blocked: bool) -> Wallet:
         """Block or unblock a player's wallet."""
-        self._store.set_blocked(wallet_id, blocked)
+        self._store.set_blocked(wallet_id, blocked, self._clock())
         return self.wallet(wallet_id)
 
     def issue_launch_token(self, wallet_id: str, ttl_seconds: int | None) -> IssuedToken:

@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.errors import InvalidRequest
 from walletsvc.money import Currencies, from_minor
-from walletsvc.store import AuditTrail
 
 MAX_DAYS = 31
+
+
+class CounterSource(Protocol):
+    """Where the counters come from: the Redis store, or the ledger for any past date."""
+
+    def reconciliation_counters(self, days: list[str]) -> dict[tuple[str, ...], dict[str, int]]:
+        """Return (day, provider, game, currency) -> counter totals for ``days``."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class ReconciliationRow:
 class Reconciliation:
     """Read the counters the movement scripts keep and shape them into report rows."""
 
-    def __init__(self, audit: AuditTrail, games: GamesCatalogue,
+    def __init__(self, audit: CounterSource, games: GamesCatalogue,
                  currencies: Currencies) -> None:
         self._audit = audit
         self._games = games

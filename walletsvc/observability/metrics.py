@@ -91,8 +91,9 @@ class StoreGauges(Collector):
                                     self._open_sessions)
 
 
-def exposition(ready: bool, open_sessions: int | None) -> bytes:
-    """Return the text exposition of every metric, across workers when in multiprocess mode."""
+def exposition(ready: bool, open_sessions: int | None, *gauges: Collector) -> bytes:
+    """Return the text exposition of every metric, across workers when in multiprocess mode,
+    with the gauges read at scrape time."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -100,4 +101,6 @@ def exposition(ready: bool, open_sessions: int | None) -> bytes:
         for collector in _COLLECTORS:
             registry.register(collector)
     registry.register(StoreGauges(ready, open_sessions))
+    for gauge in gauges:
+        registry.register(gauge)
     return generate_latest(registry)

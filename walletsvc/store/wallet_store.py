@@ -41,6 +41,10 @@ def _live_index(session_id: str) -> str:
     return keys.live_sessions(keys.session_shard(session_id))
 
 
+def _outbox(wallet_id: str) -> str:
+    return keys.outbox(keys.wallet_shard(wallet_id))
+
+
 def _checked(reply: Sequence[Any]) -> Sequence[Any]:
     """Return a script's reply, or raise the domain error its status (a GPAS type) names."""
     if reply[0] != "OK":
@@ -86,8 +90,8 @@ class WalletStore:
         """Create an empty wallet; raise WalletIdTaken if the id is taken."""
         self._guard.check()
         _checked(self._scripts.create_wallet(
-            {"wallet": keys.wallet(wallet_id)},
-            {"currency": currency, "player": player_id, "now": now_ms}))
+            {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id)},
+            {"currency": currency, "player": player_id, "now": now_ms, "wallet": wallet_id}))
 
     def wallet(self, wallet_id: str) -> Wallet | None:
         """Return the wallet, or None."""
@@ -103,11 +107,12 @@ class WalletStore:
             created_ms=int(w["created"]),
         )
 
-    def set_blocked(self, wallet_id: str, blocked: bool) -> None:
+    def set_blocked(self, wallet_id: str, blocked: bool, now_ms: int) -> None:
         """Block or unblock a wallet; raise ResourceNotFound if there is none."""
         self._guard.check()
         _checked(self._scripts.set_blocked(
-            {"wallet": keys.wallet(wallet_id)}, {"blocked": "1" if blocked else "0"}))
+            {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id)},
+            {"blocked": "1" if blocked else "0", "wallet": wallet_id, "now": now_ms}))
 
     def adjust(
         self,
@@ -124,9 +129,10 @@ class WalletStore:
         self._guard.check()
         return _applied(_checked(self._scripts.adjust(
             {"wallet": keys.wallet(wallet_id), "record": keys.adjustment(wallet_id, reference),
-             "wallet_stream": keys.wallet_stream(wallet_id)},
+             "wallet_stream": keys.wallet_stream(wallet_id), "outbox": _outbox(wallet_id)},
             {"kind": kind, "sub": sub_wallet, "amount": amount, "ref": reference, "now": now_ms,
-             "retention": self._retention_ms, "mid": movement_id, "fp": fingerprint},
+             "retention": self._retention_ms, "mid": movement_id, "fp": fingerprint,
+             "wallet": wallet_id},
         )))
 
     # Launch tokens and sessions ----------------------------------------------------------
@@ -154,7 +160,7 @@ class WalletStore:
              "session": keys.session(session_id), "live": keys.live_session(session_id),
              "session_stream": keys.session_stream(session_id),
              "wallet_sessions": keys.wallet_sessions(wallet_id),
-             "live_index": _live_index(session_id)},
+             "live_index": _live_index(session_id), "outbox": _outbox(wallet_id)},
             {"token_kind": token.kind, "now": now_ms, "sid": session_id, "wallet": wallet_id,
              "ps": parent_system, "idle": idle_ms, "max_age": max_ms,
              "retention": self._retention_ms, "jwt_ttl": max(token.ttl_ms, 1)},
@@ -214,7 +220,8 @@ class WalletStore:
         _checked(self._scripts.close_session(
             {"session": keys.session(session_id), "live": keys.live_session(session_id),
              "session_stream": keys.session_stream(session_id),
-             "live_index": _live_index(session_id)},
+             "live_index": _live_index(session_id),
+             "outbox": keys.outbox(keys.session_shard(session_id))},
             {"now": now_ms, "ps": parent_system, "late": late_ms,
              "retention": self._retention_ms, "sid": session_id},
         ))
@@ -242,6 +249,7 @@ class WalletStore:
             "session_stream": keys.session_stream(sid),
             "wallet_stream": keys.wallet_stream(wallet_id),
             "counters": keys.reconciliation(keys.wallet_shard(wallet_id), utc_day(terms.now_ms)),
+            "outbox": _outbox(wallet_id),
             **self._references(wallet_id, ps, claims, claim=terms.refusal is None),
         }
         if rollback:

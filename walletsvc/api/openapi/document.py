@@ -87,6 +87,8 @@ def _operation(app: Flask, rule: Rule, declared: Contract,
     success: dict[str, Any] = {"description": declared.description}
     if declared.answer is not None:
         success["content"] = {"application/json": {"schema": declared.answer}}
+    if declared.csv:
+        success["content"]["text/csv"] = {"schema": {"type": "string"}}
     if declared.links and not _alias_suffix(rule):
         success["links"] = {name: _link(link) for name, link in declared.links.items()}
     answers: dict[str, Any] = {str(declared.status): success}

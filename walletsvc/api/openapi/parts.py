@@ -31,6 +31,7 @@ BLUEPRINTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gpas": ("GPAS", ("parentSystemId", "signature")),
     "reconciliation": ("Reconciliation", ("reconciliationKey",)),
     "admin": ("Admin", ("adminKey",)),
+    "ledger": ("Ledger", ("adminKey",)),
 }
 # The one GPAS call that also needs a launch token.
 SESSION_OPENING_ENDPOINT = "gpas.sessions.open_session"
@@ -41,6 +42,8 @@ TAGS = {
             "shape, session, business rules; a refused call changes nothing stored.",
     "Reconciliation": "The daily report GPAS fetches, with its own bearer key.",
     "Admin": "The operator's own API (SPEC C1), with the admin key.",
+    "Ledger": "Reports from the ledger in PostgreSQL, with the admin key, as JSON or CSV "
+              "(format=csv); 503 LEDGER_UNAVAILABLE while PostgreSQL does not answer.",
 }
 
 # The domain's own pattern, with Python's end-of-text anchor written as ECMA's.

@@ -1,11 +1,12 @@
 -- Apply an operator deposit or withdrawal exactly once per (wallet, reference). common.lua is
 -- prepended.
--- Guarantees: balance change, adjustment record and audit entry together or not at all; a
+-- Guarantees: balance change, adjustment record, audit and outbox entries together or not at all; a
 -- withdrawal never takes a sub-wallet below zero.
--- KEYS (by name): wallet = wallet hash, record = adjustment record, wallet_stream
+-- KEYS (by name): wallet = wallet hash, record = adjustment record, wallet_stream,
+--   outbox = the shard's ledger outbox
 -- ARGV (by name): kind = 'deposit' or 'withdrawal', sub = 'real' or 'bonus', amount (minor
 --   units), ref = reference, now (ms), retention (audit, ms), mid = new movement id,
---   fp = request fingerprint
+--   fp = request fingerprint, wallet = wallet id
 -- returns the money reply (common.lua; bonus part 0) or {error status}
 local kind, sub, amount = A.kind, A.sub, tonumber(A.amount)
 local now, retention = tonumber(A.now), tonumber(A.retention)
@@ -37,8 +38,9 @@ redis.call('HSET', K.record, 'fp', A.fp, 'mid', A.mid, 'real_after', int(real),
   'bonus_after', int(bonus))
 redis.call('PEXPIRE', K.record, int(retention))
 local real_delta = sub == 'real' and delta or 0
-audit(K.wallet_stream, int(now - retention), {'event', kind, 'mid', A.mid, 'ref', A.ref,
-  'type', string.upper(kind), 'amount', int(amount), 'real', int(real_delta),
-  'bonus', int(delta - real_delta), 'real_after', int(real), 'bonus_after', int(bonus),
-  'currency', w.currency, 'ts', int(now)})
+local entry = {'event', kind, 'mid', A.mid, 'ref', A.ref, 'type', string.upper(kind),
+  'amount', int(amount), 'real', int(real_delta), 'bonus', int(delta - real_delta),
+  'real_after', int(real), 'bonus_after', int(bonus), 'currency', w.currency, 'ts', int(now)}
+audit(K.wallet_stream, int(now - retention), entry)
+outbox(entry, {'_wallet', A.wallet, '_fp', A.fp})
 return {'OK', A.mid, real, bonus, 0, 0, amount}

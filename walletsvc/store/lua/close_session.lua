@@ -1,7 +1,7 @@
 -- Close an open wallet session. common.lua is prepended.
 -- Guarantees: the live key is removed and the record and stream kept for the retention period.
 -- KEYS (by name): session = session record, live = live-session key, session_stream,
---   live_index = the shard's live-session index
+--   live_index = the shard's live-session index, outbox = the shard's ledger outbox
 -- ARGV (by name): now (ms), ps = parent system, late (late settlement, ms), retention (audit,
 --   ms), sid = session id
 -- returns {'OK'} or {'INVALID_WALLET_SESSION'}
@@ -15,7 +15,9 @@ redis.call('HSET', K.session, 'status', 'CLOSE', 'closed', int(now))
 redis.call('DEL', K.live)
 redis.call('ZREM', K.live_index, A.sid)
 local wallet_id = redis.call('HGET', K.session, 'wallet')
-audit(K.session_stream, nil, {'event', 'closed', 'wallet', wallet_id, 'ts', int(now)})
+local closed = {'event', 'closed', 'wallet', wallet_id, 'ts', int(now)}
+audit(K.session_stream, nil, closed)
+outbox(closed, {'_sid', A.sid, '_ps', A.ps})
 local keep = int(tonumber(A.late) + tonumber(A.retention))
 redis.call('PEXPIRE', K.session, keep)
 redis.call('PEXPIRE', K.session_stream, keep)

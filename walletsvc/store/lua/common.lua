@@ -83,6 +83,20 @@ local function audit(stream_key, min_id, entry)
   end
 end
 
+-- The ledger's feed: append one entry to the shard's outbox (KEYS `outbox`), in the same atomic
+-- step as the change it records, so the ledger (walletsvc/ledger) receives every change once
+-- Redis has it. `entry` is the audit entry as the scripts write it to their streams; `extra`
+-- (optional) adds what the ledger needs beyond it, under names starting with '_' (the request
+-- fingerprint, so that a restored record still replays). Never trimmed here: the exporter
+-- deletes an entry once PostgreSQL has committed it, and keeps it while PostgreSQL is down.
+local function outbox(entry, extra)
+  local fields = {unpack(entry)}
+  for _, value in ipairs(extra or {}) do
+    fields[#fields + 1] = value
+  end
+  redis.call('XADD', K.outbox, '*', unpack(fields))
+end
+
 -- Idempotency: nil when the reference is new, else the reply to send. An identical repeat in
 -- replay mode gets the original result; anything else under a known reference is a duplicate,
 -- including a reference kept as a rollback tombstone or registered by another wallet.

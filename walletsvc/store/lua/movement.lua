@@ -1,13 +1,13 @@
 -- Apply a GPAS debit (bet) or credit (win) exactly once. common.lua is prepended.
 -- Guarantees: session check, idempotency record, balance change, session touch, both audit
--- entries and the reconciliation counters happen together or not at all; every check runs
+-- entries, the outbox entry and the reconciliation counters happen together or not at all; every check runs
 -- before the first write, the session's first (SPEC A3). A debit takes REAL first, then BONUS,
 -- and never overdraws.
 -- KEYS (by name): wallet = wallet hash, session = session record, live = live-session key,
 --   live_index = the shard's live-session index, record = this movement's record (by external
 --   reference), session_stream, wallet_stream, counters = today's reconciliation counters of
 --   the wallet's shard, owner = reference directory entry (absent on Redis Cluster, where the
---   caller claims it first)
+--   caller claims it first), outbox = the shard's ledger outbox
 -- ARGV (by name): kind = 'debit' or 'credit', now (ms), late (late settlement, ms), retention
 --   (audit, ms), replay = '1' to replay identical repeats, refusal = a business rule's verdict
 --   to answer once the session has passed ('' if none), amount (minor units), mid = the new
@@ -67,6 +67,7 @@ local entry = {'event', kind, 'mid', A.mid, 'ref', A.ref, 'sid', A.sid, 'wallet'
   'description', A.description, 'tags', A.tags, 'ts', int(now)}
 audit(K.session_stream, nil, entry)
 audit(K.wallet_stream, int(now - retention), entry)
+outbox(entry, {'_fp', A.fp})
 if kind == 'debit' then
   count(K.counters, A.provider, A.game, w.currency, {'bet', amount, 'count_bet', 1}, retention)
 else

@@ -2,7 +2,8 @@
 -- Guarantees: the token is consumed if and only if the session is created.
 -- KEYS (by name): token = launch token (opaque) or used-JWT-id key, wallet = wallet hash,
 --   session = session record, live = live-session key, session_stream, wallet_sessions =
---   the wallet's session index, live_index = the shard's live-session index (scored by expiry)
+--   the wallet's session index, live_index = the shard's live-session index (scored by expiry),
+--   outbox = the shard's ledger outbox
 -- ARGV (by name): token_kind = 'opaque' or 'jwt', now (ms), sid = session id, wallet = wallet
 --   id, ps = parent system, idle = idle timeout (ms), max_age = absolute limit (ms),
 --   retention (audit, ms), jwt_ttl = JWT id lifetime (ms)
@@ -45,8 +46,10 @@ redis.call('PEXPIRE', K.session, keep)
 redis.call('SET', K.live, '1', 'PX', int(first_expiry))
 redis.call('ZREMRANGEBYSCORE', K.live_index, '-inf', int(now))
 redis.call('ZADD', K.live_index, int(now + first_expiry), sid)
-audit(K.session_stream, nil, {'event', 'opened', 'sid', sid, 'wallet', wallet_id, 'ps', A.ps,
-  'token', token_kind, 'ts', int(now)})
+local opened = {'event', 'opened', 'sid', sid, 'wallet', wallet_id, 'ps', A.ps,
+  'token', token_kind, 'ts', int(now)}
+audit(K.session_stream, nil, opened)
+outbox(opened)
 redis.call('PEXPIRE', K.session_stream, keep)
 redis.call('ZADD', K.wallet_sessions, int(now), sid)
 redis.call('ZREMRANGEBYSCORE', K.wallet_sessions, '-inf', int(now - max_age - retention))

@@ -2,10 +2,10 @@
 -- from. common.lua is prepended. A rollback is never refused for funds: reversing a credit may
 -- leave REAL negative.
 -- Guarantees: as movement.lua. The one write on a refusal is deliberate: rolling back an
--- unknown reference leaves a tombstone for it, so a debit or credit arriving later under that
--- reference is refused as a duplicate and moves no money.
+-- unknown reference leaves a tombstone for it (with its audit and outbox entries), so a debit
+-- or credit arriving later under that reference is refused as a duplicate and moves no money.
 -- KEYS (by name): wallet, session, live, live_index, record, session_stream, wallet_stream,
---   counters, owner: as movement.lua, for this rollback; target = the reversed movement's
+--   counters, owner, outbox: as movement.lua, for this rollback; target = the reversed movement's
 --   record, target_owner = its reference directory entry (absent on Redis Cluster)
 -- ARGV (by name): now, late, retention, replay, mid, fp, ps, wallet, sid, ref, description,
 --   tags: as movement.lua; reverses = the reversed movement's external reference
@@ -29,8 +29,10 @@ local t = fields(K.target, 'kind', 'rolled_back', 'real', 'bonus', 'amount', 'ga
 if not t.kind then
   save_reference(K.target_owner, K.target, A.wallet, retention, {'kind', 'tombstone',
     'sid', A.sid, 'by', A.ref, 'ts', int(now)})
-  audit(K.session_stream, nil, {'event', 'tombstone', 'ref', A.reverses, 'by', A.ref,
-    'sid', A.sid, 'wallet', A.wallet, 'ps', A.ps, 'ts', int(now)})
+  local tombstone = {'event', 'tombstone', 'ref', A.reverses, 'by', A.ref, 'sid', A.sid,
+    'wallet', A.wallet, 'ps', A.ps, 'ts', int(now)}
+  audit(K.session_stream, nil, tombstone)
+  outbox(tombstone)
   return {'INVALID_TX_ID'}
 end
 if t.kind == 'tombstone' then
@@ -64,6 +66,7 @@ local entry = {'event', 'rollback', 'mid', A.mid, 'ref', A.ref, 'reverses', A.re
   'description', A.description, 'tags', A.tags, 'ts', int(now)}
 audit(K.session_stream, nil, entry)
 audit(K.wallet_stream, int(now - retention), entry)
+outbox(entry, {'_fp', A.fp, '_reversed', t.kind})
 local reversed = t.kind == 'debit' and 'bet_rollback' or 'win_rollback'
 count(K.counters, t.provider, t.game, w.currency, {reversed, amount, 'count_rollback', 1},
   retention)
