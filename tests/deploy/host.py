@@ -130,5 +130,5 @@ def cron_entries(path: Path) -> tuple[dict[str, str], list[tuple[list[str], str,
 
 def minimal_env(**extra: str) -> dict[str, str]:
     """Return the environment systemd and cron give a job: PATH and little else."""
-    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **extra,
-            **{k: v for k, v in os.environ.items() if k == "SSL_CERT_FILE"}}
+    inherited = {k: v for k, v in os.environ.items() if k == "SSL_CERT_FILE"}
+    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **inherited, **extra}
