@@ -84,7 +84,8 @@ def walletsvc_traffic(url: str) -> str:
         wallet_id, session = open_session(gpas, admin, real="50", bonus="5")
         assert gpas.debit(session, "7.25", reference=f"bet-{run}-{n}").status_code == 200
         assert gpas.credit(session, "3", reference=f"win-{run}-{n}").status_code == 200
-        assert gpas.rollback(session, f"bet-{run}-{n}", reference=f"undo-{run}-{n}").status_code == 200
+        undo = gpas.rollback(session, f"bet-{run}-{n}", reference=f"undo-{run}-{n}")
+        assert undo.status_code == 200
         if n % 2:
             assert gpas.close(session).status_code == 200
     return wallet_id
