@@ -1,43 +1,55 @@
 #!/usr/bin/env bash
 # Start walletsvc for a try-out: demo credentials, a local redis-server unless
 # WALLETSVC_REDIS_URL is set, a demo wallet with a launch token, and gunicorn on :8000.
+# However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, gunicorn exiting),
+# it stops gunicorn with its workers and the redis-server it started, and leaves nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-mkdir -p var/redis
+VAR=${WALLETSVC_VAR_DIR:-var}   # demo secrets and Redis's files
+mkdir -p "$VAR/redis"
 
-# Demo secrets are made once and kept in var/demo.env; variables already set win.
-if [ ! -f var/demo.env ]; then
-  "$BIN/python" - > var/demo.env <<'PY'
+redis_pid=""
+gunicorn_pid=""
+stop_all() {
+  trap - EXIT INT TERM
+  if [ -n "$gunicorn_pid" ] && kill -0 "$gunicorn_pid" 2>/dev/null; then
+    kill -TERM "$gunicorn_pid" 2>/dev/null || true   # graceful: workers finish, then exit
+    wait "$gunicorn_pid" 2>/dev/null || true
+  fi
+  if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
+    "$BIN/redis-cli" -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+}
+trap stop_all EXIT
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+
+# Demo secrets are made once and kept in $VAR/demo.env; variables already set win.
+if [ ! -f "$VAR/demo.env" ]; then
+  "$BIN/python" - > "$VAR/demo.env" <<'PY'
 import json, secrets
 print("WALLETSVC_PARENT_SYSTEMS=" + json.dumps({"DEMO01": secrets.token_hex(16)}))
 print("WALLETSVC_ADMIN_API_KEY=" + secrets.token_hex(24))
 print("WALLETSVC_RECONCILIATION_API_KEY=" + secrets.token_hex(24))
 PY
 fi
-export WALLETSVC_CONFIG_FILE="${WALLETSVC_CONFIG_FILE:-var/demo.env}"
-
-redis_pid=""
-stop_redis() {
-  if [ -n "$redis_pid" ]; then
-    "$BIN/redis-cli" -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$redis_pid" 2>/dev/null || true
-  fi
-}
-trap stop_redis EXIT
+export WALLETSVC_CONFIG_FILE="${WALLETSVC_CONFIG_FILE:-$VAR/demo.env}"
 
 if [ -z "${WALLETSVC_REDIS_URL:-}" ]; then
   REDIS_PORT="${WALLETSVC_REDIS_PORT:-6390}"
   # Append-only file, fsync on every write: a 200 answered is a movement on disk.
-  "$BIN/redis-server" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$PWD/var/redis" \
+  "$BIN/redis-server" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$VAR/redis" && pwd)" \
     --appendonly yes --appendfsync "${WALLETSVC_REDIS_APPENDFSYNC:-always}" \
-    --save "" --daemonize no --logfile "$PWD/var/redis/redis.log" &
+    --save "" --daemonize no --logfile redis.log &
   redis_pid=$!
   export WALLETSVC_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
   for _ in $(seq 50); do
     "$BIN/redis-cli" -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
     sleep 0.1
   done
-  echo "redis-server on 127.0.0.1:$REDIS_PORT, data in var/redis (append-only, fsync always)"
+  echo "redis-server on 127.0.0.1:$REDIS_PORT, data in $VAR/redis (append-only, fsync always)"
 fi
 
 # A demo wallet with 100.00 BRL, and a fresh launch token for it.
@@ -47,13 +59,13 @@ fi
 token=$("$BIN/walletsvc" issue-token demo-wallet --ttl 3600 | "$BIN/python" -c \
   'import json, sys; print(json.load(sys.stdin)["authToken"])')
 
-"$BIN/python" - "$token" <<'PY'
+"$BIN/python" - "$token" "$WALLETSVC_CONFIG_FILE" <<'PY'
 import json, sys
 from walletsvc.config import Config
 config = Config.from_env()
 (system_id, secret), = list(config.parent_systems.items())[:1]
 print(f"""
-walletsvc demo credentials (kept in var/demo.env)
+walletsvc demo credentials (kept in {sys.argv[2]})
   parent system id (x-parent-system-id): {system_id}
   parent system secret (signs requests): {secret}
   admin API key (Authorization: Bearer): {config.admin_api_key}
@@ -63,4 +75,11 @@ walletsvc demo credentials (kept in var/demo.env)
 """)
 PY
 
-"$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app
+# In the background, so that this shell hears a signal at once (a foreground child would
+# delay its traps until gunicorn exits) and stops everything itself.
+"$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app &
+gunicorn_pid=$!
+status=0
+wait "$gunicorn_pid" || status=$?
+gunicorn_pid=""
+exit "$status"
