@@ -62,7 +62,7 @@ class RunningUnit:
             connection.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def unit(host: Host, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUnit]:
     """The installed service, run as walletsvc/walletsvc.service says: its user, working
     folder, environment, runtime folder and command (the port and worker count are ours)."""

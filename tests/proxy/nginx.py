@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,15 +158,8 @@ class Nginx:
         return [json.loads(line) for line in self.access_log.read_text().splitlines()]
 
     def access_line(self, request_id: str) -> dict[str, Any]:
-        """Return the one access log line of ``request_id``, waiting for nginx to write it
-        (it logs after the answer is sent)."""
-        deadline = time.monotonic() + 10
-        while True:
-            lines = [line for line in self.access_lines() if line["request_id"] == request_id]
-            if lines or time.monotonic() > deadline:
-                assert len(lines) == 1, lines
-                return lines[0]
-            time.sleep(0.05)
+        """Return the one access log line of ``request_id`` (nginx logs after answering)."""
+        return one_line(self.access_lines, request_id)
 
     def client(self, listener: str, source: str = GPAS, cert: Path | None = None,
                timeout: float = 15) -> http.client.HTTPConnection:
@@ -197,6 +191,17 @@ def send(connection: http.client.HTTPConnection, method: str, path: str, body: b
     connection.request(method, path, body=body or None, headers=headers or {})
     response = connection.getresponse()
     return Answer(response.status, response.headers, response.read())
+
+
+def one_line(read: Callable[[], list[dict[str, Any]]], request_id: str) -> dict[str, Any]:
+    """Return the one line ``read`` gives for ``request_id``, waiting for it to be written."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [line for line in read() if line["request_id"] == request_id]
+        if lines or time.monotonic() > deadline:
+            assert len(lines) == 1, lines
+            return lines[0]
+        time.sleep(0.05)
 
 
 def _accepts(port: int) -> bool:

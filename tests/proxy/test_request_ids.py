@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
 import pytest
 
 from tests.proxy.conftest import Stack
+from tests.proxy.nginx import GPAS, one_line
 
 pytestmark = pytest.mark.realredis
 
 
 def app_line(stack: Stack, request_id: str) -> dict[str, Any]:
-    """Return walletsvc's one log line for ``request_id`` (waiting for it to be written)."""
-    deadline = time.monotonic() + 10
-    while True:
-        lines = [line for line in stack.app_lines() if line["request_id"] == request_id]
-        if lines or time.monotonic() > deadline:
-            assert len(lines) == 1, lines
-            return lines[0]
-        time.sleep(0.05)
+    """Return walletsvc's one log line for ``request_id``."""
+    return one_line(stack.app_lines, request_id)
 
 
 def nginx_line(stack: Stack, request_id: str) -> dict[str, Any]:
@@ -34,7 +28,7 @@ def test_gpas_request_id_is_answered_and_in_both_logs(stack: Stack) -> None:
     _, session = stack.open_session("10")
     request_id = f"gpas-{uuid.uuid4().hex}"
     answer = stack.gpas("GET", "/wallets/balance", f"walletSessionId={session}",
-                        headers={"X-Request-Id": request_id})
+                        headers={"X-Request-Id": request_id, "X-Forwarded-For": "203.0.113.9"})
     assert answer.status == 200
     assert answer.header("X-Request-Id") == [request_id]
     logged = nginx_line(stack, request_id)
@@ -44,6 +38,8 @@ def test_gpas_request_id_is_answered_and_in_both_logs(stack: Stack) -> None:
     app = app_line(stack, request_id)
     assert (app["endpoint"], app["status"], app["wallet_session"]) == (
         "/wallets/balance", 200, session)
+    # Both sides log the address nginx saw, not the one the client claimed.
+    assert logged["client"] == app["client"] == GPAS
 
 
 def test_without_a_request_id_nginx_makes_one_that_both_sides_log(stack: Stack) -> None:
