@@ -29,7 +29,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, base_config
 from tests.realredis.service import Service
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc import create_app
 from walletsvc.signing import sign
 
@@ -131,10 +131,11 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+def target(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary
+           ) -> Iterator[Target]:
     """gunicorn over its own redis-server, with live ids to aim at."""
     directory = tmp_path_factory.mktemp("schemathesis")
-    redis = RedisServer(directory / "redis").start()
+    redis = RedisServer(directory / "redis", binary=redis_binary).start()
     service = Service(redis.url, directory / "gunicorn.log", workers=2).start()
     try:
         yield Target(service)
