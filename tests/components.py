@@ -13,6 +13,12 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
+def require(problem: str | None) -> None:
+    """Go on when there is no ``problem``; else skip the test with it (fail it under CI)."""
+    if problem:
+        missing_component(problem)
+
+
 def missing_component(reason: str) -> NoReturn:
     """Skip the test with ``reason``, or fail it under CI: CI must run everything."""
     if under_ci():

@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
-from tests.components import missing_component, under_ci
+from tests import components
+from tests.components import under_ci
 from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
 from tests.redis_server import (
     RedisBinary,
@@ -63,8 +64,7 @@ def redis_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSer
 
 def require(binary: RedisBinary) -> RedisBinary:
     """Return ``binary`` if it can run; else skip the test loudly (fail it under CI)."""
-    if binary.problem:
-        missing_component(binary.problem)
+    components.require(binary.problem)
     return binary
 
 
