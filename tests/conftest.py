@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import fakeredis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,7 +17,7 @@ from redis.cluster import RedisCluster
 
 from tests import components
 from tests.components import under_ci
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
+from tests.helpers import AdminClient, FakeClock, FakeRedis, GpasClient, base_config
 from tests.redis_server import (
     RedisBinary,
     RedisClusterServers,
@@ -25,6 +26,8 @@ from tests.redis_server import (
     redis_binaries,
 )
 from walletsvc import create_app
+from walletsvc.observability import STORE_LOGGER
+from walletsvc.observability.logs import JsonFormatter
 from walletsvc.store import RedisClient, connect
 
 # Property tests: the same examples on every run (CI), no deadline on a loaded machine.
@@ -127,7 +130,7 @@ def store_id(store: tuple[str, RedisBinary | None]) -> str:
 def store(kind: str, binary: RedisBinary | None, servers: RedisServers) -> Iterator[RedisClient]:
     """Give an empty store: fakeredis (no binary), or a real single node or cluster of it."""
     if binary is None:
-        yield fakeredis.FakeRedis(decode_responses=True)
+        yield FakeRedis()
         return
     running = servers.single if kind == "redis" else servers.cluster
     with emptied(running(require(binary)).url) as client:
@@ -200,3 +203,25 @@ def catalogue_path(tmp_path: Path) -> Path:
     path = tmp_path / "games.json"
     path.write_text('{"agt-13": {"name": "Book of Gold", "provider": "AGT"}}')
     return path
+
+
+class JsonLines(logging.Handler):
+    """Collects walletsvc's log records as the JSON objects its formatter writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+@pytest.fixture
+def store_log() -> Iterator[list[dict[str, Any]]]:
+    """The store-failure lines (logger ``walletsvc.store``) logged during the test."""
+    handler = JsonLines()
+    logger = logging.getLogger(STORE_LOGGER)
+    logger.addHandler(handler)
+    yield handler.lines
+    logger.removeHandler(handler)

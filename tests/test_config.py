@@ -41,7 +41,7 @@ def test_required_variables_are_enough_to_start() -> None:
 
 def test_defaults_are_the_documented_ones() -> None:
     config = Config.from_env(env())
-    assert config.idle_timeout_seconds == 1800
+    assert config.session_idle_seconds == 1800
     assert config.session_max_seconds == 86_400
     assert config.late_settlement_seconds == 0
     assert config.retention_days == 120
@@ -73,7 +73,7 @@ def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
         WALLET_CODE="SPORTS",
     ))
     assert config.redis_url == "redis://redis.internal:6380/2"
-    assert (config.idle_timeout_seconds, config.session_max_seconds) == (600, 7200)
+    assert (config.session_idle_seconds, config.session_max_seconds) == (600, 7200)
     assert config.late_settlement_seconds == 900
     assert config.retention_days == 30
     assert config.duplicate_reply == "replay"
@@ -179,7 +179,7 @@ def test_durations_below_their_minimum_are_refused(name: str, raw: str) -> None:
 
 
 def test_empty_duration_means_the_default() -> None:
-    assert Config.from_env(env(SESSION_IDLE_SECONDS="")).idle_timeout_seconds == 1800
+    assert Config.from_env(env(SESSION_IDLE_SECONDS="")).session_idle_seconds == 1800
 
 
 # The optional file ------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_config_file_supplies_the_settings(tmp_path: Path) -> None:
     assert config.parent_systems == {"FROMFILE": "file-secret"}
     assert config.admin_api_key == "file-admin-key"
     assert config.reconciliation_api_key == "file-reconciliation-key"
-    assert config.idle_timeout_seconds == 60
+    assert config.session_idle_seconds == 60
     assert config.duplicate_reply == "replay"
 
 

@@ -21,15 +21,18 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    """Every setting the service reads; defaults are the safe ones."""
+    """Every setting the service reads, each named as its variable without ``WALLETSVC_``.
+
+    Defaults are the safe ones.
+    """
 
     parent_systems: Mapping[str, str]
     admin_api_key: str
     reconciliation_api_key: str
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_cluster: bool = False
-    redis_socket_timeout: float = 2.0
-    idle_timeout_seconds: int = 30 * 60
+    redis_timeout_ms: int = 2000
+    session_idle_seconds: int = 30 * 60
     session_max_seconds: int = 24 * 60 * 60
     late_settlement_seconds: int = 0
     retention_days: int = 120
@@ -137,8 +140,8 @@ def _build(read: _Reader) -> Config:
         reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
         redis_url=read.text("REDIS_URL", Config.redis_url),
         redis_cluster=read.text("REDIS_CLUSTER", "0").lower() in ("1", "true", "yes"),
-        redis_socket_timeout=read.integer("REDIS_TIMEOUT_MS", 2000, 10) / 1000,
-        idle_timeout_seconds=read.integer("SESSION_IDLE_SECONDS", Config.idle_timeout_seconds, 1),
+        redis_timeout_ms=read.integer("REDIS_TIMEOUT_MS", Config.redis_timeout_ms, 10),
+        session_idle_seconds=read.integer("SESSION_IDLE_SECONDS", Config.session_idle_seconds, 1),
         session_max_seconds=read.integer("SESSION_MAX_SECONDS", Config.session_max_seconds, 1),
         late_settlement_seconds=read.integer("LATE_SETTLEMENT_SECONDS", 0),
         retention_days=read.integer("RETENTION_DAYS", Config.retention_days, 1),

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import fakeredis
 import pytest
 import requests
 import schemathesis
@@ -27,7 +26,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, base_config
+from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, FakeRedis, base_config
 from tests.realredis.service import Service
 from tests.redis_server import RedisBinary, RedisServer
 from walletsvc import create_app
@@ -47,7 +46,7 @@ ERROR_FIELDS = {"code", "type", "message", "details"}
 
 def documented_operations() -> list[tuple[str, str]]:
     """Return (method, path) of every documented operation, from the app built in-process."""
-    app = create_app(base_config(), redis=fakeredis.FakeRedis(decode_responses=True))
+    app = create_app(base_config(), redis=FakeRedis())
     document: dict[str, Any] = app.test_client().get("/openapi.json").json  # type: ignore[assignment]
     return [(method.upper(), path) for path, item in sorted(document["paths"].items())
             for method in item]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.errors import InvalidRequest
 from walletsvc.money import Currencies, from_minor
-from walletsvc.store import WalletStore
+from walletsvc.store import AuditTrail
 
 MAX_DAYS = 31
 
@@ -36,9 +36,9 @@ class ReconciliationRow:
 class Reconciliation:
     """Read the counters the movement scripts keep and shape them into report rows."""
 
-    def __init__(self, store: WalletStore, games: GamesCatalogue,
+    def __init__(self, audit: AuditTrail, games: GamesCatalogue,
                  currencies: Currencies) -> None:
-        self._store = store
+        self._audit = audit
         self._games = games
         self._currencies = currencies
 
@@ -51,7 +51,7 @@ class Reconciliation:
             raise InvalidRequest(f"at most {MAX_DAYS} days per call")
         days = [(date_from + timedelta(n)).isoformat()
                 for n in range((date_to - date_from).days + 1)]
-        counters = self._store.reconciliation_counters(days)
+        counters = self._audit.reconciliation_counters(days)
         rows = [self._row(key, totals) for key, totals in sorted(counters.items())
                 if provider_code is None or key[1] == provider_code.upper()]
         return rows
