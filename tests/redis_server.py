@@ -57,6 +57,11 @@ class RedisBinary:
                     f" {self.version}")
         return None
 
+    @property
+    def protected_configs_allowed(self) -> tuple[str, ...]:
+        """Return the options that let CONFIG SET change ``dir`` (Redis 7 refuses by default)."""
+        return () if self.line == "6.2" else ("--enable-protected-configs", "yes")
+
 
 def detect_version(path: str) -> str | None:
     """Return the version ``redis-server --version`` reports, or None if it does not run."""
