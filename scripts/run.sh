@@ -51,7 +51,7 @@ token=$("$BIN/walletsvc" issue-token demo-wallet --ttl 3600 | "$BIN/python" -c \
 import json, sys
 from walletsvc.config import Config
 config = Config.from_env()
-(system_id, secret), = list(config.parent_systems.items())[:1]
+(system_id, (secret, *_)), = list(config.parent_systems.items())[:1]
 print(f"""
 walletsvc demo credentials (kept in var/demo.env)
   parent system id (x-parent-system-id): {system_id}

@@ -45,7 +45,7 @@ class FakeRedis(fakeredis.FakeRedis):
 def base_config(**overrides: Any) -> Config:
     """Return test settings with ``overrides`` applied."""
     settings: dict[str, Any] = {
-        "parent_systems": {PARENT_ID: SECRET, "OTHER1": "other-secret"},
+        "parent_systems": {PARENT_ID: (SECRET,), "OTHER1": ("other-secret",)},
         "admin_api_key": ADMIN_KEY,
         "reconciliation_api_key": "reconciliation-key",
         "jwt_key": "portal-jwt-secret-of-at-least-32-bytes!",

@@ -26,7 +26,8 @@ class Config:
     Defaults are the safe ones.
     """
 
-    parent_systems: Mapping[str, str]
+    # Each parent system's secrets: the current one, and during a rotation the next one too.
+    parent_systems: Mapping[str, tuple[str, ...]]
     admin_api_key: str
     reconciliation_api_key: str
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -116,9 +117,7 @@ class _Reader:
 
 
 def _build(read: _Reader) -> Config:
-    parent_systems = read.json_object("PARENT_SYSTEMS", required=True)
-    if not all(isinstance(v, str) and v for v in parent_systems.values()):
-        raise ConfigError(f"{PREFIX}PARENT_SYSTEMS must map each id to a non-empty secret")
+    parent_systems = _secrets(read.json_object("PARENT_SYSTEMS", required=True))
     duplicate_reply = read.text("DUPLICATE_REPLY", "refuse")
     if duplicate_reply not in ("refuse", "replay"):
         raise ConfigError(f"{PREFIX}DUPLICATE_REPLY must be 'refuse' or 'replay'")
@@ -127,7 +126,7 @@ def _build(read: _Reader) -> Config:
     if not all(type(v) is int and 0 <= v <= 8 for v in scales.values()):
         raise ConfigError(f"{PREFIX}CURRENCY_SCALES must map codes to scales from 0 to 8")
     _check_keys_differ(read.secret("ADMIN_API_KEY"), read.secret("RECONCILIATION_API_KEY"),
-                       parent_systems.values())
+                       [secret for secrets in parent_systems.values() for secret in secrets])
     jwt_algorithm = read.text("JWT_ALGORITHM", Config.jwt_algorithm)
     if jwt_algorithm not in ("HS256", "RS256"):
         raise ConfigError(f"{PREFIX}JWT_ALGORITHM must be HS256 or RS256")
@@ -135,7 +134,7 @@ def _build(read: _Reader) -> Config:
     jwt_key_file = read.optional("JWT_KEY_FILE")
     jwt_key = Path(jwt_key_file).read_text() if jwt_key_file else read.optional("JWT_KEY")
     return Config(
-        parent_systems={str(k): str(v) for k, v in parent_systems.items()},
+        parent_systems=parent_systems,
         admin_api_key=read.secret("ADMIN_API_KEY"),
         reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
         redis_url=read.text("REDIS_URL", Config.redis_url),
@@ -159,6 +158,21 @@ def _build(read: _Reader) -> Config:
         trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", 0),
         metrics_token=read.optional("METRICS_TOKEN"),
     )
+
+
+def _secrets(raw: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+    """Read each parent system's secret, or its current and next secrets during a rotation."""
+    systems: dict[str, tuple[str, ...]] = {}
+    for system_id, value in raw.items():
+        secrets = tuple(value) if isinstance(value, list) else (value,)
+        if not secrets or not all(isinstance(s, str) and s for s in secrets):
+            raise ConfigError(f"{PREFIX}PARENT_SYSTEMS must map each id to a non-empty secret, "
+                              f"or to a list of its current and next secrets")
+        if len(secrets) > 2 or len(set(secrets)) != len(secrets):
+            raise ConfigError(f"{PREFIX}PARENT_SYSTEMS: {system_id} may have two different "
+                              f"secrets at most (the current one and the next)")
+        systems[str(system_id)] = tuple(str(s) for s in secrets)
+    return systems
 
 
 def _check_keys_differ(admin_key: str, reconciliation_key: str, secrets: Iterable[object]
