@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from tests.support.service import Service
 from tests.support.settings import PARENT_ID
 from tests.support.store import hash_fields, stream_fields
@@ -27,9 +27,10 @@ GPAS_EVENTS = ("debit", "credit", "rollback")
 
 
 @pytest.fixture
-def durable_redis(tmp_path: Path) -> Iterator[RedisServer]:
+def durable_redis(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[RedisServer]:
     """A redis-server with the append-only file fsynced on every write, as `make run` starts."""
-    server = RedisServer(tmp_path / "redis", "--appendonly", "yes", "--appendfsync", "always")
+    server = RedisServer(tmp_path / "redis", "--appendonly", "yes", "--appendfsync", "always",
+                         binary=redis_binary)
     yield server.start()
     server.stop()
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from tests.support.gpas import signed_headers
 from tests.support.service import Service
 from tests.support.settings import PARENT_ID, SECRET
@@ -19,10 +19,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str, redis.Redis]]:
+def live(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary
+         ) -> Iterator[tuple[Service, str, redis.Redis]]:
     """gunicorn over its own redis-server, with a funded session."""
     directory = tmp_path_factory.mktemp("transport")
-    server = RedisServer(directory / "redis").start()
+    server = RedisServer(directory / "redis", binary=redis_binary).start()
     service = Service(server.url, directory / "gunicorn.log", workers=1).start()
     store = redis.Redis.from_url(server.url)
     try:

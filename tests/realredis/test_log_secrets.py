@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from tests.support.gpas import GpasClient
 from tests.support.service import Answer, Service
 from tests.support.settings import ADMIN_KEY, SECRET
@@ -105,9 +105,9 @@ def exchange(calls: Recorder) -> None:
 
 
 def test_no_secret_token_or_signature_reaches_any_log_line(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+        tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary) -> None:
     directory = tmp_path_factory.mktemp("log-secrets")
-    redis = RedisServer(directory / "redis").start()
+    redis = RedisServer(directory / "redis", binary=redis_binary).start()
     log = directory / "service.log"
     service = Service(redis.url, log, workers=1, WALLETSVC_JWT_KEY=JWT_KEY,
                       WALLETSVC_METRICS_TOKEN=METRICS_TOKEN).start()

@@ -28,7 +28,7 @@ from schemathesis.checks import CHECKS, CheckFunction
 from schemathesis.core.parameters import ParameterLocation
 
 from tests.postgres_server import fresh_database
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from tests.support.answers import json_of
 from tests.support.gpas import signed_headers
 from tests.support.service import Service
@@ -136,11 +136,11 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory, postgres: LocalPostgres
-           ) -> Iterator[Target]:
+def target(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary,
+           postgres: LocalPostgres) -> Iterator[Target]:
     """gunicorn over its own redis-server and a ledger, with live ids to aim at."""
     directory = tmp_path_factory.mktemp("schemathesis")
-    redis = RedisServer(directory / "redis").start()
+    redis = RedisServer(directory / "redis", binary=redis_binary).start()
     service = Service(redis.url, directory / "gunicorn.log", workers=2,
                       WALLETSVC_LEDGER_URL=fresh_database(postgres)).start()
     try:
