@@ -80,15 +80,15 @@ def reconciliation(service: Service, day: str) -> tuple[int, Any]:
 
 
 @pytest.fixture(params=["redis-server", "redis-cluster"])
-def redis_url(request: pytest.FixtureRequest) -> str:
+def redis_url(request: pytest.FixtureRequest, redis_server: RedisServer,
+              redis_cluster: RedisClusterServers) -> str:
+    """An emptied real single node, then cluster, of each Redis version."""
     if request.param == "redis-server":
-        server: RedisServer = request.getfixturevalue("redis_server")
-        redis_connect(server.url, 5.0).flushall()
-        return server.url
-    cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
-    client = redis_connect(cluster.url, 5.0)
+        redis_connect(redis_server.url, 5.0).flushall()
+        return redis_server.url
+    client = redis_connect(redis_cluster.url, 5.0)
     client.flushall(target_nodes="primaries")
-    return cluster.url
+    return redis_cluster.url
 
 
 @pytest.fixture
