@@ -12,14 +12,6 @@ from walletsvc.store import RedisClient
 pytestmark = pytest.mark.realredis
 
 
-@pytest.fixture(params=["redis-server", "redis-cluster"])
-def any_redis(request: pytest.FixtureRequest) -> RedisClient:
-    """A real Redis: one node, then a cluster."""
-    client: RedisClient = request.getfixturevalue(
-        "real_redis" if request.param == "redis-server" else "cluster_redis")
-    return client
-
-
 @pytest.fixture
 def bench(real_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
     """The app over a real redis-server and a fresh ledger."""
@@ -27,9 +19,9 @@ def bench(real_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
 
 
 @pytest.fixture
-def any_bench(any_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
-    """The app over one node, then over a cluster, with a fresh ledger."""
-    yield make_bench(any_redis, ledger_url)
+def any_bench(real_store: RedisClient, ledger_url: str) -> Iterator[Bench]:
+    """The app over one node, then over a cluster, of each version, with a fresh ledger."""
+    yield make_bench(real_store, ledger_url)
 
 
 @pytest.fixture
