@@ -20,7 +20,7 @@ def bench(real_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
 
 @pytest.fixture
 def any_bench(real_store: RedisClient, ledger_url: str) -> Iterator[Bench]:
-    """The app over one node, then over a cluster, of each version, with a fresh ledger."""
+    """The app over one node, then over a cluster, on every Redis version, with a ledger."""
     yield make_bench(real_store, ledger_url)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.cluster import RedisCluster
 
-from tests.redis_server import RedisClusterServers, RedisServer
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.localdb import LocalPostgres
@@ -79,16 +79,14 @@ def reconciliation(service: Service, day: str) -> tuple[int, Any]:
     return answer.status_code, answer.json
 
 
-@pytest.fixture(params=["redis-server", "redis-cluster"])
-def redis_url(request: pytest.FixtureRequest, redis_server: RedisServer,
-              redis_cluster: RedisClusterServers) -> str:
-    """An emptied real single node, then cluster, of each Redis version."""
-    if request.param == "redis-server":
-        redis_connect(redis_server.url, 5.0).flushall()
-        return redis_server.url
-    client = redis_connect(redis_cluster.url, 5.0)
-    client.flushall(target_nodes="primaries")
-    return redis_cluster.url
+@pytest.fixture
+def redis_url(real_store: RedisClient) -> str:
+    """The URL of an emptied real store: one node, then a cluster, on every Redis version."""
+    if isinstance(real_store, RedisCluster):
+        node = real_store.get_default_node()
+        return f"redis+cluster://{node.host}:{node.port}"
+    kwargs = real_store.connection_pool.connection_kwargs
+    return f"redis://{kwargs['host']}:{kwargs['port']}/0"
 
 
 @pytest.fixture
