@@ -48,12 +48,10 @@ class Bench:
         return connect(self.url)
 
 
-@pytest.fixture(params=["redis-server", "redis-cluster"])
-def any_redis(request: pytest.FixtureRequest) -> RedisClient:
-    """A real Redis: one node, then a cluster."""
-    client: RedisClient = request.getfixturevalue(
-        "real_redis" if request.param == "redis-server" else "cluster_redis")
-    return client
+@pytest.fixture
+def any_redis(real_store: RedisClient) -> RedisClient:
+    """A real Redis, emptied: one node, then a cluster, on every Redis version."""
+    return real_store
 
 
 def make_bench(redis: RedisClient, url: str, **overrides: Any) -> Bench:

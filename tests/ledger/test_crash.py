@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from tests.realredis.service import ROOT, Service
-from tests.redis_server import RedisClusterServers, RedisServer
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.ledger.outbox import Outbox
@@ -70,16 +69,10 @@ def traffic(service: Service, stop: threading.Event, moved: list[str]) -> None:
             moved.append(ref)
 
 
-@pytest.fixture(params=["redis-server", "redis-cluster"])
-def redis_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "redis-server":
-        server: RedisServer = request.getfixturevalue("redis_server")
-        redis_connect(server.url, 5.0).flushall()
-        return server.url
-    cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
-    client = redis_connect(cluster.url, 5.0)
-    client.flushall(target_nodes="primaries")  # type: ignore[call-arg]
-    return cluster.url
+@pytest.fixture
+def redis_url(real_store_url: str, real_store: RedisClient) -> str:
+    """A real Redis, emptied: one node, then a cluster, on every Redis version."""
+    return real_store_url
 
 
 @pytest.fixture
