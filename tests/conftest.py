@@ -128,33 +128,23 @@ def store_id(store: tuple[str, RedisBinary | None]) -> str:
     return kind if binary is None else f"{kind}-{binary.short_version}"
 
 
-def running_url(kind: str, binary: RedisBinary, servers: RedisServers) -> str:
-    """Return the URL of the run's single node or cluster of ``binary``, started if need be."""
-    running = servers.single if kind == "redis" else servers.cluster
-    return running(require(binary)).url
-
-
 @contextmanager
 def store(kind: str, binary: RedisBinary | None, servers: RedisServers) -> Iterator[RedisClient]:
     """Give an empty store: fakeredis (no binary), or a real single node or cluster of it."""
     if binary is None:
         yield FakeRedis()
         return
-    with emptied(running_url(kind, binary, servers)) as client:
+    running = servers.single if kind == "redis" else servers.cluster
+    with emptied(running(require(binary)).url) as client:
         yield client
 
 
 @pytest.fixture(params=REAL_STORES, ids=store_id)
-def real_store_url(request: pytest.FixtureRequest, redis_servers: RedisServers) -> str:
-    """The URL of a real store: a single node, then a cluster, on every Redis version."""
+def real_store(request: pytest.FixtureRequest, redis_servers: RedisServers
+               ) -> Iterator[RedisClient]:
+    """An emptied real store: a single node, then a cluster, on every Redis version."""
     kind, binary = request.param
-    return running_url(kind, binary, redis_servers)
-
-
-@pytest.fixture
-def real_store(real_store_url: str) -> Iterator[RedisClient]:
-    """The real store of ``real_store_url``, emptied."""
-    with emptied(real_store_url) as client:
+    with store(kind, binary, redis_servers) as client:
         yield client
 
 

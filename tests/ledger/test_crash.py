@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.cluster import RedisCluster
 
 from tests.realredis.service import ROOT, Service
 from walletsvc.ledger.database import connect
@@ -70,9 +71,13 @@ def traffic(service: Service, stop: threading.Event, moved: list[str]) -> None:
 
 
 @pytest.fixture
-def redis_url(real_store_url: str, real_store: RedisClient) -> str:
-    """A real Redis, emptied: one node, then a cluster, on every Redis version."""
-    return real_store_url
+def redis_url(real_store: RedisClient) -> str:
+    """The URL of an emptied real store: one node, then a cluster, on every Redis version."""
+    if isinstance(real_store, RedisCluster):
+        node = real_store.get_default_node()
+        return f"redis+cluster://{node.host}:{node.port}"
+    kwargs = real_store.connection_pool.connection_kwargs
+    return f"redis://{kwargs['host']}:{kwargs['port']}/0"
 
 
 @pytest.fixture
