@@ -15,7 +15,6 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
-from tests.helpers import AdminClient, FakeClock, FakeRedis, GpasClient, base_config
 from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
 from tests.redis_server import (
     RedisBinary,
@@ -24,6 +23,10 @@ from tests.redis_server import (
     RedisServers,
     redis_binaries,
 )
+from tests.support.admin import AdminClient
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import FakeRedis
 from tests.tools import in_ci, unavailable
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres

@@ -18,10 +18,13 @@ from typing import Any
 import pytest
 import redis
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, snapshot
 from tests.redis_server import RedisBinary, RedisServer, redis_binaries
+from tests.support.admin import AdminClient
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import snapshot
+from tests.support.traffic import play
 from tests.tools import unavailable
-from tests.traffic import play
 from walletsvc import create_app
 from walletsvc.domain.clock import system_clock
 from walletsvc.store import connect
