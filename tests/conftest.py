@@ -52,8 +52,8 @@ def pytest_report_header() -> list[str]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say again at the end, with a count, which tests a missing Redis version kept from running."""
     outcome = "failed (CI=true)" if in_ci() else "skipped"
-    reports = [*terminalreporter.stats.get("skipped", []),
-               *terminalreporter.stats.get("error", [])]
+    reports = [report for outcome in ("skipped", "error", "failed")
+               for report in terminalreporter.stats.get(outcome, [])]
     for binary in redis_binaries():
         if binary.problem:
             count = sum(binary.problem in str(report.longrepr) for report in reports)
