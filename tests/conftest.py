@@ -15,8 +15,6 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
-from tests import components
-from tests.components import under_ci
 from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
 from tests.redis_server import (
     RedisBinary,
@@ -29,6 +27,7 @@ from tests.support.admin import AdminClient
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
 from tests.support.store import FakeRedis
+from tests.tools import in_ci, unavailable
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.observability import STORE_LOGGER
@@ -44,7 +43,7 @@ settings.load_profile("walletsvc")
 
 def pytest_report_header() -> list[str]:
     """Say at the start which redis-server each version runs on, or that one is missing."""
-    fate = "fail (CI=true)" if under_ci() else "are skipped"
+    fate = "fail (CI=true)" if in_ci() else "are skipped"
     return [f"{binary.name}: MISSING, its tests {fate}: {binary.problem}" if binary.problem
             else f"{binary.name}: redis-server {binary.version} at {binary.path} ({binary.origin})"
             for binary in redis_binaries()]
@@ -52,9 +51,9 @@ def pytest_report_header() -> list[str]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say again at the end, with a count, which tests a missing Redis version kept from running."""
-    outcome = "failed (CI=true)" if under_ci() else "skipped"
-    reports = [*terminalreporter.stats.get("skipped", []),
-               *terminalreporter.stats.get("error", [])]
+    outcome = "failed (CI=true)" if in_ci() else "skipped"
+    reports = [report for outcome in ("skipped", "error", "failed")
+               for report in terminalreporter.stats.get(outcome, [])]
     for binary in redis_binaries():
         if binary.problem:
             count = sum(binary.problem in str(report.longrepr) for report in reports)
@@ -72,7 +71,8 @@ def redis_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSer
 
 def require(binary: RedisBinary) -> RedisBinary:
     """Return ``binary`` if it can run; else skip the test loudly (fail it under CI)."""
-    components.require(binary.problem)
+    if binary.problem:
+        unavailable(binary.problem)
     return binary
 
 

