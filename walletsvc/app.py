@@ -23,6 +23,7 @@ from walletsvc.domain.reconciliation import Reconciliation
 from walletsvc.errors import register_error_handlers
 from walletsvc.money import Currencies
 from walletsvc.store import RedisClient, WalletStore, connect
+from walletsvc.store.replication import Acknowledgement
 
 
 class ExactJSONProvider(JSONProvider):
@@ -56,8 +57,10 @@ def create_app(
 
 def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> Services:
     """Wire the store and the domain objects together."""
-    redis = redis or connect(config.redis_url, config.redis_socket_timeout, config.redis_cluster)
-    store = WalletStore(redis, config.retention_ms, cluster=isinstance(redis, RedisCluster))
+    redis = redis or connect(config.redis_url, config.redis_socket_timeout, config.redis_cluster,
+                             (config.redis_sentinel_username, config.redis_sentinel_password))
+    store = WalletStore(redis, config.retention_ms, cluster=isinstance(redis, RedisCluster),
+                        acknowledgement=Acknowledgement.of(config))
     currencies = Currencies(config.currency_scales)
     games = GamesCatalogue.load(config.games_catalogue)
     return Services(

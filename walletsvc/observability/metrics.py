@@ -29,6 +29,8 @@ MOVEMENTS = Counter("walletsvc_movements", "Applied movements by kind and curren
 AMOUNTS = Counter("walletsvc_movement_amount_minor_units",
                   "Sum of applied movement amounts, in minor units, by kind and currency.",
                   ["kind", "currency"])
+STORE_FAILURES = Counter("walletsvc_store_failures", "Failed store calls by kind of failure.",
+                         ["kind"])
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
@@ -44,6 +46,11 @@ def observe_movement(kind: str, currency: str, amount: int) -> None:
     movements, amounts = _movement_series(kind, currency)
     movements.inc()
     amounts.inc(amount)
+
+
+def observe_store_failure(kind: str) -> None:
+    """Count a store call that failed, by kind (``replicas``: too few confirmed a write)."""
+    STORE_FAILURES.labels(kind).inc()
 
 
 # The labelled series, looked up once per label set rather than on every request (the label
@@ -75,7 +82,7 @@ def exposition(open_sessions: int) -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
-        for collector in (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS):
+        for collector in (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES):
             registry.register(collector)
     registry.register(OpenSessions(open_sessions))
     return generate_latest(registry)

@@ -23,6 +23,7 @@ from walletsvc.models import (
 )
 from walletsvc.store import keys
 from walletsvc.store.client import RedisClient
+from walletsvc.store.replication import Acknowledgement, ReplicatedWrites
 from walletsvc.store.scripts import Scripts
 
 # Script statuses and the domain errors they stand for.
@@ -70,10 +71,13 @@ def _applied(reply: Sequence[Any], bonus_part: int, replayed: Any, amount: Any) 
 class WalletStore:
     """Wallets, sessions, movements and their audit trail in Redis."""
 
-    def __init__(self, redis: RedisClient, retention_ms: int, cluster: bool = False) -> None:
+    def __init__(self, redis: RedisClient, retention_ms: int, cluster: bool = False,
+                 acknowledgement: Acknowledgement | None = None) -> None:
         self.redis = redis
         self._cluster = cluster
-        self._scripts = Scripts.register(redis)
+        # Every write, scripts and plain commands alike, goes through here to wait for replicas.
+        self._writes = ReplicatedWrites(redis, acknowledgement or Acknowledgement())
+        self._scripts = Scripts.register(redis, self._writes)
         self._retention_ms = retention_ms
         self._owners: OrderedDict[str, SessionOwner] = OrderedDict()
 
@@ -134,7 +138,8 @@ class WalletStore:
     def issue_launch_token(self, wallet_id: str, ttl_ms: int) -> str:
         """Create a random single-use launch token for the wallet, kept for ``ttl_ms``."""
         token = keys.wallet_shard(wallet_id) + secrets.token_urlsafe(32)
-        self.redis.set(keys.launch_token(token), wallet_id, px=ttl_ms)
+        key = keys.launch_token(token)
+        self._writes.execute(key, "SET", key, wallet_id, "PX", ttl_ms)
         return token
 
     def open_session(self, token: LaunchToken, wallet_id: str, parent_system: str,
@@ -263,7 +268,8 @@ class WalletStore:
         if not self._cluster:
             return owner_keys
         for key, (_, refusal) in zip(owner_keys, claims, strict=True):
-            claimed = self.redis.set(key, wallet_id, nx=True, px=self._retention_ms)
+            claimed = self._writes.execute(key, "SET", key, wallet_id, "NX", "PX",
+                                           self._retention_ms)
             if not claimed and self.redis.get(key) != wallet_id:
                 raise refusal()
         return []
