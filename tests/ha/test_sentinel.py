@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.ha.servers import MASTER_NAME, SentinelGroup, client, info, wait_for
+from tests.ha.servers import MASTER_NAME, SentinelGroup, client, info, store_client, wait_for
 from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of, open_session
 from tests.redis_server import RedisServer
 from walletsvc import create_app
-from walletsvc.store import connect, keys
+from walletsvc.store import keys
 from walletsvc.store.scripts import Script
 from walletsvc.store.sentinel import PrimaryDemoted
 
@@ -45,13 +45,13 @@ def _switch_behind_the_clients_back(group: SentinelGroup) -> int:
 
 
 def test_the_client_reaches_the_primary_the_sentinels_name(group: SentinelGroup) -> None:
-    store = connect(group.url, socket_timeout=5.0)
+    store = store_client(group.url)
     store.set("through-sentinel", "yes")
     assert client(group.primary.port).get("through-sentinel") == "yes"
 
 
 def test_a_readonly_reply_sends_the_call_once_to_the_new_primary(group: SentinelGroup) -> None:
-    store = connect(group.url, socket_timeout=5.0)
+    store = store_client(group.url)
     count = Script.of(store, COUNT)
     assert count(["counter"], []) == 1  # the pooled connection now goes to the first primary
     new_primary = _switch_behind_the_clients_back(group)
@@ -67,7 +67,7 @@ def test_a_readonly_reply_at_a_fixed_address_fails_having_written_nothing(
     other = RedisServer(tmp_path / "b", "--replicaof", "127.0.0.1", str(primary.port),
                         binary=redis_binary).start()
     try:
-        app = create_app(base_config(), redis=connect(primary.url, 5.0), clock=FakeClock())
+        app = create_app(base_config(), redis=store_client(primary.url), clock=FakeClock())
         gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
         wallet_id, session_id = open_session(gpas, admin, real="100")
         assert gpas.balance(session_id).status_code == 200  # the session's wallet is known
@@ -81,7 +81,7 @@ def test_a_readonly_reply_at_a_fixed_address_fails_having_written_nothing(
 
         assert error_of(gpas.debit(session_id, "10")) == (500, 1001, "SYSTEM_ERROR")
         with pytest.raises(PrimaryDemoted):
-            connect(primary.url, 5.0).set("x", "1")
+            store_client(primary.url).set("x", "1")
         assert client(other.port).hget(keys.wallet(wallet_id), "real") == "10000"
         assert [e["event"] for _, e in client(other.port).xrange(keys.wallet_stream(wallet_id))
                 ] == ["deposit"]
@@ -104,8 +104,8 @@ def test_the_sentinels_password_is_sent_to_the_sentinels(tmp_path: Path, redis_b
     servers.start()
     try:
         with pytest.raises(redis.ConnectionError):
-            connect(servers.url, 5.0).ping()  # no password: the Sentinels refuse to say
-        store = connect(servers.url, 5.0, sentinel_auth=(None, "sentinel-secret"))
+            store_client(servers.url).ping()  # no password: the Sentinels refuse to say
+        store = store_client(servers.url, sentinel_auth=(None, "sentinel-secret"))
         assert store.ping() is True
     finally:
         servers.stop()

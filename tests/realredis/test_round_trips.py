@@ -117,7 +117,7 @@ def test_the_first_call_on_a_session_looks_up_its_wallet_once(
 
 
 @pytest.fixture
-def replicated(tmp_path: Path) -> Iterator[RedisServer]:
+def replicated_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A primary with one synced replica."""
     primary = RedisServer(tmp_path / "primary").start()
     replica = RedisServer(tmp_path / "replica", "--replicaof", "127.0.0.1", str(primary.port))
@@ -132,20 +132,27 @@ def replicated(tmp_path: Path) -> Iterator[RedisServer]:
     primary.stop()
 
 
+@pytest.fixture
+def replicated(replicated_server: RedisServer) -> Iterator[RedisClient]:
+    """A client of the primary, configured as in production."""
+    client = connect(replicated_server.url, 5.0)
+    yield client
+    client.close()
+
+
 WAITING_MOVES = {name: move for name, move in MOVES.items() if name != "balance"}
 
 
 @pytest.mark.parametrize("kind", list(WAITING_MOVES))
 def test_with_min_replicas_a_movement_is_one_evalsha_and_its_wait_on_one_connection(
-        kind: str, replicated: RedisServer) -> None:
-    app = create_app(base_config(redis_min_replicas=1), redis=connect(replicated.url, 5.0),
-                     clock=FakeClock())
+        kind: str, replicated: RedisClient, replicated_server: RedisServer) -> None:
+    app = create_app(base_config(redis_min_replicas=1), redis=replicated, clock=FakeClock())
     gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
     _, session_id = open_session(gpas, admin, real="1000")
     _play_round(gpas, session_id)
     _ok(gpas.debit(session_id, "1.00", reference=(bet := f"d-{uuid.uuid4().hex}")))
 
-    with commands_sent(replicated) as sent:
+    with commands_sent(replicated_server) as sent:
         _ok(MOVES[kind](gpas, session_id, bet))
 
     assert sent.names == ["EVALSHA", "WAIT"]
@@ -153,16 +160,15 @@ def test_with_min_replicas_a_movement_is_one_evalsha_and_its_wait_on_one_connect
 
 
 def test_with_min_replicas_every_write_waits_and_the_balance_does_not(
-        replicated: RedisServer) -> None:
-    app = create_app(base_config(redis_min_replicas=1), redis=connect(replicated.url, 5.0),
-                     clock=FakeClock())
+        replicated: RedisClient, replicated_server: RedisServer) -> None:
+    app = create_app(base_config(redis_min_replicas=1), redis=replicated, clock=FakeClock())
     gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
     _, warm_up = open_session(gpas, admin)
     _play_round(gpas, warm_up)
     _ok(gpas.close(warm_up))
     assert app.test_client().get("/readyz").status_code == 200  # every script is loaded
 
-    with commands_sent(replicated) as sent:
+    with commands_sent(replicated_server) as sent:
         wallet_id = admin.wallet(real="10")  # create, then deposit
         token = admin.token(wallet_id)
         session_id = _ok(gpas.open_session(wallet_id, token)).json["id"]  # type: ignore[index]
