@@ -18,9 +18,29 @@ HEADER = (f"{'scenario':<8} {'endpoint':<9} {'conn':>4} {'rps':>8} {'p50 ms':>7}
           f"{'p99 ms':>7} {'errors':>6}")
 
 
+REPLICA_SCENARIOS = ("debit", "debit-replicated")  # --replica: without, then with WAIT
+
+
 def app_of(scenario: str) -> str:
     """Return the name of the app whose workers serve ``scenario``'s requests."""
+    if scenario == "debit-replicated":
+        return "walletsvc-replicated"
     return scenario if scenario in ("floor", "ceiling") else "walletsvc"
+
+
+def replica_table(runs: list[dict[str, Any]]) -> str:
+    """Return the debit with a replica attached: without WAIT, and with MIN_REPLICAS=1."""
+    lines = ["debits, primary with one replica: walletsvc as shipped (MIN_REPLICAS=0) and with "
+             "WALLETSVC_REDIS_MIN_REPLICAS=1 (WAIT after each write)",
+             f"{'conn':>4} {'MIN_REPLICAS':>12} {'rps':>8} {'p50 ms':>7} {'p99 ms':>7} "
+             f"{'errors':>6} {'other work':>10}"]
+    for run in sorted(runs, key=lambda r: (r["concurrency"], r["scenario"])):
+        total = run["total"]
+        lines.append(f"{run['concurrency']:>4} {int(run['scenario'] != 'debit'):>12} "
+                     f"{total['rps']:>8.1f} {total.get('p50_ms', 0):>7.2f} "
+                     f"{total.get('p99_ms', 0):>7.2f} {total['errors']:>6} "
+                     f"{_disturbance(run):>10.1f}")
+    return "\n".join(lines)
 
 
 def run_line(result: dict[str, Any]) -> str:
