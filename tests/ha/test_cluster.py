@@ -137,3 +137,25 @@ def test_killing_one_master_loses_nothing_and_stops_nothing_the_others_hold(
     late = [c.status for c in load.calls if c.wallet_id in on_victim and c.started > resumed]
     assert late and set(late) == {200}, figures  # the failed-over slots resumed by themselves
     assert client(heir).info("replication")["role"] == "master"
+
+
+def test_a_write_sent_to_a_master_that_no_longer_owns_its_slot_runs_once_on_the_owner(
+        cluster: ClusterWithReplicas) -> None:
+    redis = store_client(cluster.url)
+    assert isinstance(redis, RedisCluster)
+    app = create_app(base_config(redis_min_replicas=1), redis=redis, clock=FakeClock())
+    gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
+    wallet_id, session_id = open_session(gpas, admin, real="100")
+    assert gpas.balance(session_id).status_code == 200  # the session's wallet is known now
+    slot = key_slot(keys.wallet(wallet_id).encode())
+    owner = redis.nodes_manager.slots_cache[slot][0]
+    stranger = next(node for node in redis.get_primaries()  # type: ignore[no-untyped-call]
+                    if node.port != owner.port)
+    redis.nodes_manager.slots_cache[slot][0] = stranger  # a stale map, as after a failover
+
+    assert gpas.debit(session_id, "10", reference="bet-moved").status_code == 200  # MOVED
+
+    assert redis.nodes_manager.slots_cache[slot][0].port == owner.port
+    stream = [fields for _, fields in redis.xrange(keys.wallet_stream(wallet_id))]
+    assert [e["ref"] for e in stream if e["event"] == "debit"] == ["bet-moved"]
+    assert admin.balance(wallet_id)["real"] == 90

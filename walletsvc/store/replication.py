@@ -126,8 +126,8 @@ class ReplicatedWrites:
         for wait in waits:
             pipe.execute_command(*wait)
         replies = pipe.execute(raise_on_error=False)[1 if asking else 0:]
-        if isinstance(replies[0], Exception):
-            raise replies[0]  # NOSCRIPT, MOVED, ASK, OOM...: the write did not run
+        if isinstance(replies[0], Exception):  # the write's own error, as without a wait:
+            raise replies[0]  # NOSCRIPT and MOVED (it did not run), OOM, a script's error
         self.acknowledgement.check(replies[1:])
         return replies[0]
 
