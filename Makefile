@@ -3,11 +3,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install bench clean
+.PHONY: run run-ha test lint install bench clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
 	scripts/run.sh
+
+## run-ha: the same over a primary, a replica and three Sentinels under var/ha (README, Replication)
+run-ha: $(VENV)/.run-installed
+	scripts/run-ha.sh
 
 ## test: install and run every check: ruff, mypy --strict, the whole pytest suite
 test: $(VENV)/.test-installed
