@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run run-ha test lint install bench clean
+.PHONY: run run-ha test lint install bench bench-ledger clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
@@ -28,6 +28,10 @@ install: $(VENV)/.run-installed
 ## bench: the benchmark (not part of `make test`; see bench/README.md), e.g. BENCH_ARGS="--repeat 2"
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## bench-ledger: the outbox's cost to a debit and the exporter's throughput and lag (bench/ledger.py)
+bench-ledger: $(VENV)/.test-installed
+	$(BIN)/python -m bench.ledger $(BENCH_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

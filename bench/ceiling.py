@@ -17,10 +17,10 @@ import simplejson
 from flask import Flask, request
 
 from bench.gpas import PARENT_ID
-from walletsvc.app import build_services
 from walletsvc.config import Config
 from walletsvc.domain.clock import system_clock
-from walletsvc.domain.gpas import MovementRequest
+from walletsvc.models import MovementRequest
+from walletsvc.services import build_services
 
 app = Flask(__name__)
 services = build_services(Config.from_env(), None, system_clock)
@@ -37,8 +37,9 @@ def debit() -> dict[str, object]:
     """Apply the debit as the service would once it has checked it; answer its movement id."""
     raw = request.get_data()
     body = simplejson.loads(raw, use_decimal=True)  # a value sent as a number stays exact
-    applied, _ = services.gpas.move(PARENT_ID, "debit", MovementRequest(
-        session_id=request.args["walletSessionId"], reference=body["externalReference"],
-        description=body["description"], tags=body["tags"], raw_body=raw,
-        value=Decimal(body["value"]), type_code=body["typeCode"]))
-    return {"status": "OK", "movementId": applied.movement_id}
+    moved = services.gpas.move(MovementRequest(
+        kind="debit", session_id=request.args["walletSessionId"], parent_system=PARENT_ID,
+        reference=body["externalReference"], description=body["description"],
+        tags=body["tags"], raw_body=raw, value=Decimal(body["value"]),
+        type_code=body["typeCode"]))
+    return {"status": "OK", "movementId": moved.applied.movement_id}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start walletsvc for a try-out: demo credentials, a local redis-server unless
-# WALLETSVC_REDIS_URL is set, a demo wallet with a launch token, and gunicorn on :8000.
+# WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is
+# set, a demo wallet with a launch token, the ledger exporter, and gunicorn on :8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -23,7 +24,14 @@ stop_redis() {
     "$BIN/redis-cli" -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$redis_pid" 2>/dev/null || true
   fi
 }
-trap stop_redis EXIT
+postgres_pid=""
+exporter_pid=""
+stop_ledger() {
+  # The exporter first: it finishes its batch; then PostgreSQL (fast shutdown on SIGINT).
+  if [ -n "$exporter_pid" ]; then kill "$exporter_pid" 2>/dev/null || true; wait "$exporter_pid" 2>/dev/null || true; fi
+  if [ -n "$postgres_pid" ]; then kill -INT "$postgres_pid" 2>/dev/null || true; wait "$postgres_pid" 2>/dev/null || true; fi
+}
+trap 'stop_ledger; stop_redis' EXIT
 
 if [ -z "${WALLETSVC_REDIS_URL:-}" ]; then
   REDIS_PORT="${WALLETSVC_REDIS_PORT:-6390}"
@@ -40,6 +48,19 @@ if [ -z "${WALLETSVC_REDIS_URL:-}" ]; then
   echo "redis-server on 127.0.0.1:$REDIS_PORT, data in var/redis (append-only, fsync always)"
 fi
 
+if [ -z "${WALLETSVC_LEDGER_URL:-}" ]; then
+  PG_PORT="${WALLETSVC_POSTGRES_PORT:-5440}"
+  [ -f var/postgres.pw ] || "$BIN/python" -c 'import secrets; print(secrets.token_hex(16))' > var/postgres.pw
+  # The pgserver wheel's PostgreSQL; as root it runs as nobody (see walletsvc/ledger/localdb.py).
+  "$BIN/python" -m walletsvc.ledger.localdb var/postgres "$PG_PORT" var/postgres.pw \
+    >> var/postgres.log 2>&1 &
+  postgres_pid=$!
+  export WALLETSVC_LEDGER_URL="postgresql://postgres:$(cat var/postgres.pw)@127.0.0.1:$PG_PORT/walletsvc"
+  "$BIN/python" -c 'import os; from walletsvc.ledger.localdb import wait_ready
+wait_ready(os.environ["WALLETSVC_LEDGER_URL"], 60)'
+  echo "PostgreSQL on 127.0.0.1:$PG_PORT, data in var/postgres (the ledger)"
+fi
+
 # A demo wallet with 100.00 BRL, and a fresh launch token for it.
 "$BIN/walletsvc" create-wallet --wallet-id demo-wallet --player demo-player --currency BRL \
   >/dev/null 2>&1 || true
@@ -51,7 +72,7 @@ token=$("$BIN/walletsvc" issue-token demo-wallet --ttl 3600 | "$BIN/python" -c \
 import json, sys
 from walletsvc.config import Config
 config = Config.from_env()
-(system_id, secret), = list(config.parent_systems.items())[:1]
+(system_id, (secret, *_)), = list(config.parent_systems.items())[:1]
 print(f"""
 walletsvc demo credentials (kept in var/demo.env)
   parent system id (x-parent-system-id): {system_id}
@@ -62,5 +83,10 @@ walletsvc demo credentials (kept in var/demo.env)
   launch token for demo-wallet (1 hour): {sys.argv[1]}
 """)
 PY
+
+# The exporter moves every change into the ledger; it waits out a PostgreSQL restart.
+"$BIN/walletsvc" ledger export --follow >> var/exporter.log 2>&1 &
+exporter_pid=$!
+echo "ledger exporter running (log in var/exporter.log)"
 
 "$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app

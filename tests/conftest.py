@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import fakeredis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
+from tests.helpers import AdminClient, FakeClock, FakeRedis, GpasClient, base_config
+from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
 from tests.redis_server import RedisClusterServers, RedisServer
 from walletsvc import create_app
+from walletsvc.ledger.localdb import LocalPostgres
+from walletsvc.observability import STORE_LOGGER
+from walletsvc.observability.logs import JsonFormatter
 from walletsvc.store import RedisClient, connect
 
 # Property tests: the same examples on every run (CI), no deadline on a loaded machine.
@@ -63,10 +68,26 @@ def cluster_redis(redis_cluster: RedisClusterServers) -> Iterator[RedisClient]:
 def redis_client(request: pytest.FixtureRequest) -> RedisClient:
     """The store under test: every API test runs on all three."""
     if request.param == "fakeredis":
-        return fakeredis.FakeRedis(decode_responses=True)
+        return FakeRedis()
     name = "real_redis" if request.param == "redis-server" else "cluster_redis"
     client: RedisClient = request.getfixturevalue(name)
     return client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A real PostgreSQL on loopback for the whole run (the ledger's tests)."""
+    server = start_postgres()
+    yield server
+    stop_postgres(server)
+
+
+@pytest.fixture
+def ledger_url(postgres: LocalPostgres) -> Iterator[str]:
+    """The URL of a fresh database holding the ledger's schema."""
+    url = fresh_database(postgres)
+    yield url
+    drop_database(postgres, url)
 
 
 @pytest.fixture
@@ -117,3 +138,25 @@ def catalogue_path(tmp_path: Path) -> Path:
     path = tmp_path / "games.json"
     path.write_text('{"agt-13": {"name": "Book of Gold", "provider": "AGT"}}')
     return path
+
+
+class JsonLines(logging.Handler):
+    """Collects walletsvc's log records as the JSON objects its formatter writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+@pytest.fixture
+def store_log() -> Iterator[list[dict[str, Any]]]:
+    """The store-failure lines (logger ``walletsvc.store``) logged during the test."""
+    handler = JsonLines()
+    logger = logging.getLogger(STORE_LOGGER)
+    logger.addHandler(handler)
+    yield handler.lines
+    logger.removeHandler(handler)

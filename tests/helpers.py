@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import fakeredis
 from flask.testing import FlaskClient
 from redis.cluster import RedisCluster
 from werkzeug.test import TestResponse
@@ -21,10 +23,29 @@ ADMIN_KEY = "admin-key-for-tests"
 START_MS = 1_790_000_000_000  # 2026-09-21T14:13:20Z
 
 
+class FakeRedis(fakeredis.FakeRedis):
+    """fakeredis, answering ``INFO`` as a Redis configured the way walletsvc needs.
+
+    fakeredis has no INFO; the real-server tests read the real one. ``memory_policy`` and
+    ``info_fields`` let a fast test play a Redis configured otherwise.
+    """
+
+    def __init__(self, memory_policy: str = "noeviction", **info_fields: Any) -> None:
+        super().__init__(decode_responses=True)
+        self.memory_policy = memory_policy
+        self.info_fields = info_fields
+
+    def info(self, section: str | None = None, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Return the INFO fields walletsvc reads."""
+        return {"maxmemory_policy": self.memory_policy, "role": "master", "used_memory": 1,
+                "maxmemory": 0, "rdb_last_bgsave_status": "ok", "aof_last_write_status": "ok",
+                **self.info_fields}
+
+
 def base_config(**overrides: Any) -> Config:
     """Return test settings with ``overrides`` applied."""
     settings: dict[str, Any] = {
-        "parent_systems": {PARENT_ID: SECRET, "OTHER1": "other-secret"},
+        "parent_systems": {PARENT_ID: (SECRET,), "OTHER1": ("other-secret",)},
         "admin_api_key": ADMIN_KEY,
         "reconciliation_api_key": "reconciliation-key",
         "jwt_key": "portal-jwt-secret-of-at-least-32-bytes!",
@@ -207,3 +228,25 @@ def error_of(response: TestResponse) -> tuple[int, int, str]:
     assert isinstance(body, dict), response.get_data(as_text=True)
     assert set(body) >= {"code", "type", "message"}
     return response.status_code, body["code"], body["type"]
+
+
+def store_writes(gpas: GpasClient, admin: AdminClient, wallet_id: str, session_id: str,
+                 token: str) -> dict[str, Callable[[], TestResponse]]:
+    """Every GPAS and operator call that writes (``token``: an unused launch token).
+
+    The session has a debit ``bet-1`` to roll back.
+    """
+    deposit = {"amount": "1", "subWallet": "REAL", "reference": "dep-9"}
+    withdrawal = {**deposit, "reference": "wd-9"}
+    return {
+        "debit": lambda: gpas.debit(session_id, "1", reference="bet-9"),
+        "credit": lambda: gpas.credit(session_id, "1", reference="win-9"),
+        "rollback": lambda: gpas.rollback(session_id, "bet-1", reference="rb-9"),
+        "close": lambda: gpas.close(session_id),
+        "open": lambda: gpas.open_session(wallet_id, token),
+        "deposit": lambda: admin.post(f"/wallets/{wallet_id}/deposits", deposit),
+        "withdrawal": lambda: admin.post(f"/wallets/{wallet_id}/withdrawals", withdrawal),
+        "create-wallet": lambda: admin.post("/wallets", {"playerId": "p", "currency": "BRL"}),
+        "block": lambda: admin.post(f"/wallets/{wallet_id}/block"),
+        "launch-token": lambda: admin.post("/launch-tokens", {"walletId": wallet_id}),
+    }

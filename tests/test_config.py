@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,14 @@ def write_file(tmp_path: Path, text: str) -> Path:
 
 def test_required_variables_are_enough_to_start() -> None:
     config = Config.from_env(env())
-    assert config.parent_systems == {"BL13GT": "Ax34deSfgdB"}
+    assert config.parent_systems == {"BL13GT": ("Ax34deSfgdB",)}
     assert config.admin_api_key == "admin-key"
     assert config.reconciliation_api_key == "reconciliation-key"
 
 
 def test_defaults_are_the_documented_ones() -> None:
     config = Config.from_env(env())
-    assert config.idle_timeout_seconds == 1800
+    assert config.session_idle_seconds == 1800
     assert config.session_max_seconds == 86_400
     assert config.late_settlement_seconds == 0
     assert config.retention_days == 120
@@ -73,7 +74,7 @@ def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
         WALLET_CODE="SPORTS",
     ))
     assert config.redis_url == "redis://redis.internal:6380/2"
-    assert (config.idle_timeout_seconds, config.session_max_seconds) == (600, 7200)
+    assert (config.session_idle_seconds, config.session_max_seconds) == (600, 7200)
     assert config.late_settlement_seconds == 900
     assert config.retention_days == 30
     assert config.duplicate_reply == "replay"
@@ -179,7 +180,7 @@ def test_durations_below_their_minimum_are_refused(name: str, raw: str) -> None:
 
 
 def test_empty_duration_means_the_default() -> None:
-    assert Config.from_env(env(SESSION_IDLE_SECONDS="")).idle_timeout_seconds == 1800
+    assert Config.from_env(env(SESSION_IDLE_SECONDS="")).session_idle_seconds == 1800
 
 
 # The optional file ------------------------------------------------------------------------
@@ -195,10 +196,10 @@ def test_config_file_supplies_the_settings(tmp_path: Path) -> None:
         "WALLETSVC_DUPLICATE_REPLY=replay",
     ]))
     config = Config.from_env({"WALLETSVC_CONFIG_FILE": str(path)})
-    assert config.parent_systems == {"FROMFILE": "file-secret"}
+    assert config.parent_systems == {"FROMFILE": ("file-secret",)}
     assert config.admin_api_key == "file-admin-key"
     assert config.reconciliation_api_key == "file-reconciliation-key"
-    assert config.idle_timeout_seconds == 60
+    assert config.session_idle_seconds == 60
     assert config.duplicate_reply == "replay"
 
 
@@ -217,7 +218,7 @@ def test_environment_variables_win_over_the_config_file(tmp_path: Path) -> None:
     })
     assert config.admin_api_key == "env-admin-key"
     assert config.retention_days == 90
-    assert config.parent_systems == {"FROMFILE": "file-secret"}
+    assert config.parent_systems == {"FROMFILE": ("file-secret",)}
     assert config.reconciliation_api_key == "file-reconciliation-key"
     assert config.late_settlement_seconds == 600
 
@@ -297,6 +298,30 @@ def test_admin_and_reconciliation_keys_must_differ() -> None:
 def test_api_keys_must_differ_from_every_parent_system_secret(name: str) -> None:
     with pytest.raises(ConfigError, match="must differ from every secret"):
         Config.from_env(env(**{name: "Ax34deSfgdB"}))
+
+
+def test_a_parent_system_may_have_its_current_and_next_secret_during_a_rotation() -> None:
+    config = Config.from_env(env(PARENT_SYSTEMS='{"BL13GT": ["current-secret", "next-secret"]}'))
+    assert config.parent_systems == {"BL13GT": ("current-secret", "next-secret")}
+
+
+@pytest.mark.parametrize("raw", ['{"BL13GT": []}', '{"BL13GT": ["a", ""]}', '{"BL13GT": ["a", 1]}',
+                                 '{"BL13GT": [null]}'])
+def test_every_secret_of_a_rotation_must_be_a_non_empty_string(raw: str) -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_PARENT_SYSTEMS must map each id"):
+        Config.from_env(env(PARENT_SYSTEMS=raw))
+
+
+@pytest.mark.parametrize("raw", ['{"BL13GT": ["a", "b", "c"]}', '{"BL13GT": ["a", "a"]}'])
+def test_a_rotation_has_two_different_secrets_at_most(raw: str) -> None:
+    with pytest.raises(ConfigError, match="BL13GT may have two different secrets at most"):
+        Config.from_env(env(PARENT_SYSTEMS=raw))
+
+
+def test_the_next_secret_must_differ_from_the_api_keys() -> None:
+    systems = json.dumps({"BL13GT": ["current-secret", "admin-key-value"]})
+    with pytest.raises(ConfigError, match="must differ from every secret"):
+        Config.from_env(env(PARENT_SYSTEMS=systems, ADMIN_API_KEY="admin-key-value"))
 
 
 # Replication settings ---------------------------------------------------------------------

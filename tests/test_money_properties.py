@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-import fakeredis
 import simplejson
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.helpers import AdminClient, GpasClient, base_config, decimal_json, open_session
+from tests.helpers import (
+    AdminClient,
+    FakeRedis,
+    GpasClient,
+    base_config,
+    decimal_json,
+    open_session,
+)
 from walletsvc import create_app
 from walletsvc.money import (
     BUILTIN_SCALES,
@@ -163,7 +169,7 @@ def test_any_json_value_is_refused_cleanly_or_taken_exactly(raw: object, scale: 
 ))
 def test_credit_of_any_written_value_moves_exactly_it_or_is_refused(currency: str,
                                                                     value: str) -> None:
-    client = create_app(base_config(), redis=fakeredis.FakeRedis(decode_responses=True)
+    client = create_app(base_config(), redis=FakeRedis()
                         ).test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     wallet_id, session_id = open_session(gpas, admin, real="0", currency=currency)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import string
 
-import fakeredis
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.helpers import PARENT_ID, SECRET, base_config
+from tests.helpers import PARENT_ID, SECRET, FakeRedis, base_config
 from walletsvc import create_app
 from walletsvc.signing import sign, signed_input, verify_signature
 
@@ -82,7 +81,7 @@ def test_the_body_is_signed_when_there_is_one_else_the_query(body: bytes, query:
 @given(query_strings, st.data())
 def test_any_query_string_passes_the_signature_check_with_its_own_signature_only(
         query: str, data: st.DataObject) -> None:
-    client = create_app(base_config(), redis=fakeredis.FakeRedis(decode_responses=True)
+    client = create_app(base_config(), redis=FakeRedis()
                         ).test_client()
     signature = sign(query.encode(), SECRET)
     signed = client.get("/wallets/balance", query_string=query,

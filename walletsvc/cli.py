@@ -1,206 +1,24 @@
-"""Operator commands for the shell: ``walletsvc <command>`` (or ``flask --app wsgi <command>``)."""
+"""The console entry point: ``walletsvc <command>``.
+
+The commands are listed and their ``--help`` answered without any setting; the app (and with
+it the settings and the Redis client) is built only when an operator command runs.
+"""
 
 from __future__ import annotations
 
-import csv
-import functools
 import sys
-from collections.abc import Callable
-from datetime import datetime
-from decimal import Decimal
-from typing import Any, TypeVar
 
 import click
-import simplejson
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo
 
 from walletsvc import conformance
-from walletsvc.api.common import schema_instance, services
-from walletsvc.api.presenters import (
-    adjustment_view,
-    movement_page_view,
-    session_view,
-    token_view,
-    wallet_view,
-)
+from walletsvc.commands import COMMANDS
 from walletsvc.config import ConfigError
-from walletsvc.domain.operator import Operator
-from walletsvc.errors import WalletError
-from walletsvc.models import SUB_WALLETS, AdjustmentKind
-from walletsvc.money import AmountError, parse_decimal
-from walletsvc.schemas.reconciliation import ReconciliationRowSchema
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _echo(data: Any) -> None:
-    click.echo(simplejson.dumps(data, use_decimal=True, indent=2, ensure_ascii=False))
-
-
-def _operator_command(func: F) -> F:
-    """Run inside the app, print the result as JSON, and turn refusals into clean errors."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            _echo(func(*args, **kwargs))
-        except WalletError as exc:
-            raise click.ClickException(simplejson.dumps(exc.body())) from None
-
-    return with_appcontext(wrapper)  # type: ignore[return-value]
-
-
-def _amount(_ctx: click.Context, _param: click.Parameter, value: str) -> Decimal:
-    try:
-        return parse_decimal(value)
-    except AmountError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def _operator() -> Operator:
-    return services().operator
-
-
-@click.command("create-wallet")
-@click.option("--player", "player_id", required=True, help="The operator's player id.")
-@click.option("--currency", required=True, help="ISO code, e.g. BRL.")
-@click.option("--wallet-id", default=None, help="Defaults to a random id.")
-@_operator_command
-def create_wallet(player_id: str, currency: str, wallet_id: str | None) -> Any:
-    """Create a wallet with empty REAL and BONUS sub-wallets."""
-    return wallet_view(_operator().create_wallet(player_id, currency.upper(), wallet_id))
-
-
-@click.command("show-wallet")
-@click.argument("wallet_id")
-@_operator_command
-def show_wallet(wallet_id: str) -> Any:
-    """Show a wallet's balances, currency and blocked flag."""
-    return wallet_view(_operator().wallet(wallet_id))
-
-
-def _adjustment_command(name: str, kind: AdjustmentKind, help_text: str) -> click.Command:
-    @click.command(name, help=help_text)
-    @click.argument("wallet_id")
-    @click.argument("amount", callback=_amount)
-    @click.option("--sub-wallet", type=click.Choice(["REAL", "BONUS"]), default="REAL")
-    @click.option("--reference", required=True, help="Unique per wallet; repeats are no-ops.")
-    @_operator_command
-    def command(wallet_id: str, amount: Decimal, sub_wallet: str, reference: str) -> Any:
-        applied, wallet = _operator().adjust(
-            wallet_id, kind, amount, SUB_WALLETS[sub_wallet], reference)
-        return adjustment_view(applied, wallet)
-
-    return command
-
-
-deposit = _adjustment_command("deposit", "deposit", "Add money to a sub-wallet.")
-withdraw = _adjustment_command("withdraw", "withdrawal", "Take money from a sub-wallet.")
-
-
-@click.command("block")
-@click.argument("wallet_id")
-@_operator_command
-def block(wallet_id: str) -> Any:
-    """Block a player: no new sessions, no debits."""
-    return wallet_view(_operator().set_blocked(wallet_id, True))
-
-
-@click.command("unblock")
-@click.argument("wallet_id")
-@_operator_command
-def unblock(wallet_id: str) -> Any:
-    """Unblock a player."""
-    return wallet_view(_operator().set_blocked(wallet_id, False))
-
-
-@click.command("issue-token")
-@click.argument("wallet_id")
-@click.option("--ttl", "ttl_seconds", type=click.IntRange(1, 86_400), default=None)
-@_operator_command
-def issue_token(wallet_id: str, ttl_seconds: int | None) -> Any:
-    """Issue a single-use launch token for a wallet."""
-    issued = _operator().issue_launch_token(wallet_id, ttl_seconds)
-    return token_view(issued)
-
-
-@click.command("sessions")
-@click.argument("wallet_id")
-@click.option("--limit", type=click.IntRange(1, 200), default=50)
-@_operator_command
-def sessions(wallet_id: str, limit: int) -> Any:
-    """List a wallet's sessions, newest first."""
-    return [session_view(s, False) for s in _operator().sessions(wallet_id, limit)]
-
-
-@click.command("show-session")
-@click.argument("session_id")
-@_operator_command
-def show_session(session_id: str) -> Any:
-    """Show a session's whole story."""
-    return session_view(_operator().session(session_id), True)
-
-
-@click.command("movements")
-@click.argument("wallet_id")
-@click.option("--limit", type=click.IntRange(1, 200), default=50)
-@click.option("--cursor", default=None, help="nextCursor of the previous page.")
-@_operator_command
-def movements(wallet_id: str, limit: int, cursor: str | None) -> Any:
-    """List a wallet's movements, newest first."""
-    return movement_page_view(*_operator().movements(wallet_id, cursor, limit))
-
-
-@click.command("trim-audit")
-@_operator_command
-def trim_audit() -> Any:
-    """Drop audit entries older than the retention period (schedule it daily)."""
-    wallets, removed = _operator().trim_audit()
-    return {"walletsSwept": wallets, "entriesRemoved": removed}
-
-
-@click.command("reconciliation")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
-@click.option("--provider", default=None, help="Only this provider code.")
-@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table")
-@with_appcontext
-def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
-                   output: str) -> None:
-    """Print the reconciliation report of a UTC date range, as GPAS receives it."""
-    try:
-        rows = services().reconciliation.report(date_from.date(), date_to.date(), provider)
-    except WalletError as exc:
-        raise click.ClickException(simplejson.dumps(exc.body())) from None
-    schema = schema_instance(ReconciliationRowSchema)
-    dumped = schema.dump(rows, many=True)
-    if output == "json":
-        _echo(dumped)
-        return
-    fields = list(schema.fields)
-    if output == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(dumped)
-        return
-    widths = {f: max([len(f), *(len(str(row[f])) for row in dumped)]) for f in fields}
-    for row in [dict(zip(fields, fields, strict=True)), *dumped]:
-        click.echo("  ".join(str(row[f]).ljust(widths[f]) for f in fields).rstrip())
-
-
-COMMANDS = [create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
-            sessions, show_session, movements, trim_audit, reconciliation]
-
-
-def register_commands(app: Flask) -> None:
-    """Add the operator commands to the app's CLI."""
-    for command in COMMANDS:
-        app.cli.add_command(command)
 
 
 def _create_app() -> Flask:
-    from walletsvc.app import create_app
+    from walletsvc.app import create_app  # built on demand: a command's --help needs no setting
 
     try:
         return create_app()
@@ -208,11 +26,18 @@ def _create_app() -> Flask:
         raise click.ClickException(str(exc)) from None
 
 
-main = FlaskGroup(create_app=_create_app, add_default_commands=False,
-                  help="Operator commands of walletsvc (settings from WALLETSVC_* variables).")
+@click.group(help="Operator commands of walletsvc (settings from WALLETSVC_* variables).")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Run an operator command."""
+    ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False)
 
 
-@main.command("gpas-check", add_help_option=False, with_appcontext=False,
+for _command in COMMANDS:
+    main.add_command(_command)
+
+
+@main.command("gpas-check", add_help_option=False,
               context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def gpas_check(args: tuple[str, ...]) -> None:

@@ -22,14 +22,18 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    """Every setting the service reads; defaults are the safe ones."""
+    """Every setting the service reads, each named as its variable without ``WALLETSVC_``.
 
-    parent_systems: Mapping[str, str]
+    Defaults are the safe ones.
+    """
+
+    # Each parent system's secrets: the current one, and during a rotation the next one too.
+    parent_systems: Mapping[str, tuple[str, ...]]
     admin_api_key: str
     reconciliation_api_key: str
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_cluster: bool = False
-    redis_socket_timeout: float = 2.0
+    redis_timeout_ms: int = 2000
     # The Sentinels' own login, for a redis+sentinel:// URL (the URL's is the data nodes').
     redis_sentinel_username: str | None = None
     redis_sentinel_password: str | None = None
@@ -39,7 +43,7 @@ class Config:
     # WAITAOF (Redis 7.2+): also wait for the append-only file's fsync, locally and/or on the
     # replicas.
     redis_waitaof: tuple[str, ...] = ()
-    idle_timeout_seconds: int = 30 * 60
+    session_idle_seconds: int = 30 * 60
     session_max_seconds: int = 24 * 60 * 60
     late_settlement_seconds: int = 0
     retention_days: int = 120
@@ -56,6 +60,9 @@ class Config:
     # Proxies in front that append to X-Forwarded-For; 0: the TCP peer is the client.
     trusted_proxy_count: int = 0
     metrics_token: str | None = None
+    # The ledger (walletsvc.ledger): PostgreSQL, needed by the exporter and the reports only.
+    ledger_url: str | None = None
+    ledger_retention_years: int = 5
 
     @property
     def retention_ms(self) -> int:
@@ -123,9 +130,7 @@ class _Reader:
 
 
 def _build(read: _Reader) -> Config:
-    parent_systems = read.json_object("PARENT_SYSTEMS", required=True)
-    if not all(isinstance(v, str) and v for v in parent_systems.values()):
-        raise ConfigError(f"{PREFIX}PARENT_SYSTEMS must map each id to a non-empty secret")
+    parent_systems = _secrets(read.json_object("PARENT_SYSTEMS", required=True))
     duplicate_reply = read.text("DUPLICATE_REPLY", "refuse")
     if duplicate_reply not in ("refuse", "replay"):
         raise ConfigError(f"{PREFIX}DUPLICATE_REPLY must be 'refuse' or 'replay'")
@@ -134,28 +139,28 @@ def _build(read: _Reader) -> Config:
     if not all(type(v) is int and 0 <= v <= 8 for v in scales.values()):
         raise ConfigError(f"{PREFIX}CURRENCY_SCALES must map codes to scales from 0 to 8")
     _check_keys_differ(read.secret("ADMIN_API_KEY"), read.secret("RECONCILIATION_API_KEY"),
-                       parent_systems.values())
+                       [secret for secrets in parent_systems.values() for secret in secrets])
     jwt_algorithm = read.text("JWT_ALGORITHM", Config.jwt_algorithm)
     if jwt_algorithm not in ("HS256", "RS256"):
         raise ConfigError(f"{PREFIX}JWT_ALGORITHM must be HS256 or RS256")
     catalogue = read.optional("GAMES_CATALOGUE")
     jwt_key_file = read.optional("JWT_KEY_FILE")
     jwt_key = Path(jwt_key_file).read_text() if jwt_key_file else read.optional("JWT_KEY")
-    timeout_ms = read.integer("REDIS_TIMEOUT_MS", 2000, 10)
+    timeout_ms = read.integer("REDIS_TIMEOUT_MS", Config.redis_timeout_ms, 10)
     min_replicas, replica_timeout_ms, waitaof = _replication(read, timeout_ms)
     return Config(
-        parent_systems={str(k): str(v) for k, v in parent_systems.items()},
+        parent_systems=parent_systems,
         admin_api_key=read.secret("ADMIN_API_KEY"),
         reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
         redis_url=read.text("REDIS_URL", Config.redis_url),
         redis_cluster=read.text("REDIS_CLUSTER", "0").lower() in ("1", "true", "yes"),
-        redis_socket_timeout=timeout_ms / 1000,
+        redis_timeout_ms=timeout_ms,
         redis_sentinel_username=read.optional("REDIS_SENTINEL_USERNAME"),
         redis_sentinel_password=read.optional("REDIS_SENTINEL_PASSWORD"),
         redis_min_replicas=min_replicas,
         redis_replica_timeout_ms=replica_timeout_ms,
         redis_waitaof=waitaof,
-        idle_timeout_seconds=read.integer("SESSION_IDLE_SECONDS", Config.idle_timeout_seconds, 1),
+        session_idle_seconds=read.integer("SESSION_IDLE_SECONDS", Config.session_idle_seconds, 1),
         session_max_seconds=read.integer("SESSION_MAX_SECONDS", Config.session_max_seconds, 1),
         late_settlement_seconds=read.integer("LATE_SETTLEMENT_SECONDS", 0),
         retention_days=read.integer("RETENTION_DAYS", Config.retention_days, 1),
@@ -172,6 +177,9 @@ def _build(read: _Reader) -> Config:
         gpas_allowed_ips=read.networks("GPAS_ALLOWED_IPS"),
         trusted_proxy_count=read.integer("TRUSTED_PROXY_COUNT", 0),
         metrics_token=read.optional("METRICS_TOKEN"),
+        ledger_url=read.optional("LEDGER_URL"),
+        ledger_retention_years=read.integer(
+            "LEDGER_RETENTION_YEARS", Config.ledger_retention_years, 1),
     )
 
 
@@ -191,6 +199,21 @@ def _replication(read: _Reader, timeout_ms: int) -> tuple[int, int, tuple[str, .
         raise ConfigError(f"{PREFIX}REDIS_WAITAOF=replicas needs {PREFIX}REDIS_MIN_REPLICAS "
                           "of 1 or more")
     return min_replicas, replica_timeout_ms, waitaof
+
+
+def _secrets(raw: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+    """Read each parent system's secret, or its current and next secrets during a rotation."""
+    systems: dict[str, tuple[str, ...]] = {}
+    for system_id, value in raw.items():
+        secrets = tuple(value) if isinstance(value, list) else (value,)
+        if not secrets or not all(isinstance(s, str) and s for s in secrets):
+            raise ConfigError(f"{PREFIX}PARENT_SYSTEMS must map each id to a non-empty secret, "
+                              f"or to a list of its current and next secrets")
+        if len(secrets) > 2 or len(set(secrets)) != len(secrets):
+            raise ConfigError(f"{PREFIX}PARENT_SYSTEMS: {system_id} may have two different "
+                              f"secrets at most (the current one and the next)")
+        systems[str(system_id)] = tuple(str(s) for s in secrets)
+    return systems
 
 
 def _check_keys_differ(admin_key: str, reconciliation_key: str, secrets: Iterable[object]

@@ -1,12 +1,21 @@
-"""Domain errors and the one place that turns any failure into the GPAS error body."""
+"""Domain errors and the one place that turns any failure into the GPAS error body.
+
+Each error class carries its HTTP status, GPAS code, type and message; every table that maps
+errors (the store's script statuses, werkzeug's HTTP errors, the OpenAPI responses) is built
+from the classes.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask import Flask, Response, g, jsonify
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
+
+from walletsvc.observability import record_store_failure
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +43,11 @@ class WalletError(Exception):
         return body
 
 
+# The GPAS refusals (SPEC A3) ----------------------------------------------------------------
+
 class SystemFailure(WalletError):
+    """System error (1001): a movement's outcome is unknown; resend it as is."""
+
     status, code, type, message = 500, 1001, "SYSTEM_ERROR", "System error"
 
 
@@ -90,35 +103,85 @@ class CurrencyError(WalletError):
     type, message = "CURRENCY_ERROR", "Unsupported currency"
 
 
-class Unauthorized(WalletError):
+# The operator's side and the transport (code 1010; the type says which) -------------------
+
+class ApiKeyRejected(WalletError):
+    """Missing or wrong API key."""
+
     status, type, message = 401, "UNAUTHORIZED", "Missing or wrong API key"
 
 
 class AddressNotAllowed(WalletError):
+    """The caller's address is not in WALLETSVC_GPAS_ALLOWED_IPS."""
+
     status, type, message = 403, "ADDRESS_NOT_ALLOWED", "Caller address not allowed"
 
 
-class NotFound(WalletError):
+class ResourceNotFound(WalletError):
+    """No such wallet, session or path."""
+
     status, type, message = 404, "NOT_FOUND", "Not found"
 
 
-class Conflict(WalletError):
+class MethodNotAllowedHere(WalletError):
+    """The path exists, the method does not."""
+
+    status, type, message = 405, "METHOD_NOT_ALLOWED", "Method not allowed"
+
+
+class WalletIdTaken(WalletError):
+    """The walletId is taken."""
+
     status, type, message = 409, "CONFLICT", "Already exists"
 
 
-_HTTP_TYPES = {
-    404: ("NOT_FOUND", "Not found"),
-    405: ("METHOD_NOT_ALLOWED", "Method not allowed"),
-    413: ("PAYLOAD_TOO_LARGE", "Request body too large"),
-    415: ("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"),
-}
+class BodyTooLarge(WalletError):
+    """Body over WALLETSVC_MAX_BODY_BYTES."""
+
+    status, type, message = 413, "PAYLOAD_TOO_LARGE", "Request body too large"
 
 
-def error_response(error: WalletError) -> Response:
+class UnsupportedBody(WalletError):
+    """The body's media type is not JSON."""
+
+    status, type, message = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"
+
+
+class LedgerUnavailable(WalletError):
+    """The ledger (PostgreSQL) is not configured or does not answer; GPAS calls are unaffected."""
+
+    status, code, type, message = 503, 1001, "LEDGER_UNAVAILABLE", "Ledger unavailable"
+
+
+def every_error() -> list[type[WalletError]]:
+    """Return every error class, in the order they are defined."""
+    found: list[type[WalletError]] = []
+    pending = [WalletError]
+    while pending:
+        cls = pending.pop(0)
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def of_type(error_type: str) -> type[WalletError]:
+    """Return the one error class of a GPAS type (the statuses the store's scripts return)."""
+    matches = [cls for cls in every_error() if cls.type == error_type]
+    if len(matches) != 1:
+        raise LookupError(f"no single error of type {error_type!r}")
+    return matches[0]
+
+
+# werkzeug's routing and transport errors that have a class of their own here.
+_HTTP_ERRORS = {cls.status: cls for cls in (ResourceNotFound, MethodNotAllowedHere,
+                                            BodyTooLarge, UnsupportedBody)}
+
+
+def error_response(error: WalletError, status: int | None = None) -> Response:
     """Render ``error`` as the GPAS error body with its HTTP status."""
     g.gpas_code = error.code
     response = jsonify(error.body())
-    response.status_code = error.status
+    response.status_code = status or error.status
     return response
 
 
@@ -126,10 +189,7 @@ def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     if status >= 500:
         return error_response(SystemFailure())
-    error_type, message = _HTTP_TYPES.get(status, ("INVALID_REQUEST", "Invalid request"))
-    g.gpas_code = 1010
-    response = jsonify({"code": 1010, "type": error_type, "message": message})
-    response.status_code = status
+    response = error_response(_HTTP_ERRORS.get(status, InvalidRequest)(), status)
     if status == 405 and exc.response is None:
         response.headers["Allow"] = ", ".join(getattr(exc, "valid_methods", None) or [])
     return response
@@ -140,8 +200,23 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(SystemFailure())
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Make every failure, routing and crashes included, answer in the GPAS shape."""
+def _store_failure(exc: RedisError, kind: str) -> Response:
+    """Answer 500/1001: the outcome is unknown to the caller, exactly as after a timeout.
+
+    A known kind (Redis refused the write, did not answer, may evict) logs one line; only an
+    unexpected Redis error adds its traceback.
+    """
+    record_store_failure(kind, f"{type(exc).__name__}: {exc}", "answered 500/1001",
+                         traceback=kind == "other")
+    return error_response(SystemFailure())
+
+
+def register_error_handlers(app: Flask, failure_kind: Callable[[RedisError], str]) -> None:
+    """Make every failure, routing and crashes included, answer in the GPAS shape.
+
+    ``failure_kind`` names the kind of a store failure (the store's own classification).
+    """
     app.register_error_handler(WalletError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RedisError, lambda exc: _store_failure(exc, failure_kind(exc)))
     app.register_error_handler(Exception, _unexpected)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
-MovementKind = Literal["debit", "credit"]
+from walletsvc.errors import WalletError
+
+MovementKind = Literal["debit", "credit", "rollback"]
 AdjustmentKind = Literal["deposit", "withdrawal"]
 SubWallet = Literal["real", "bonus"]
 SUB_WALLETS: dict[str, SubWallet] = {"REAL": "real", "BONUS": "bonus"}
@@ -54,33 +58,41 @@ class SessionOwner:
 
 
 @dataclass(frozen=True)
-class Movement:
-    """A GPAS debit or credit to apply."""
+class MovementRequest:
+    """A debit, credit or rollback as GPAS sent it, once its query and body passed the schemas.
+
+    ``raw_body`` is the body exactly as received (the fingerprint of an identical repeat);
+    a rollback has no value and names the movement it reverses in ``reverses``.
+    """
 
     kind: MovementKind
     session_id: str
     parent_system: str
     reference: str
-    amount: int
-    type_code: str
     description: str
-    tags_json: str
-    game_id: str
-    provider_code: str
-    fingerprint: str
+    tags: Mapping[str, Any]
+    raw_body: bytes
+    value: Decimal = Decimal(0)
+    type_code: str = ""
+    reverses: str = ""
 
 
 @dataclass(frozen=True)
-class Rollback:
-    """A GPAS rollback of a whole earlier movement."""
+class MovementTerms:
+    """What the wallet decided about a request before the store applies it.
 
-    session_id: str
-    parent_system: str
-    reference: str
-    reversed_reference: str
-    description: str
-    tags_json: str
+    ``refusal`` is a business rule's verdict (amount, game): the store's script answers it only
+    once the session has passed, so a closed session is 1004 whatever the request holds.
+    """
+
+    amount: int
+    game_id: str
+    provider_code: str
     fingerprint: str
+    now_ms: int
+    late_ms: int
+    replay: bool
+    refusal: WalletError | None = None
 
 
 @dataclass(frozen=True)

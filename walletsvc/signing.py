@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from flask import request
 
@@ -29,14 +29,18 @@ def signed_input(body: bytes, query_string: bytes) -> bytes:
     return body if body else query_string
 
 
-def authenticate_gpas_request(parent_systems: Mapping[str, str]) -> str:
-    """Check the parent system and signature of the current request; return the system id."""
+def authenticate_gpas_request(parent_systems: Mapping[str, Sequence[str]]) -> str:
+    """Check the parent system and signature of the current request; return the system id.
+
+    During a secret rotation a parent system has two secrets, and a signature with either is
+    accepted; both are always compared, so the time taken does not say which one matched.
+    """
     system_id = request.headers.get(PARENT_SYSTEM_HEADER, "")
-    secret = parent_systems.get(system_id)
-    if secret is None:
+    secrets = parent_systems.get(system_id)
+    if secrets is None:
         raise InvalidSystemIdentifier()
     signature = request.headers.get(SIGNATURE_HEADER, "")
-    body = request.get_data(cache=True)
-    if not verify_signature(signed_input(body, request.query_string), secret, signature):
+    signed = signed_input(request.get_data(cache=True), request.query_string)
+    if not any([verify_signature(signed, secret, signature) for secret in secrets]):
         raise SignatureFailed()
     return system_id

@@ -28,7 +28,7 @@ from tests.helpers import (
     open_session,
     snapshot,
 )
-from walletsvc.api.common import EXTENSION, Services
+from walletsvc.services import EXTENSION, Services
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient, keys
 
@@ -357,6 +357,35 @@ def test_call_on_unknown_closed_expired_or_foreign_session_is_refused_and_change
                    INVALID_SESSION)
 
 
+# SPEC A3: the session is checked before every business rule, whatever the request holds.
+BUSINESS_FAULTS: dict[str, Callable[[GpasClient, str], TestResponse]] = {
+    "debit-of-unknown-game": lambda gpas, sid: gpas.debit(sid, "1", tags={"gameid": "zzz-9"}),
+    "debit-of-zero": lambda gpas, sid: gpas.debit(sid, "0"),
+    "debit-over-the-currency-scale": lambda gpas, sid: gpas.debit(sid, "1.001"),
+    "debit-over-the-funds": lambda gpas, sid: gpas.debit(sid, "1000"),
+    "debit-under-a-known-reference": lambda gpas, sid: gpas.debit(sid, "1", reference="bet-1"),
+    "credit-of-unknown-game": lambda gpas, sid: gpas.credit(sid, "1", tags={"gameid": "zzz-9"}),
+    "credit-over-the-currency-scale": lambda gpas, sid: gpas.credit(sid, "0.001"),
+    "credit-under-a-known-reference": lambda gpas, sid: gpas.credit(sid, "1", reference="bet-1"),
+    "rollback-of-unknown-reference": lambda gpas, sid: gpas.rollback(sid, "late-bet"),
+    "rollback-of-a-known-movement": lambda gpas, sid: gpas.rollback(sid, "bet-1"),
+    "rollback-under-a-known-reference": lambda gpas, sid: gpas.rollback(
+        sid, "bet-1", reference="bet-1"),
+}
+
+
+@pytest.mark.parametrize("state", ["closed", "expired"])
+@pytest.mark.parametrize("fault", BUSINESS_FAULTS)
+def test_call_on_closed_or_expired_session_is_1004_whatever_game_amount_or_reference(
+        make_app: Callable[..., Flask], clock: FakeClock, redis_client: RedisClient,
+        catalogue_path: Path, state: str, fault: str) -> None:
+    client = make_app(games_catalogue=catalogue_path).test_client()
+    gpas = GpasClient(client)
+    target = session_in(state, gpas, AdminClient(client), clock)
+    assert_refused(redis_client, lambda: BUSINESS_FAULTS[fault](gpas, target.session_id),
+                   INVALID_SESSION)
+
+
 # 1005: wallet ------------------------------------------------------------------------------
 
 def portal_jwt(wallet_id: str) -> str:
@@ -534,16 +563,20 @@ def test_rollback_of_another_wallets_movement_is_refused_and_changes_nothing(
 
 def test_rollback_of_unknown_reference_changes_only_its_tombstone(
         gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:
-    # SPEC B6: the one deliberate write on a refusal is the tombstone and its audit entry.
+    # SPEC B6: the one deliberate write on a refusal is the tombstone, its audit entry and
+    # its outbox entry (the ledger keeps tombstones too).
     before = snapshot(redis_client)
     assert_error_shape(gpas.rollback(live.session_id, "late-bet"), (400, 1002, "INVALID_TX_ID"))
     after = snapshot(redis_client)
     stream = keys.session_stream(live.session_id)
+    outbox = keys.outbox(keys.session_shard(live.session_id))
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     assert before.keys() <= after.keys()
-    assert {key for key in changed if "late-bet" not in key} == {stream}
-    assert after[stream][1][:-1] == before[stream][1]
-    assert after[stream][1][-1][1]["event"] == "tombstone"
+    assert {key for key in changed if "late-bet" not in key} == {stream, outbox}
+    for key in (stream, outbox):
+        assert after[key][1][:-1] == before[key][1]
+        assert after[key][1][-1][1]["event"] == "tombstone"
+        assert after[key][1][-1][1]["ref"] == "late-bet"
 
 
 @pytest.mark.parametrize("repeat", [
@@ -636,7 +669,7 @@ def test_body_over_the_configured_limit_answers_413_in_the_gpas_shape(
 
 STORE_METHODS = {
     "sessions": "open_session", "balance": "balance", "my-balance": "balance",
-    "debit": "apply_movement", "credit": "apply_movement", "rollback": "apply_rollback",
+    "debit": "apply", "credit": "apply", "rollback": "apply",
     "close": "close_session",
 }
 

@@ -93,9 +93,10 @@ def test_no_secret_signature_or_token_reaches_the_logs(
 
 def test_metrics_count_requests_movements_and_open_sessions(
         gpas: GpasClient, admin: AdminClient, client: FlaskClient) -> None:
-    ok_before = metric(client, "walletsvc_requests_total", endpoint="/movements/debit", code="0")
+    ok_before = metric(client, "walletsvc_requests_total", endpoint="/movements/debit", code="0",
+                       status="200")
     dup_before = metric(client, "walletsvc_requests_total", endpoint="/movements/debit",
-                        code="1003")
+                        code="1003", status="400")
     moved_before = metric(client, "walletsvc_movement_amount_minor_units_total",
                           kind="debit", currency="BRL")
     _, first = open_session(gpas, admin)
@@ -104,14 +105,14 @@ def test_metrics_count_requests_movements_and_open_sessions(
     gpas.debit(first, "2.50", reference="bet-1")
     gpas.close(second)
     assert metric(client, "walletsvc_requests_total", endpoint="/movements/debit",
-                  code="0") == ok_before + 1
+                  code="0", status="200") == ok_before + 1
     assert metric(client, "walletsvc_requests_total", endpoint="/movements/debit",
-                  code="1003") == dup_before + 1
+                  code="1003", status="400") == dup_before + 1
     assert metric(client, "walletsvc_movement_amount_minor_units_total",
                   kind="debit", currency="BRL") == moved_before + 250
     assert metric(client, "walletsvc_open_sessions") == 1
     assert metric(client, "walletsvc_request_seconds_count", endpoint="/movements/debit",
-                  code="0") >= 1
+                  code="0", status="200") >= 1
 
 
 def test_open_sessions_gauge_forgets_expired_sessions(

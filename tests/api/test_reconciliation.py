@@ -54,7 +54,7 @@ def recomputed(redis: RedisClient) -> dict[tuple[str, ...], dict[str, Decimal]]:
 
 def test_report_equals_the_sums_of_the_audit_streams(
         make_app: Callable[..., Flask], clock: FakeClock, redis_client: RedisClient) -> None:
-    client = make_app(idle_timeout_seconds=2 * 86_400, session_max_seconds=30 * 86_400
+    client = make_app(session_idle_seconds=2 * 86_400, session_max_seconds=30 * 86_400
                       ).test_client()
     play(GpasClient(client), AdminClient(client), clock, random.Random(7), days=4)
     rows = report(client, "date_from=2026-09-21&date_to=2026-09-30")

@@ -210,7 +210,7 @@ def test_idle_session_expires_and_activity_keeps_it_alive(
 
 def test_session_ends_at_the_absolute_limit_despite_activity(
         make_app: Callable[..., Flask], clock: FakeClock) -> None:
-    client = make_app(idle_timeout_seconds=600, session_max_seconds=1800).test_client()
+    client = make_app(session_idle_seconds=600, session_max_seconds=1800).test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     _, session_id = open_session(gpas, admin)
     for _ in range(5):
@@ -222,7 +222,7 @@ def test_session_ends_at_the_absolute_limit_despite_activity(
 
 def test_live_session_key_expires_by_redis_ttl(make_app: Callable[..., Flask],
                                                redis_client: RedisClient) -> None:
-    client = make_app(idle_timeout_seconds=1).test_client()
+    client = make_app(session_idle_seconds=1).test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     _, session_id = open_session(gpas, admin)
     live = [k for k in all_keys(redis_client, "sl:*") if session_id in k]

@@ -53,10 +53,10 @@ def test_the_client_reaches_the_primary_the_sentinels_name(group: SentinelGroup)
 def test_a_readonly_reply_sends_the_call_once_to_the_new_primary(group: SentinelGroup) -> None:
     store = store_client(group.url)
     count = Script.of(store, COUNT)
-    assert count(["counter"], []) == 1  # the pooled connection now goes to the first primary
+    assert count({"counter": "counter"}, {}) == 1  # pooled: to the first primary
     new_primary = _switch_behind_the_clients_back(group)
 
-    assert count(["counter"], []) == 2  # READONLY on the old connection, then the new primary
+    assert count({"counter": "counter"}, {}) == 2  # READONLY there, then the new one
     assert client(new_primary).get("counter") == "2"
     wait_for("the old primary to copy it", lambda: client(group.primary.port).get("counter") == "2")
 

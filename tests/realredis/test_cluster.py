@@ -67,7 +67,7 @@ def test_reconciliation_over_a_cluster_equals_one_node(real_redis: RedisClient,
     reports = []
     for server in (real_redis, cluster_redis):
         clock = FakeClock()
-        app = create_app(base_config(idle_timeout_seconds=2 * 86_400,
+        app = create_app(base_config(session_idle_seconds=2 * 86_400,
                                      session_max_seconds=30 * 86_400), redis=server, clock=clock)
         client = app.test_client()
         play(GpasClient(client), AdminClient(client), clock, random.Random(11), days=3)

@@ -37,7 +37,7 @@ def test_request_counts_are_summed_across_workers(redis_server: RedisServer,
             status, body = service.raw("GET", "/metrics")
             assert status == 200
             text = body.decode()
-            balance = 'walletsvc_requests_total{code="0",endpoint="/wallets/balance"}'
+            balance = 'walletsvc_requests_total{code="0",endpoint="/wallets/balance",status="200"}'
             assert f"{balance} {sent}.0" in text, [ln for ln in text.splitlines() if balance in ln]
             assert 'walletsvc_movements_total{currency="BRL",kind="debit"} 5.0' in text
             assert "walletsvc_open_sessions 1.0" in text

@@ -2,31 +2,52 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from typing import Any
 
-from walletsvc.api.common import load_args, load_body, require_bearer, respond, services
-from walletsvc.api.presenters import (
+from flask import Blueprint
+
+from walletsvc.api.auth import require_bearer
+from walletsvc.api.contract import contract
+from walletsvc.models import SUB_WALLETS, AdjustmentKind
+from walletsvc.presenters import (
     adjustment_view,
     movement_page_view,
     session_view,
     token_view,
     wallet_view,
 )
-from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.schemas.admin import (
     AdjustmentRequestSchema,
     AdjustmentResultSchema,
     LaunchTokenRequestSchema,
     LaunchTokenSchema,
     MovementPageSchema,
-    PageArgsSchema,
+    PageQuerySchema,
     SessionDetailSchema,
     SessionListSchema,
     WalletCreateRequestSchema,
     WalletSchema,
 )
+from walletsvc.services import services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+_ADJUSTED = "Applied, or replayed for a known reference"
+_WALLET = {"wallet_id": "$response.body#/walletId"}
+_OPEN_SESSION = {"OpenSession": ("gpas_sessions_open_session",
+                                 {"walletId": "$response.body#/walletId"})}
+_NEW_WALLET_LINKS = {
+    "GetWallet": ("admin_get_wallet", _WALLET),
+    "Deposit": ("admin_deposit", _WALLET),
+    "Withdraw": ("admin_withdraw", _WALLET),
+    "Block": ("admin_block", _WALLET),
+    "Unblock": ("admin_unblock", _WALLET),
+    "ListSessions": ("admin_list_sessions", _WALLET),
+    "ListMovements": ("admin_list_movements", _WALLET),
+    "IssueLaunchToken": ("admin_issue_launch_token",
+                         {"requestBody": {"walletId": "$response.body#/walletId"}}),
+    **_OPEN_SESSION,
+}
 
 
 @bp.before_request
@@ -36,77 +57,84 @@ def authenticate() -> None:
 
 
 @bp.post("/wallets")
-def create_wallet() -> Response:
+@contract(body=WalletCreateRequestSchema, answer=WalletSchema, status=201, errors=(409,),
+          description="The new wallet", links=_NEW_WALLET_LINKS)
+def create_wallet(body: dict[str, Any]) -> dict[str, Any]:
     """Create a wallet with empty REAL and BONUS sub-wallets."""
-    body = load_body(WalletCreateRequestSchema)
     wallet = services().operator.create_wallet(
         body["playerId"], body["currency"], body.get("walletId"))
-    return respond(WalletSchema, wallet_view(wallet), 201)
+    return wallet_view(wallet)
 
 
 @bp.get("/wallets/<wallet_id>")
-def get_wallet(wallet_id: str) -> Response:
+@contract(answer=WalletSchema, description="The wallet")
+def get_wallet(wallet_id: str) -> dict[str, Any]:
     """Return balances, currency and blocked flag."""
-    return respond(WalletSchema, wallet_view(services().operator.wallet(wallet_id)))
+    return wallet_view(services().operator.wallet(wallet_id))
 
 
-def _adjust(wallet_id: str, kind: AdjustmentKind) -> Response:
-    body = load_body(AdjustmentRequestSchema)
+def _adjust(wallet_id: str, kind: AdjustmentKind, body: dict[str, Any]) -> dict[str, Any]:
     applied, wallet = services().operator.adjust(
         wallet_id, kind, body["amount"], SUB_WALLETS[body["subWallet"]], body["reference"])
-    return respond(AdjustmentResultSchema, adjustment_view(applied, wallet))
+    return adjustment_view(applied, wallet)
 
 
 @bp.post("/wallets/<wallet_id>/deposits")
-def deposit(wallet_id: str) -> Response:
+@contract(body=AdjustmentRequestSchema, answer=AdjustmentResultSchema, description=_ADJUSTED)
+def deposit(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Add money to a sub-wallet, once per reference."""
-    return _adjust(wallet_id, "deposit")
+    return _adjust(wallet_id, "deposit", body)
 
 
 @bp.post("/wallets/<wallet_id>/withdrawals")
-def withdraw(wallet_id: str) -> Response:
+@contract(body=AdjustmentRequestSchema, answer=AdjustmentResultSchema, description=_ADJUSTED)
+def withdraw(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Take money from a sub-wallet, once per reference, never below zero."""
-    return _adjust(wallet_id, "withdrawal")
+    return _adjust(wallet_id, "withdrawal", body)
 
 
 @bp.post("/wallets/<wallet_id>/block")
-def block(wallet_id: str) -> Response:
+@contract(answer=WalletSchema, description="The wallet, blocked")
+def block(wallet_id: str) -> dict[str, Any]:
     """Block the player: no new sessions, no debits."""
-    return respond(WalletSchema, wallet_view(services().operator.set_blocked(wallet_id, True)))
+    return wallet_view(services().operator.set_blocked(wallet_id, True))
 
 
 @bp.post("/wallets/<wallet_id>/unblock")
-def unblock(wallet_id: str) -> Response:
+@contract(answer=WalletSchema, description="The wallet, unblocked")
+def unblock(wallet_id: str) -> dict[str, Any]:
     """Unblock the player."""
-    return respond(WalletSchema, wallet_view(services().operator.set_blocked(wallet_id, False)))
+    return wallet_view(services().operator.set_blocked(wallet_id, False))
 
 
 @bp.post("/launch-tokens")
-def issue_launch_token() -> Response:
+@contract(body=LaunchTokenRequestSchema, answer=LaunchTokenSchema, status=201, errors=(404,),
+          description="A single-use launch token", links=_OPEN_SESSION)
+def issue_launch_token(body: dict[str, Any]) -> dict[str, Any]:
     """Issue a single-use launch token for a wallet."""
-    body = load_body(LaunchTokenRequestSchema)
     issued = services().operator.issue_launch_token(body["walletId"], body.get("ttlSeconds"))
-    return respond(LaunchTokenSchema, token_view(issued), 201)
+    return token_view(issued)
 
 
 @bp.get("/wallets/<wallet_id>/sessions")
-def list_sessions(wallet_id: str) -> Response:
+@contract(query=PageQuerySchema, answer=SessionListSchema, description="Sessions, newest first")
+def list_sessions(query: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """List the wallet's sessions, newest first."""
-    args = load_args(PageArgsSchema)
-    stories = services().operator.sessions(wallet_id, args["limit"])
-    return respond(SessionListSchema, {"sessions": [session_view(s, False) for s in stories]})
+    stories = services().operator.sessions(wallet_id, query["limit"])
+    return {"sessions": [session_view(s, False) for s in stories]}
 
 
 @bp.get("/sessions/<session_id>")
-def get_session(session_id: str) -> Response:
+@contract(answer=SessionDetailSchema, description="The session's story")
+def get_session(session_id: str) -> dict[str, Any]:
     """Return a session with every audit entry of its story."""
-    story = services().operator.session(session_id)
-    return respond(SessionDetailSchema, session_view(story, True))
+    return session_view(services().operator.session(session_id), True)
 
 
 @bp.get("/wallets/<wallet_id>/movements")
-def list_movements(wallet_id: str) -> Response:
+@contract(query=PageQuerySchema, answer=MovementPageSchema, description="A page of movements")
+def list_movements(query: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Return the wallet's movements, newest first, a page at a time."""
-    args = load_args(PageArgsSchema)
-    page, currency = services().operator.movements(wallet_id, args.get("cursor"), args["limit"])
-    return respond(MovementPageSchema, movement_page_view(page, currency))
+    page, currency = services().operator.movements(wallet_id, query.get("cursor"),
+                                                   query["limit"])
+    return movement_page_view(page, currency)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from walletsvc.api import movements, sessions, wallets
-from walletsvc.api.common import require_allowed_address, services
+from walletsvc.api.auth import require_allowed_address
+from walletsvc.services import services
 from walletsvc.signing import authenticate_gpas_request
 
 bp = Blueprint("gpas", __name__)

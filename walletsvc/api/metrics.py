@@ -1,20 +1,35 @@
-"""Prometheus metrics, optionally behind a bearer token."""
+"""Prometheus metrics, optionally behind a bearer token; served even while Redis is down."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+import contextlib
 
-from walletsvc.api.common import require_bearer, services
+from flask import Blueprint, Response
+from redis.exceptions import RedisError
+
+from walletsvc.api.auth import require_bearer
+from walletsvc.api.health import readiness
+from walletsvc.ledger.metrics import LedgerBacklog
+from walletsvc.ledger.outbox import Outbox
 from walletsvc.observability import metrics
+from walletsvc.services import services
 
 bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    """Expose request, movement and open-session metrics in the Prometheus text format."""
+    """Expose request, movement, store, session and ledger-lag metrics (Prometheus text)."""
     token = services().config.metrics_token
     if token:
         require_bearer(token)
-    open_sessions = services().store.open_sessions(services().clock())
-    return Response(metrics.exposition(open_sessions), mimetype=metrics.CONTENT_TYPE)
+    state, _ = readiness()
+    open_sessions: int | None = None
+    gauges = []
+    # Redis down, or gone between the reads: the gauges are left out, the rest is served.
+    with contextlib.suppress(RedisError):
+        if state != "unreachable":
+            open_sessions = services().audit.open_sessions(services().clock())
+            gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
+    return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
+                    mimetype=metrics.CONTENT_TYPE)

@@ -1,71 +1,72 @@
-"""Debits (bets), credits (wins) and rollbacks."""
+"""Debits (bets), credits (wins) and rollbacks: one path, from the request to the answer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, request
-from marshmallow import Schema
+from flask import Blueprint, g, request
 
-from walletsvc.api.common import load_args, load_body, respond, services
-from walletsvc.api.presenters import movement_result
-from walletsvc.domain.gpas import MovementRequest
-from walletsvc.models import Applied, MovementKind
+from walletsvc.api.contract import contract
+from walletsvc.models import MovementKind, MovementRequest
 from walletsvc.observability import metrics
+from walletsvc.presenters import movement_result
 from walletsvc.schemas.gpas import (
     CreditRequestSchema,
     DebitRequestSchema,
     MovementResultSchema,
-    RollbackArgsSchema,
+    RollbackQuerySchema,
     RollbackRequestSchema,
-    WalletSessionArgsSchema,
+    WalletSessionQuerySchema,
 )
+from walletsvc.services import services
 
 bp = Blueprint("movements", __name__)
 
+_MOVED = "The movement was applied; balances after it"
+# A movement's rollback takes the session from its request and the reference from its body.
+_ROLL_BACK = {"RollBack": ("gpas_movements_rollback", {
+    "walletSessionId": "$request.query.walletSessionId",
+    "externalMovementId": "$request.body#/externalReference"})}
 
-def _movement_request(args: dict[str, Any], body: dict[str, Any]) -> MovementRequest:
-    return MovementRequest(
-        session_id=args["walletSessionId"],
+
+def _move(kind: MovementKind, query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Apply the movement the schemas let through; count it unless it was a replay."""
+    moved = services().gpas.move(MovementRequest(
+        kind=kind,
+        session_id=query["walletSessionId"],
+        parent_system=g.parent_system,
         reference=body["externalReference"],
         description=body["description"],
         tags=body["tags"],
         raw_body=request.get_data(cache=True),
         value=body.get("value", 0),
         type_code=body.get("typeCode", ""),
-    )
-
-
-def _answer(kind: str, applied: Applied, currency: str) -> Response:
-    if not applied.replayed:
-        metrics.observe_movement(kind, currency, applied.amount)
-    return respond(MovementResultSchema, movement_result(applied, currency))
-
-
-def _move(kind: MovementKind, schema: type[Schema]) -> Response:
-    args = load_args(WalletSessionArgsSchema)
-    body = load_body(schema)
-    applied, currency = services().gpas.move(g.parent_system, kind, _movement_request(args, body))
-    return _answer(kind, applied, currency)
+        reverses=query.get("externalMovementId", ""),
+    ))
+    if not moved.applied.replayed:
+        metrics.observe_movement(kind, moved.currency, moved.applied.amount)
+    return movement_result(moved)
 
 
 @bp.post("/movements/debit")
-def debit() -> Response:
+@contract(query=WalletSessionQuerySchema, body=DebitRequestSchema, answer=MovementResultSchema,
+          description=_MOVED, links=_ROLL_BACK)
+def debit(query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """Take a bet from the wallet: REAL first, then BONUS."""
-    return _move("debit", DebitRequestSchema)
+    return _move("debit", query, body)
 
 
 @bp.post("/movements/credit")
-def credit() -> Response:
+@contract(query=WalletSessionQuerySchema, body=CreditRequestSchema, answer=MovementResultSchema,
+          description=_MOVED, links=_ROLL_BACK)
+def credit(query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """Pay a win into REAL."""
-    return _move("credit", CreditRequestSchema)
+    return _move("credit", query, body)
 
 
 @bp.patch("/movements/rollback")
-def rollback() -> Response:
+@contract(query=RollbackQuerySchema, body=RollbackRequestSchema, answer=MovementResultSchema,
+          description=_MOVED)
+def rollback(query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """Reverse the whole movement named by ``externalMovementId``."""
-    args = load_args(RollbackArgsSchema)
-    body = load_body(RollbackRequestSchema)
-    applied, currency = services().gpas.rollback(
-        g.parent_system, args["externalMovementId"], _movement_request(args, body))
-    return _answer("rollback", applied, currency)
+    return _move("rollback", query, body)

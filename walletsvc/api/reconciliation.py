@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from typing import Any
 
-from walletsvc.api.common import (
-    load_args,
-    require_allowed_address,
-    require_bearer,
-    respond,
-    services,
+from flask import Blueprint
+
+from walletsvc.api.auth import require_allowed_address, require_bearer
+from walletsvc.api.contract import contract
+from walletsvc.schemas.reconciliation import (
+    ReconciliationQuerySchema,
+    ReconciliationReportSchema,
 )
-from walletsvc.schemas.reconciliation import ReconciliationArgsSchema, ReconciliationReportSchema
+from walletsvc.services import services
 
 bp = Blueprint("reconciliation", __name__)
 
@@ -25,9 +26,10 @@ def authenticate() -> None:
 
 
 @bp.get("/reconciliation")
-def report() -> Response:
+@contract(query=ReconciliationQuerySchema, answer=ReconciliationReportSchema,
+          description="One row per (UTC date, provider, game, currency)")
+def report(query: dict[str, Any]) -> dict[str, Any]:
     """Return one row per (UTC date, provider, game, currency) of the inclusive date range."""
-    args = load_args(ReconciliationArgsSchema)
     rows = services().reconciliation.report(
-        args["date_from"], args["date_to"], args.get("provider_code"))
-    return respond(ReconciliationReportSchema, {"status": "success", "data": rows})
+        query["date_from"], query["date_to"], query.get("provider_code"))
+    return {"status": "success", "data": rows}

@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g
+from typing import Any
 
-from walletsvc.api.common import bearer_token, load_args, respond, services
+from flask import Blueprint, g
+
+from walletsvc.api.auth import bearer_token
+from walletsvc.api.contract import contract
 from walletsvc.domain.clock import iso_utc
 from walletsvc.errors import InvalidAuthToken
-from walletsvc.schemas.gpas import CloseArgsSchema, SessionQueryArgsSchema, SessionSchema
+from walletsvc.schemas.gpas import CloseSessionQuerySchema, OpenSessionQuerySchema, SessionSchema
+from walletsvc.services import services
 
 bp = Blueprint("sessions", __name__)
 
+_SESSION = {"walletSessionId": "$response.body#/id"}
+_OPEN_SESSION_LINKS = {
+    "Balance": ("gpas_wallets_balance", _SESSION),
+    "Debit": ("gpas_movements_debit", _SESSION),
+    "Credit": ("gpas_movements_credit", _SESSION),
+    "Close": ("gpas_sessions_close_session", {"id": "$response.body#/id"}),
+    "Story": ("admin_get_session", {"session_id": "$response.body#/id"}),
+}
+
 
 @bp.post("/sessions")
-def open_session() -> Response:
+@contract(query=OpenSessionQuerySchema, answer=SessionSchema, description="The session is open",
+          links=_OPEN_SESSION_LINKS)
+def open_session(query: dict[str, Any]) -> dict[str, Any]:
     """Open a wallet session with the launch token in the Authorization header."""
-    args = load_args(SessionQueryArgsSchema)
     token = bearer_token()
     if token is None:
         raise InvalidAuthToken("missing bearer token")
-    opened = services().gpas.open_session(g.parent_system, args["walletId"], token)
-    return respond(SessionSchema, {
+    opened = services().gpas.open_session(g.parent_system, query["walletId"], token)
+    return {
         "id": opened.session_id,
         "walletId": opened.wallet_id,
         "created": iso_utc(opened.created_ms),
         "status": "OPEN",
-    })
+    }
 
 
 @bp.patch("/sessions/close")
-def close_session() -> Response:
+@contract(query=CloseSessionQuerySchema, description="The session is closed (empty body)")
+def close_session(query: dict[str, Any]) -> None:
     """Close an open wallet session; the answer has an empty body."""
-    args = load_args(CloseArgsSchema)
-    services().gpas.close(g.parent_system, args["id"])
-    return Response(status=200)
+    services().gpas.close(g.parent_system, query["id"])

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g
+from typing import Any
 
-from walletsvc.api.common import load_args, respond, services
-from walletsvc.api.presenters import balance_tree
-from walletsvc.schemas.gpas import BalanceSchema, WalletSessionArgsSchema
+from flask import Blueprint, g
+
+from walletsvc.api.contract import contract
+from walletsvc.presenters import balance_tree
+from walletsvc.schemas.gpas import BalanceSchema, WalletSessionQuerySchema
+from walletsvc.services import services
 
 bp = Blueprint("wallets", __name__)
 
 
 @bp.get("/wallets/balance")
 @bp.get("/wallets/my/balance")
-def balance() -> Response:
+@contract(query=WalletSessionQuerySchema, answer=BalanceSchema, description="The wallet's balance")
+def balance(query: dict[str, Any]) -> dict[str, Any]:
     """Return the wallet's total with its REAL and BONUS sub-wallets."""
-    args = load_args(WalletSessionArgsSchema)
-    current, currency = services().gpas.balance(g.parent_system, args["walletSessionId"])
-    return respond(BalanceSchema, balance_tree(current, currency))
+    current, currency = services().gpas.balance(g.parent_system, query["walletSessionId"])
+    return balance_tree(current, currency)

@@ -10,10 +10,10 @@ from decimal import Decimal
 from walletsvc.config import Config
 from walletsvc.domain.clock import Clock
 from walletsvc.domain.gpas import WALLET_ID, fingerprint
-from walletsvc.errors import CurrencyError, InvalidAmount, InvalidRequest, NotFound
+from walletsvc.errors import CurrencyError, InvalidAmount, InvalidRequest, ResourceNotFound
 from walletsvc.models import AdjustmentKind, Applied, AuditEntry, Page, SubWallet, Wallet
 from walletsvc.money import AmountError, Currencies, to_minor
-from walletsvc.store import WalletStore
+from walletsvc.store import AuditTrail, WalletStore
 
 MAX_PAGE = 200
 # A stream entry id, two unsigned 64-bit parts. Checked here, not only in the API schema:
@@ -51,10 +51,11 @@ class SessionStory:
 class Operator:
     """Create and fund wallets, block players, issue launch tokens, read the audit trail."""
 
-    def __init__(self, config: Config, store: WalletStore, clock: Clock,
+    def __init__(self, config: Config, store: WalletStore, audit: AuditTrail, clock: Clock,
                  currencies: Currencies) -> None:
         self._config = config
         self._store = store
+        self._audit = audit
         self._clock = clock
         self._currencies = currencies
 
@@ -70,10 +71,10 @@ class Operator:
         return self.wallet(wallet_id)
 
     def wallet(self, wallet_id: str) -> Wallet:
-        """Return the wallet or raise NotFound."""
+        """Return the wallet or raise ResourceNotFound."""
         wallet = self._store.wallet(wallet_id)
         if wallet is None:
-            raise NotFound("no such wallet")
+            raise ResourceNotFound("no such wallet")
         return wallet
 
     def adjust(self, wallet_id: str, kind: AdjustmentKind, amount: Decimal,
@@ -93,7 +94,7 @@ class Operator:
 
     def set_blocked(self, wallet_id: str, blocked: bool) -> Wallet:
         """Block or unblock a player's wallet."""
-        self._store.set_blocked(wallet_id, blocked)
+        self._store.set_blocked(wallet_id, blocked, self._clock())
         return self.wallet(wallet_id)
 
     def issue_launch_token(self, wallet_id: str, ttl_seconds: int | None) -> IssuedToken:
@@ -107,11 +108,11 @@ class Operator:
     def sessions(self, wallet_id: str, limit: int) -> list[SessionStory]:
         """Return the wallet's sessions, newest first, without their entries."""
         self.wallet(wallet_id)
-        ids = self._store.wallet_sessions(wallet_id, min(limit, MAX_PAGE))
+        ids = self._audit.wallet_sessions(wallet_id, min(limit, MAX_PAGE))
         return [self._story(sid, with_entries=False) for sid in ids]
 
     def session(self, session_id: str) -> SessionStory:
-        """Return a session with all its audit entries, or raise NotFound."""
+        """Return a session with all its audit entries, or raise ResourceNotFound."""
         return self._story(session_id, with_entries=True)
 
     def movements(self, wallet_id: str, cursor: str | None, limit: int) -> tuple[Page, str]:
@@ -119,23 +120,23 @@ class Operator:
         currency = self.wallet(wallet_id).currency
         if cursor is not None and _checked_cursor(cursor) == (0, 0):
             return Page([], None), currency  # nothing is older than the first possible id
-        return self._store.wallet_entries(wallet_id, cursor, min(limit, MAX_PAGE)), currency
+        return self._audit.wallet_entries(wallet_id, cursor, min(limit, MAX_PAGE)), currency
 
     def trim_audit(self) -> tuple[int, int]:
         """Drop audit entries older than the retention period; return (wallets, entries)."""
         older_than = self._clock() - self._config.retention_ms
-        return self._store.trim_audit(older_than, self._config.session_max_seconds * 1000)
+        return self._audit.trim_audit(older_than, self._config.session_max_seconds * 1000)
 
     def _story(self, session_id: str, with_entries: bool) -> SessionStory:
-        record = self._store.session_record(session_id)
+        record = self._audit.session_record(session_id)
         if not record:
-            raise NotFound("no such session")
+            raise ResourceNotFound("no such session")
         status = self._status(session_id, record)
         if not with_entries:
             return SessionStory(session_id, record, status, [])
-        entries = self._store.session_entries(session_id)
+        entries = self._audit.session_entries(session_id)
         movements = [e.fields["ref"] for e in entries if e.fields["event"] in ("debit", "credit")]
-        links = self._store.rollbacks_of(record["wallet"], record["ps"], movements)
+        links = self._audit.rollbacks_of(record["wallet"], record["ps"], movements)
         expired = _ends_ms(record) if status == "EXPIRED" else None
         return SessionStory(session_id, record, status, entries, links, expired)
 
@@ -143,7 +144,7 @@ class Operator:
         """Apply the rule the scripts apply: open while the live key and both timeouts say so."""
         if record["status"] == "CLOSE":
             return "CLOSE"
-        live = self._clock() < _ends_ms(record) and self._store.session_is_live(session_id)
+        live = self._clock() < _ends_ms(record) and self._audit.session_is_live(session_id)
         return "OPEN" if live else "EXPIRED"
 
 

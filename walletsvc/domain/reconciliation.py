@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.errors import InvalidRequest
 from walletsvc.money import Currencies, from_minor
-from walletsvc.store import WalletStore
 
 MAX_DAYS = 31
+
+
+class CounterSource(Protocol):
+    """Where the counters come from: the Redis store, or the ledger for any past date."""
+
+    def reconciliation_counters(self, days: list[str]) -> dict[tuple[str, ...], dict[str, int]]:
+        """Return (day, provider, game, currency) -> counter totals for ``days``."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +43,9 @@ class ReconciliationRow:
 class Reconciliation:
     """Read the counters the movement scripts keep and shape them into report rows."""
 
-    def __init__(self, store: WalletStore, games: GamesCatalogue,
+    def __init__(self, audit: CounterSource, games: GamesCatalogue,
                  currencies: Currencies) -> None:
-        self._store = store
+        self._audit = audit
         self._games = games
         self._currencies = currencies
 
@@ -51,7 +58,7 @@ class Reconciliation:
             raise InvalidRequest(f"at most {MAX_DAYS} days per call")
         days = [(date_from + timedelta(n)).isoformat()
                 for n in range((date_to - date_from).days + 1)]
-        counters = self._store.reconciliation_counters(days)
+        counters = self._audit.reconciliation_counters(days)
         rows = [self._row(key, totals) for key, totals in sorted(counters.items())
                 if provider_code is None or key[1] == provider_code.upper()]
         return rows

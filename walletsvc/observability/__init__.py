@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -12,6 +13,17 @@ from walletsvc.observability import logs, metrics
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+STORE_LOGGER = "walletsvc.store"
+
+
+def record_store_failure(kind: str, error: str, outcome: str, traceback: bool = False) -> None:
+    """Log one line naming a store failure and what came of it, and count it by kind."""
+    metrics.observe_store_failure(kind)
+    logging.getLogger(STORE_LOGGER).warning(
+        "store failure", exc_info=traceback,
+        extra={"fields": {"kind": kind, "error": error, "outcome": outcome}})
 
 
 def init_app(app: Flask) -> None:
@@ -32,13 +44,14 @@ def _finish(response: Response) -> Response:
     endpoint = request.url_rule.rule if request.url_rule else "unmatched"
     code = g.get("gpas_code", 0)
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-    metrics.observe_request(endpoint, code, elapsed)
+    metrics.observe_request(endpoint, code, response.status_code, elapsed)
     logs.request_line(
         request_id=g.get("request_id", ""),
         method=request.method,
         endpoint=endpoint,
         status=response.status_code,
         code=code,
+        client=request.remote_addr,
         parent_system=g.get("parent_system"),
         wallet_session=request.args.get("walletSessionId") or request.args.get("id"),
         latency_ms=round(elapsed * 1000, 2),

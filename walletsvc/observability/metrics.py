@@ -17,11 +17,13 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-REQUESTS = Counter("walletsvc_requests", "Answered requests by endpoint and GPAS code (0: OK).",
-                   ["endpoint", "code"])
+REQUESTS = Counter(
+    "walletsvc_requests", "Answered requests by endpoint, GPAS code (0: OK) and HTTP status.",
+    ["endpoint", "code", "status"])
 LATENCY = Histogram(
-    "walletsvc_request_seconds", "Time to answer a request, by endpoint and GPAS code.",
-    ["endpoint", "code"],
+    "walletsvc_request_seconds",
+    "Time to answer a request, by endpoint, GPAS code and HTTP status.",
+    ["endpoint", "code", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 MOVEMENTS = Counter("walletsvc_movements", "Applied movements by kind and currency.",
@@ -29,14 +31,17 @@ MOVEMENTS = Counter("walletsvc_movements", "Applied movements by kind and curren
 AMOUNTS = Counter("walletsvc_movement_amount_minor_units",
                   "Sum of applied movement amounts, in minor units, by kind and currency.",
                   ["kind", "currency"])
-STORE_FAILURES = Counter("walletsvc_store_failures", "Failed store calls by kind of failure.",
-                         ["kind"])
+STORE_FAILURES = Counter(
+    "walletsvc_store_failures",
+    "Redis calls that failed, by kind: out_of_memory, read_only, misconf, unreachable, "
+    "timeout, eviction_policy, replicas, other.", ["kind"])
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+_COLLECTORS = (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES)
 
 
-def observe_request(endpoint: str, code: int, seconds: float) -> None:
+def observe_request(endpoint: str, code: int, status: int, seconds: float) -> None:
     """Count an answered request and its latency."""
-    requests, latency = _request_series(endpoint, code)
+    requests, latency = _request_series(endpoint, code, status)
     requests.inc()
     latency.observe(seconds)
 
@@ -49,15 +54,16 @@ def observe_movement(kind: str, currency: str, amount: int) -> None:
 
 
 def observe_store_failure(kind: str) -> None:
-    """Count a store call that failed, by kind (``replicas``: too few confirmed a write)."""
+    """Count a failed Redis call."""
     STORE_FAILURES.labels(kind).inc()
 
 
 # The labelled series, looked up once per label set rather than on every request (the label
-# sets are few: endpoints and GPAS codes, movement kinds and currencies).
+# sets are few: endpoints, GPAS codes and statuses, movement kinds and currencies).
 @cache
-def _request_series(endpoint: str, code: int) -> tuple[Counter, Histogram]:
-    return REQUESTS.labels(endpoint, str(code)), LATENCY.labels(endpoint, str(code))
+def _request_series(endpoint: str, code: int, status: int) -> tuple[Counter, Histogram]:
+    labels = (endpoint, str(code), str(status))
+    return REQUESTS.labels(*labels), LATENCY.labels(*labels)
 
 
 @cache
@@ -65,24 +71,36 @@ def _movement_series(kind: str, currency: str) -> tuple[Counter, Counter]:
     return MOVEMENTS.labels(kind, currency), AMOUNTS.labels(kind, currency)
 
 
-class OpenSessions(Collector):
-    """The open-session gauge, read from Redis at scrape time (the same for every worker)."""
+class StoreGauges(Collector):
+    """Gauges read from Redis at scrape time (the same for every worker).
 
-    def __init__(self, count: int) -> None:
-        self._count = count
+    ``walletsvc_ready`` is the /readyz verdict; a gauge Redis could not give (it is down) is
+    left out rather than reported as a number it does not have.
+    """
+
+    def __init__(self, ready: bool, open_sessions: int | None) -> None:
+        self._ready = ready
+        self._open_sessions = open_sessions
 
     def collect(self) -> Iterator[Metric]:
-        """Yield the gauge."""
-        yield GaugeMetricFamily("walletsvc_open_sessions", "Sessions live now.", self._count)
+        """Yield the gauges."""
+        yield GaugeMetricFamily("walletsvc_ready", "1 when /readyz answers 200, else 0.",
+                                1 if self._ready else 0)
+        if self._open_sessions is not None:
+            yield GaugeMetricFamily("walletsvc_open_sessions", "Sessions live now.",
+                                    self._open_sessions)
 
 
-def exposition(open_sessions: int) -> bytes:
-    """Return the text exposition of every metric, across workers when in multiprocess mode."""
+def exposition(ready: bool, open_sessions: int | None, *gauges: Collector) -> bytes:
+    """Return the text exposition of every metric, across workers when in multiprocess mode,
+    with the gauges read at scrape time."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
-        for collector in (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES):
+        for collector in _COLLECTORS:
             registry.register(collector)
-    registry.register(OpenSessions(open_sessions))
+    registry.register(StoreGauges(ready, open_sessions))
+    for gauge in gauges:
+        registry.register(gauge)
     return generate_latest(registry)

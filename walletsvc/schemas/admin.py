@@ -30,7 +30,7 @@ class LaunchTokenRequestSchema(Schema):
     ttlSeconds = fields.Integer(strict=True, validate=validate.Range(min=1, max=86_400))
 
 
-class PageArgsSchema(Schema):
+class PageQuerySchema(Schema):
     """Query of a paginated listing."""
 
     cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,20}-[0-9]{1,20}\Z"))

@@ -9,26 +9,26 @@ from walletsvc.schemas.fields import Money, reference, text
 SESSION_ID = 100
 
 
-class SessionQueryArgsSchema(Schema):
+class OpenSessionQuerySchema(Schema):
     """Query of ``POST /sessions``."""
 
     walletId = text(100)
 
 
-class WalletSessionArgsSchema(Schema):
+class WalletSessionQuerySchema(Schema):
     """Query naming the wallet session (balance, debit, credit)."""
 
     walletSessionId = text(SESSION_ID)
 
 
-class RollbackArgsSchema(Schema):
+class RollbackQuerySchema(Schema):
     """Query of ``PATCH /movements/rollback``."""
 
     walletSessionId = text(SESSION_ID)
     externalMovementId = reference()
 
 
-class CloseArgsSchema(Schema):
+class CloseSessionQuerySchema(Schema):
     """Query of ``PATCH /sessions/close``."""
 
     id = text(SESSION_ID)

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from walletsvc.schemas.fields import Money
 
 
-class ReconciliationArgsSchema(Schema):
+class ReconciliationQuerySchema(Schema):
     """Query of ``GET /reconciliation``: inclusive UTC dates, optional provider."""
 
     date_from = fields.Date(required=True, format="%Y-%m-%d")

@@ -1,6 +1,7 @@
-"""Redis storage: key layout, Lua scripts and the WalletStore."""
+"""Redis storage: key layout, Lua scripts, the WalletStore that writes and the AuditTrail."""
 
+from walletsvc.store.audit_trail import AuditTrail
 from walletsvc.store.client import RedisClient, connect
 from walletsvc.store.wallet_store import WalletStore
 
-__all__ = ["RedisClient", "WalletStore", "connect"]
+__all__ = ["AuditTrail", "RedisClient", "WalletStore", "connect"]

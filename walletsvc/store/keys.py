@@ -4,7 +4,8 @@ Each wallet belongs to one of 256 shards, named by a two-hex-digit hash tag ``{x
 one script touches for that wallet carries the same tag, so it all lives in one Redis Cluster
 slot. A session id starts with its wallet's shard, so a GPAS call naming only the session still
 finds the slot. The reference directory is the one key per movement outside the wallet's shard:
-it makes ``externalReference`` unique per parent system across all wallets.
+it makes ``externalReference`` unique per parent system across all wallets. Each shard has an
+outbox stream, the ledger's feed.
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ def launch_token(token: str) -> str:
 def used_jwt(wallet_id: str, jti: str) -> str:
     """String with a TTL: a portal JWT id that has opened a session."""
     return f"jti:{{{wallet_shard(wallet_id)}}}:{jti}"
+
+
+def outbox(shard: str) -> str:
+    """Stream: the shard's changes waiting for the ledger (walletsvc.ledger), oldest first.
+
+    One per shard, so each script writes its change and its outbox entry in one slot, and the
+    exporter reads 256 known keys (each on its node) instead of scanning wallet streams.
+    """
+    return f"ob:{{{shard}}}"
 
 
 # Separates provider, game, currency and counter name in a counter's field (see common.lua).

@@ -4,8 +4,9 @@ Redis replicates asynchronously: a primary's reply says nothing about its replic
 primary lost before they copied a write takes the write with it. With
 WALLETSVC_REDIS_MIN_REPLICAS=N every write is pipelined with ``WAIT N timeout`` on the same
 connection (one round trip), and answered only when N replicas confirm it; otherwise
-``ReplicaAcknowledgementMissing`` makes it a 500/1001, whose outcome the caller does not know,
-as after a timeout (the write may be on the primary; GPAS's retry meets idempotency).
+``ReplicaAcknowledgementMissing`` (a store failure of kind ``replicas``: one log line, counted)
+makes it a 500/1001, whose outcome the caller does not know, as after a timeout (the write may
+be on the primary; GPAS's retry meets idempotency).
 
 WAIT counts the replicas that reached the primary's replication offset as it stood after the
 connection's last command, whatever that command wrote, so an answer that writes nothing but
@@ -18,7 +19,6 @@ the master that owns the write's first key (every key of a script shares its slo
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,16 +37,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from walletsvc.config import Config, ConfigError
-from walletsvc.errors import SystemFailure
-from walletsvc.observability.metrics import observe_store_failure
 from walletsvc.store.client import RedisClient
 
-log = logging.getLogger(__name__)
 _REDIRECTIONS = 5  # MOVED, ASK or TRYAGAIN: the command did not run, so it may go again
 
 
-class ReplicaAcknowledgementMissing(SystemFailure):
+class ReplicaAcknowledgementMissing(RedisError):
     """Fewer replicas confirmed a write than asked: it may or may not survive the primary."""
+
+    kind = "replicas"
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,7 @@ class Acknowledgement:
 
     @staticmethod
     def _missing(reason: str) -> None:
-        log.warning("write not acknowledged: %s", reason)
-        observe_store_failure("replicas")
-        raise ReplicaAcknowledgementMissing()
+        raise ReplicaAcknowledgementMissing(f"write not acknowledged: {reason}")
 
 
 class ReplicatedWrites:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -26,7 +26,10 @@ def _source(name: str) -> str:
 
 @dataclass(frozen=True)
 class Script:
-    """One Lua script bound to a client: each call is one EVALSHA.
+    """One Lua script bound to a client: each call is one EVALSHA, keys and arguments by name.
+
+    The script sees ARGV[1] = the key names in KEYS order, then name, value pairs (common.lua
+    names them back), so Python and Lua never have to agree on positions.
 
     A plain EVALSHA through ``execute_command``: redis-py's own ``Script`` checks deprecated
     arguments on every call, a cost paid on every movement. NOSCRIPT means the script did not
@@ -45,19 +48,20 @@ class Script:
         return cls(redis, source, hashlib.sha1(source.encode()).hexdigest(),  # noqa: S324
                    writes)
 
-    def __call__(self, keys: Sequence[str], args: Sequence[str | int]) -> Any:
-        """Run the script on ``keys`` with ``args``; return its reply."""
-        command = ("EVALSHA", self.sha, len(keys), *keys, *args)
+    def __call__(self, keys: Mapping[str, str], args: Mapping[str, str | int]) -> Any:
+        """Run the script on the named ``keys`` with the named ``args``; return its reply."""
+        pairs = [item for pair in args.items() for item in pair]
+        command = ("EVALSHA", self.sha, len(keys), *keys.values(), " ".join(keys), *pairs)
         try:
             return self._send(keys, command)
         except NoScriptError:
             self.redis.script_load(self.source)
             return self._send(keys, command)
 
-    def _send(self, keys: Sequence[str], command: tuple[Any, ...]) -> Any:
+    def _send(self, keys: Mapping[str, str], command: tuple[Any, ...]) -> Any:
         if self.writes is None:
             return self.redis.execute_command(*command)  # type: ignore[no-untyped-call]
-        return self.writes.execute(keys[0], *command)
+        return self.writes.execute(next(iter(keys.values())), *command)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,18 @@
 -- Read a wallet's balance through an active session, refreshing its idle timeout.
--- KEYS[1] = wallet hash   KEYS[2] = session record   KEYS[3] = live-session key
--- KEYS[4] = the shard's live-session index
--- ARGV[1] = now (ms)   ARGV[2] = parent system   ARGV[3] = wallet id   ARGV[4] = session id
+-- common.lua is prepended. With touch = '0' the script only reads: the caller's way to answer a
+-- balance while Redis refuses writes (the session is still checked, only not refreshed).
+-- KEYS (by name): wallet = wallet hash, session = session record, live = live-session key,
+--   live_index = the shard's live-session index
+-- ARGV (by name): now (ms), ps = parent system, wallet = wallet id, sid = session id,
+--   touch = '1' to refresh the idle timeout, '0' to only read
 -- returns {'OK', real, bonus} or {'INVALID_WALLET_SESSION'}
-local now = tonumber(ARGV[1])
-local state, ttl = session_state(KEYS[2], KEYS[3], ARGV[2], ARGV[3], now, 0)
+local now = tonumber(A.now)
+local state, ttl = session_state(K.session, K.live, A.ps, A.wallet, now, 0)
 if state ~= 'active' then
   return {'INVALID_WALLET_SESSION'}
 end
-touch_session(KEYS[2], KEYS[3], KEYS[4], ARGV[4], now, ttl)
-local w = redis.call('HMGET', KEYS[1], 'real', 'bonus')
-return {'OK', tonumber(w[1]), tonumber(w[2])}
+if A.touch == '1' then
+  touch_session(K.session, K.live, K.live_index, A.sid, now, ttl)
+end
+local w = fields(K.wallet, 'real', 'bonus')
+return {'OK', tonumber(w.real), tonumber(w.bonus)}

@@ -1,20 +1,24 @@
--- Close an open wallet session.
+-- Close an open wallet session. common.lua is prepended.
 -- Guarantees: the live key is removed and the record and stream kept for the retention period.
--- KEYS[1] = session record   KEYS[2] = live-session key   KEYS[3] = session stream
--- KEYS[4] = the shard's live-session index
--- ARGV[1] = now (ms)   ARGV[2] = parent system   ARGV[3] = late settlement (ms)
--- ARGV[4] = audit retention (ms)   ARGV[5] = session id
+-- KEYS (by name): session = session record, live = live-session key, session_stream,
+--   live_index = the shard's live-session index, outbox = the shard's ledger outbox
+-- ARGV (by name): now (ms), ps = parent system, late (late settlement, ms), retention (audit,
+--   ms), sid = session id
 -- returns {'OK'} or {'INVALID_WALLET_SESSION'}
-local now = tonumber(ARGV[1])
-if session_state(KEYS[1], KEYS[2], ARGV[2], nil, now, 0) ~= 'active' then
+local now = tonumber(A.now)
+if session_state(K.session, K.live, A.ps, nil, now, 0) ~= 'active' then
   return {'INVALID_WALLET_SESSION'}
 end
-redis.call('DEL', KEYS[2])
-redis.call('ZREM', KEYS[4], ARGV[5])
-redis.call('HSET', KEYS[1], 'status', 'CLOSE', 'closed', int(now))
-local wallet_id = redis.call('HGET', KEYS[1], 'wallet')
-audit(KEYS[3], nil, {'event', 'closed', 'wallet', wallet_id, 'ts', int(now)})
-local keep = int(tonumber(ARGV[3]) + tonumber(ARGV[4]))
-redis.call('PEXPIRE', KEYS[1], keep)
-redis.call('PEXPIRE', KEYS[3], keep)
+-- A write that takes memory goes first: Redis out of memory refuses a script at its first such
+-- write, so the close is refused whole rather than applied past maxmemory.
+redis.call('HSET', K.session, 'status', 'CLOSE', 'closed', int(now))
+redis.call('DEL', K.live)
+redis.call('ZREM', K.live_index, A.sid)
+local wallet_id = redis.call('HGET', K.session, 'wallet')
+local closed = {'event', 'closed', 'wallet', wallet_id, 'ts', int(now)}
+audit(K.session_stream, nil, closed)
+outbox(closed, {'_sid', A.sid, '_ps', A.ps})
+local keep = int(tonumber(A.late) + tonumber(A.retention))
+redis.call('PEXPIRE', K.session, keep)
+redis.call('PEXPIRE', K.session_stream, keep)
 return {'OK'}

@@ -1,10 +1,14 @@
 -- Create a wallet with empty REAL and BONUS sub-wallets, unless the id is taken.
--- KEYS[1] = wallet hash
--- ARGV[1] = currency   ARGV[2] = player id   ARGV[3] = now (ms)
+-- common.lua is prepended.
+-- Guarantees: the wallet and its outbox entry (the ledger learns of every wallet) together.
+-- KEYS (by name): wallet = wallet hash, outbox = the shard's ledger outbox
+-- ARGV (by name): currency, player = player id, now (ms), wallet = wallet id
 -- returns {'OK'} or {'CONFLICT'}
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('EXISTS', K.wallet) == 1 then
   return {'CONFLICT'}
 end
-redis.call('HSET', KEYS[1], 'currency', ARGV[1], 'player', ARGV[2], 'real', '0', 'bonus', '0',
-  'blocked', '0', 'created', ARGV[3])
+redis.call('HSET', K.wallet, 'currency', A.currency, 'player', A.player, 'real', '0',
+  'bonus', '0', 'blocked', '0', 'created', A.now)
+outbox({'event', 'created', 'wallet', A.wallet, 'player', A.player, 'currency', A.currency,
+  'ts', A.now})
 return {'OK'}

@@ -1,16 +1,24 @@
-"""Turn domain records into the dictionaries the response schemas dump."""
+"""Turn domain records into the dictionaries the answer schemas dump (the API and the CLI)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from walletsvc.api.common import money, services
 from walletsvc.domain.clock import iso_utc
+from walletsvc.domain.gpas import Moved
 from walletsvc.domain.operator import IssuedToken, SessionStory
 from walletsvc.models import Applied, AuditEntry, Balance, Page, Wallet
+from walletsvc.money import from_minor
+from walletsvc.services import services
 
 # Audit fields that hold minor units, shown as decimals in the wallet's currency.
 _AMOUNT_FIELDS = ("amount", "real", "bonus", "real_after", "bonus_after")
+
+
+def money(minor: int, currency: str) -> Decimal:
+    """Return minor units of ``currency`` as an exact decimal at its scale."""
+    return from_minor(minor, services().currencies.scale(currency))
 
 
 def balance_tree(balance: Balance, currency: str) -> dict[str, Any]:
@@ -27,8 +35,9 @@ def balance_tree(balance: Balance, currency: str) -> dict[str, Any]:
     }
 
 
-def movement_result(applied: Applied, currency: str) -> dict[str, Any]:
+def movement_result(moved: Moved) -> dict[str, Any]:
     """Return the GPAS movement result."""
+    applied, currency = moved.applied, moved.currency
     tree = balance_tree(applied.balance, currency)
     return {
         "status": "OK",

@@ -1,65 +1,41 @@
-"""The OpenAPI 3 document, built from the marshmallow schemas and the URL map, and its docs page.
+"""The OpenAPI 3 document, built from the views' contracts, the URL map and the schemas.
 
-Paths and methods come from Flask's URL map, summaries from the views' docstrings, and every
-request, answer and error shape from the schemas in ``walletsvc.schemas``; the table in
-``walletsvc.api.operations`` only says which schema goes with which view.
+Paths and methods come from Flask's URL map, summaries from the views' docstrings, and what
+each operation reads and answers from the contract it declared (``walletsvc.api.contract``);
+every request, answer and error shape is a schema of ``walletsvc.schemas``.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any, cast
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Flask
 from marshmallow import fields
 from werkzeug.routing import Rule
 
-from walletsvc.api.common import EXTENSION, Services
-from walletsvc.api.operations import (
-    ERROR_RESPONSES,
-    LINKS,
-    OPERATIONS,
+from walletsvc.api.contract import Contract, Link, contract_of
+from walletsvc.api.openapi.parts import (
+    BLUEPRINTS,
     SECURITY_SCHEMES,
+    SESSION_OPENING_ENDPOINT,
     TAGS,
-    Operation,
-    error_statuses,
+    WALLET_ID_SCHEMA,
+    error_responses,
 )
 from walletsvc.money import DECIMAL_TEXT
 from walletsvc.schemas.errors import ErrorSchema
 from walletsvc.schemas.fields import Money
+from walletsvc.services import EXTENSION, Services
 
-bp = Blueprint("openapi", __name__, static_folder="docs", static_url_path="/docs/static")
-
-_CACHE = "walletsvc.openapi"
-# The docs page and its script come from this service only; nothing from the internet.
-_DOCS_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 # Amount strings as money.parse_decimal reads them, less the sign it refuses anyway.
 _AMOUNT_TEXT = "^" + DECIMAL_TEXT.pattern.removeprefix("-?") + "$"
 
 
-@bp.get("/openapi.json")
-def document() -> Response:
-    """Serve the OpenAPI document of the GPAS routes, reconciliation and the admin API."""
-    spec = current_app.extensions.get(_CACHE)
-    if spec is None:
-        spec = current_app.extensions[_CACHE] = build_spec(current_app)
-    return jsonify(spec)
-
-
-@bp.get("/docs")
-def docs() -> Response:
-    """Serve the browsable docs page, which renders /openapi.json in the browser."""
-    response = bp.send_static_file("index.html")
-    response.headers["Content-Security-Policy"] = _DOCS_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def build_spec(app: Flask) -> dict[str, Any]:
-    """Return the OpenAPI 3 document of every route the operations table describes."""
+    """Return the OpenAPI 3 document of every route whose view declared a contract."""
     plugin = MarshmallowPlugin()
     spec = APISpec(
         title="walletsvc", version=version("walletsvc"), openapi_version="3.0.3",
@@ -75,23 +51,87 @@ def build_spec(app: Flask) -> dict[str, Any]:
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
     spec.components.schema("Error", schema=ErrorSchema)
-    for name, description in ERROR_RESPONSES.values():
+    responses = error_responses()
+    for name, description in responses.values():
         spec.components.response(name, {
             "description": description,
             "content": {"application/json": {"schema": "Error"}},
         })
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        operation = OPERATIONS.get(rule.endpoint)
-        if operation is None:
+        declared = contract_of(app.view_functions[rule.endpoint])
+        if declared is None or _blueprint(rule) not in BLUEPRINTS:
             continue
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
         spec.path(path=_path(rule), operations={
-            method.lower(): _operation(app, rule, operation) for method in methods})
+            method.lower(): _operation(app, rule, declared, responses) for method in methods})
     document = spec.to_dict()
     # Which currencies a wallet may have depends on this service's settings.
     currency = document["components"]["schemas"]["WalletCreateRequest"]["properties"]["currency"]
-    currency["enum"] = cast(Services, app.extensions[EXTENSION]).currencies.codes()
+    services: Services = app.extensions[EXTENSION]
+    currency["enum"] = services.currencies.codes()
     return document
+
+
+def _operation(app: Flask, rule: Rule, declared: Contract,
+               responses: dict[int, tuple[str, str]]) -> dict[str, Any]:
+    view = app.view_functions[rule.endpoint]
+    summary = (view.__doc__ or rule.endpoint).strip().splitlines()[0].replace("``", "`")
+    group, credentials = BLUEPRINTS[_blueprint(rule)]
+    if rule.endpoint == SESSION_OPENING_ENDPOINT:
+        credentials = (*credentials, "launchToken")
+    parameters: list[dict[str, Any]] = [
+        {"in": "path", "name": name, "required": True, "schema": _path_schema(name)}
+        for name in sorted(rule.arguments)]
+    if declared.query is not None:
+        parameters.append({"in": "query", "schema": declared.query})
+    success: dict[str, Any] = {"description": declared.description}
+    if declared.answer is not None:
+        success["content"] = {"application/json": {"schema": declared.answer}}
+    if declared.csv:
+        success["content"]["text/csv"] = {"schema": {"type": "string"}}
+    if declared.links and not _alias_suffix(rule):
+        success["links"] = {name: _link(link) for name, link in declared.links.items()}
+    answers: dict[str, Any] = {str(declared.status): success}
+    for status in _error_statuses(rule, declared):
+        answers[str(status)] = responses[status][0]
+    operation: dict[str, Any] = {
+        "operationId": rule.endpoint.replace(".", "_") + _alias_suffix(rule),
+        "summary": summary,
+        "tags": [group],
+        "security": [{scheme: [] for scheme in credentials}],
+        "responses": answers,
+    }
+    if parameters:
+        operation["parameters"] = parameters
+    if declared.body is not None:
+        operation["requestBody"] = {
+            "required": True, "content": {"application/json": {"schema": declared.body}}}
+    return operation
+
+
+def _error_statuses(rule: Rule, declared: Contract) -> list[int]:
+    """Return the error statuses an operation can answer with."""
+    statuses = {500, *declared.errors}
+    blueprint = _blueprint(rule)
+    if blueprint == "gpas":
+        # Any GPAS call is signed over its body, which is read (and size-checked) first.
+        statuses |= {400, 403, 413}
+    elif blueprint == "reconciliation":
+        statuses |= {400, 401, 403}
+    else:
+        statuses.add(401)
+    if declared.query is not None or declared.body is not None:
+        statuses.add(400)
+    if declared.body is not None:
+        statuses.add(413)
+    if rule.arguments:
+        statuses.add(404)
+    return sorted(statuses)
+
+
+def _blueprint(rule: Rule) -> str:
+    endpoint: str = rule.endpoint
+    return endpoint.split(".", 1)[0]
 
 
 def _path(rule: Rule) -> str:
@@ -102,48 +142,22 @@ def _path(rule: Rule) -> str:
     return path
 
 
-def _operation(app: Flask, rule: Rule, op: Operation) -> dict[str, Any]:
-    view = app.view_functions[rule.endpoint]
-    summary = (view.__doc__ or rule.endpoint).strip().splitlines()[0].replace("``", "`")
-    parameters: list[dict[str, Any]] = [
-        {"in": "path", "name": name, "required": True, "schema": op.path_schema(name)}
-        for name in sorted(rule.arguments)]
-    if op.args is not None:
-        parameters.append({"in": "query", "schema": op.args})
-    success: dict[str, Any] = {"description": op.answer}
-    if op.response is not None:
-        success["content"] = {"application/json": {"schema": op.response}}
-    if rule.endpoint in LINKS and not _alias_suffix(rule):
-        success["links"] = {name: _link(operation_id, values)
-                            for name, (operation_id, values) in LINKS[rule.endpoint].items()}
-    responses: dict[str, Any] = {str(op.status): success}
-    for status in error_statuses(rule.endpoint, op, bool(rule.arguments)):
-        responses[str(status)] = ERROR_RESPONSES[status][0]
-    operation: dict[str, Any] = {
-        "operationId": rule.endpoint.replace(".", "_") + _alias_suffix(rule),
-        "summary": summary,
-        "tags": [op.tag(rule.endpoint)],
-        "security": [{scheme: [] for scheme in op.security(rule.endpoint)}],
-        "responses": responses,
-    }
-    if parameters:
-        operation["parameters"] = parameters
-    if op.body is not None:
-        operation["requestBody"] = {
-            "required": True, "content": {"application/json": {"schema": op.body}}}
-    return operation
+def _path_schema(name: str) -> dict[str, Any]:
+    """Return the schema of a path parameter."""
+    return WALLET_ID_SCHEMA if name == "wallet_id" else {"type": "string", "minLength": 1}
 
 
-def _link(operation_id: str, values: dict[str, Any]) -> dict[str, Any]:
+def _link(link: Link) -> dict[str, Any]:
     """Return an OpenAPI link: parameters, or the request body under ``requestBody``."""
-    link: dict[str, Any] = {"operationId": operation_id}
+    operation_id, values = link
+    document: dict[str, Any] = {"operationId": operation_id}
     body = values.get("requestBody")
     if body is not None:
-        link["requestBody"] = body
+        document["requestBody"] = body
     parameters = {name: value for name, value in values.items() if name != "requestBody"}
     if parameters:
-        link["parameters"] = parameters
-    return link
+        document["parameters"] = parameters
+    return document
 
 
 def _alias_suffix(rule: Rule) -> str:

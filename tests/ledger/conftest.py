@@ -1,0 +1,87 @@
+"""Fixtures of the ledger's tests: the app over real Redis with a fresh ledger database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+
+from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
+from walletsvc import create_app
+from walletsvc.ledger.database import connect
+from walletsvc.ledger.exporter import Exporter, ExportSettings, ExportStats
+from walletsvc.store import RedisClient
+
+pytestmark = pytest.mark.realredis
+
+
+@dataclass
+class Bench:
+    """The app, its GPAS and admin clients, its clock, its Redis and its ledger."""
+
+    app: Flask
+    gpas: GpasClient
+    admin: AdminClient
+    clock: FakeClock
+    redis: RedisClient
+    url: str
+
+    def export(self, **settings: Any) -> ExportStats:
+        """Export everything waiting, as ``walletsvc ledger export`` does."""
+        exporter = Exporter(self.redis, self.url, ExportSettings(**settings))
+        try:
+            return exporter.export_pending()
+        finally:
+            exporter.close()
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run a query on the ledger; return its rows."""
+        with connect(self.url) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def conn(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """Open a connection to the ledger."""
+        return connect(self.url)
+
+
+@pytest.fixture(params=["redis-server", "redis-cluster"])
+def any_redis(request: pytest.FixtureRequest) -> RedisClient:
+    """A real Redis: one node, then a cluster."""
+    client: RedisClient = request.getfixturevalue(
+        "real_redis" if request.param == "redis-server" else "cluster_redis")
+    return client
+
+
+def make_bench(redis: RedisClient, url: str, **overrides: Any) -> Bench:
+    """Build the app over ``redis`` with the ledger at ``url``."""
+    clock = FakeClock()
+    settings = {"ledger_url": url, "session_idle_seconds": 30 * 86_400,
+                "session_max_seconds": 60 * 86_400, **overrides}
+    app = create_app(base_config(**settings), redis=redis, clock=clock)
+    app.testing = True
+    client = app.test_client()
+    return Bench(app, GpasClient(client), AdminClient(client), clock, redis, url)
+
+
+@pytest.fixture
+def bench(real_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
+    """The app over a real redis-server and a fresh ledger."""
+    yield make_bench(real_redis, ledger_url)
+
+
+@pytest.fixture
+def any_bench(any_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
+    """The app over one node, then over a cluster, with a fresh ledger."""
+    yield make_bench(any_redis, ledger_url)
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """A PostgreSQL URL where nothing listens."""
+    from tests.redis_server import free_port
+
+    return f"postgresql://postgres:x@127.0.0.1:{free_port()}/walletsvc"

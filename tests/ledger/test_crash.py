@@ -1,0 +1,157 @@
+"""Under signed traffic to gunicorn: exporters killed with kill -9 mid-batch, PostgreSQL
+restarted; then every change is in the ledger once, and Redis rebuilt from it is the same."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.realredis.service import ROOT, Service
+from tests.redis_server import RedisClusterServers, RedisServer
+from walletsvc.ledger.database import connect
+from walletsvc.ledger.localdb import LocalPostgres
+from walletsvc.ledger.outbox import Outbox
+from walletsvc.store import RedisClient, keys
+from walletsvc.store import connect as redis_connect
+
+pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+WALLETSVC = str(Path(sys.executable).parent / "walletsvc")
+RECONCILIATION = {"Authorization": "Bearer reconciliation-key"}
+
+
+class Exporters:
+    """``walletsvc ledger export --follow`` processes, started and killed by the test."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log, self.processes = env, log, []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as log:
+            process = subprocess.Popen(
+                [WALLETSVC, "ledger", "export", "--follow",
+                 "--per-shard", "5", "--claim-idle", "1"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(30)
+
+
+def traffic(service: Service, stop: threading.Event, moved: list[str]) -> None:
+    """One player: bets, wins and rollbacks until told to stop."""
+    rng = random.Random()
+    _, session_id = service.funded_session("100000")
+    bets: list[str] = []
+    while not stop.is_set():
+        roll = rng.random()
+        if roll < 0.55:
+            status, _, ref = service.movement("debit", session_id, str(rng.randint(1, 50)))
+            if status == 200:
+                bets.append(ref)
+        elif roll < 0.9:
+            status, _, ref = service.movement("credit", session_id, str(rng.randint(0, 50)))
+        elif bets:
+            status, _, ref = service.rollback(session_id, bets.pop(rng.randrange(len(bets))))
+        else:
+            continue
+        if status == 200:
+            moved.append(ref)
+
+
+@pytest.fixture(params=["redis-server", "redis-cluster"])
+def redis_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "redis-server":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        redis_connect(server.url, 5.0).flushall()
+        return server.url
+    cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
+    client = redis_connect(cluster.url, 5.0)
+    client.flushall(target_nodes="primaries")  # type: ignore[call-arg]
+    return cluster.url
+
+
+@pytest.fixture
+def stack(redis_url: str, ledger_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    service = Service(redis_url, tmp_path / "gunicorn.log", workers=3,
+                      WALLETSVC_LEDGER_URL=ledger_url).start()
+    exporters = Exporters(service.env, tmp_path / "exporter.log")
+    try:
+        yield {"service": service, "exporters": exporters, "redis_url": redis_url}
+    finally:
+        exporters.stop()
+        service.stop()
+
+
+def test_killed_exporters_and_a_postgres_restart_lose_and_double_nothing_then_restore(
+        stack: dict[str, Any], postgres: LocalPostgres, ledger_url: str) -> None:
+    service, exporters = stack["service"], stack["exporters"]
+    redis: RedisClient = redis_connect(stack["redis_url"], 5.0)
+    stop, moved = threading.Event(), []
+    players = [threading.Thread(target=traffic, args=(service, stop, moved)) for _ in range(4)]
+    for player in players:
+        player.start()
+    exporters.start()
+    for _ in range(4):  # kill -9 mid-batch, again and again, with another one running beside
+        time.sleep(1.0)
+        exporters.processes[-1].kill()
+        exporters.start()
+    postgres.stop()
+    time.sleep(1.5)  # traffic goes on without PostgreSQL; the exporters wait
+    postgres.start()
+    time.sleep(2)
+    exporters.processes[-1].kill()
+    stop.set()
+    for player in players:
+        player.join(60)
+    exporters.stop()
+    assert len(moved) > 100
+    done = subprocess.run([WALLETSVC, "ledger", "export",
+                           "--claim-idle", "0"], cwd=ROOT, env=service.env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert Outbox(redis).backlog().pending == 0
+
+    with connect(ledger_url) as conn:
+        in_ledger = conn.execute("SELECT reference, count(*) FROM ledger_entries WHERE event"
+                                 " IN ('debit', 'credit', 'rollback') GROUP BY reference"
+                                 ).fetchall()
+    counts = dict(in_ledger)
+    assert set(moved) <= set(counts) and set(counts.values()) == {1}
+    verified = subprocess.run([WALLETSVC, "ledger", "verify",
+                               "--wait", "0"], cwd=ROOT, env=service.env, capture_output=True,
+                              text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout
+
+    wallets = {key.split(":", 2)[2]: redis.hgetall(key) for key in redis.scan_iter(match="w:*")}
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    report = service.request("GET", f"/reconciliation?date_from={day}&date_to={day}",
+                             headers=RECONCILIATION)
+    if "cluster" in stack["redis_url"]:
+        redis.flushall(target_nodes="primaries")  # type: ignore[call-arg]
+    else:
+        redis.flushall()
+    restored = subprocess.run([WALLETSVC, "ledger", "restore"],
+                              cwd=ROOT, env=service.env, capture_output=True, text=True,
+                              timeout=300)
+    assert restored.returncode == 0, restored.stderr
+    assert {key.split(":", 2)[2]: redis.hgetall(key)
+            for key in redis.scan_iter(match="w:*")} == wallets
+    assert service.request("GET", f"/reconciliation?date_from={day}&date_to={day}",
+                           headers=RECONCILIATION) == report
+    wallet_id, session_id = service.funded_session("10")
+    for reference in random.Random(1).sample(moved, 30):
+        status, answer, _ = service.movement("debit", session_id, "1", reference=reference)
+        assert (status, answer["code"]) == (400, 1003), reference
+    assert redis.hget(keys.wallet(wallet_id), "real") == "1000"  # refusals moved nothing

@@ -1,0 +1,69 @@
+"""What the OpenAPI document says beside the views: credentials, groups and error answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from walletsvc import errors
+from walletsvc.domain.gpas import WALLET_ID
+
+_SIGNATURE = (
+    "`UPPER(hex(SHA1(input + secret)))`, 40 upper-case hex digits, where `input` is the raw "
+    "request body exactly as sent, or the raw query string (without `?`) when there is no body, "
+    "and `secret` is the parent system's shared secret. Plain SHA1, not HMAC."
+)
+
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "parentSystemId": {"type": "apiKey", "in": "header", "name": "x-parent-system-id",
+                       "description": "The id GPAS has in this wallet; selects the secret."},
+    "signature": {"type": "apiKey", "in": "header", "name": "x-signature",
+                  "description": _SIGNATURE},
+    "launchToken": {"type": "http", "scheme": "bearer",
+                    "description": "A single-use launch token (opaque, from "
+                                   "POST /admin/launch-tokens, or a portal JWT)."},
+    "reconciliationKey": {"type": "http", "scheme": "bearer",
+                          "description": "The reconciliation key (not the admin key)."},
+    "adminKey": {"type": "http", "scheme": "bearer", "description": "The admin API key."},
+}
+
+# Each documented blueprint: its group, and the credentials its guard checks.
+BLUEPRINTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "gpas": ("GPAS", ("parentSystemId", "signature")),
+    "reconciliation": ("Reconciliation", ("reconciliationKey",)),
+    "admin": ("Admin", ("adminKey",)),
+    "ledger": ("Ledger", ("adminKey",)),
+}
+# The one GPAS call that also needs a launch token.
+SESSION_OPENING_ENDPOINT = "gpas.sessions.open_session"
+
+TAGS = {
+    "GPAS": "What the GPAS aggregator calls (SPEC A2): signed with x-parent-system-id and "
+            "x-signature. Checks run in the order address, parent system, signature, request "
+            "shape, session, business rules; a refused call changes nothing stored.",
+    "Reconciliation": "The daily report GPAS fetches, with its own bearer key.",
+    "Admin": "The operator's own API (SPEC C1), with the admin key.",
+    "Ledger": "Reports from the ledger in PostgreSQL, with the admin key, as JSON or CSV "
+              "(format=csv); 503 LEDGER_UNAVAILABLE while PostgreSQL does not answer.",
+}
+
+# The domain's own pattern, with Python's end-of-text anchor written as ECMA's.
+WALLET_ID_SCHEMA = {"type": "string",
+                    "pattern": "^" + WALLET_ID.pattern.replace("\\Z", "$") + "$"}
+
+_REFUSED = ("Refused", "A GPAS error code (1001-1010) says why; nothing stored changed")
+
+
+def error_responses() -> dict[int, tuple[str, str]]:
+    """Return each error status's response name and meaning, from the error classes.
+
+    A status of one class is named and described by it; the many refusals of 400 share one.
+    """
+    by_status: dict[int, list[type[errors.WalletError]]] = {}
+    for cls in errors.every_error():
+        by_status.setdefault(cls.status, []).append(cls)
+    return {status: _REFUSED if len(classes) > 1 else _described(classes[0])
+            for status, classes in sorted(by_status.items())}
+
+
+def _described(cls: type[errors.WalletError]) -> tuple[str, str]:
+    return cls.__name__, (cls.__doc__ or cls.message).strip().splitlines()[0].rstrip(".")

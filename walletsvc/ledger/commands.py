@@ -1,0 +1,210 @@
+"""``walletsvc ledger ...``: the exporter, schema, verify, restore, partitions and reports."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+import psycopg
+import simplejson
+from flask.cli import with_appcontext
+from marshmallow import Schema
+
+from walletsvc.errors import WalletError
+from walletsvc.ledger.book import open_book
+from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
+from walletsvc.ledger.exporter import Exporter, ExportSettings
+from walletsvc.ledger.outbox import Outbox
+from walletsvc.ledger.presenters import liability_view, statement_view
+from walletsvc.ledger.restore import RestoreRefused, restore
+from walletsvc.ledger.verify import verify
+from walletsvc.schemas import shared
+from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
+from walletsvc.schemas.reconciliation import ReconciliationRowSchema
+from walletsvc.services import Services, services
+from walletsvc.tables import render
+
+_DATE = click.DateTime(["%Y-%m-%d"])
+_FORMAT = click.Choice(["table", "csv", "json"])
+
+
+def _url(found: Services) -> str:
+    if not found.config.ledger_url:
+        raise click.ClickException("WALLETSVC_LEDGER_URL is not set")
+    return found.config.ledger_url
+
+
+def _connect(found: Services) -> psycopg.Connection[tuple[Any, ...]]:
+    try:
+        return connect(_url(found))
+    except LedgerUnreachable as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(simplejson.dumps(data, use_decimal=True, indent=2, ensure_ascii=False))
+
+
+@click.group("ledger")
+def ledger() -> None:
+    """The ledger in PostgreSQL (WALLETSVC_LEDGER_URL): export, verify, restore, reports."""
+
+
+@ledger.command("migrate")
+@with_appcontext
+def migrate_command() -> None:
+    """Create or update the ledger's schema (the exporter does this too when it starts)."""
+    with _connect(services()) as conn:
+        _echo_json({"applied": migrate(conn)})
+
+
+@ledger.command("export")
+@click.option("--follow", is_flag=True, help="Keep exporting until stopped (SIGTERM, Ctrl-C).")
+@click.option("--per-shard", type=click.IntRange(1, 10_000), default=200,
+              help="Entries read from each shard's outbox per batch.")
+@click.option("--claim-idle", type=click.FloatRange(0), default=30.0,
+              help="Seconds after which another consumer's pending entries are taken over.")
+@with_appcontext
+def export(follow: bool, per_shard: int, claim_idle: float) -> None:
+    """Move the outbox entries into PostgreSQL; without --follow, what waits now, then exit."""
+    found = services()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    exporter = Exporter(found.store.redis, _url(found),
+                        ExportSettings(per_shard=per_shard, claim_idle_ms=int(claim_idle * 1000)))
+    if not follow:
+        try:
+            stats = exporter.export_pending()
+        except (psycopg.Error, LedgerUnreachable) as exc:
+            raise click.ClickException(f"export stopped, entries wait in Redis: {exc}"
+                                       ) from None
+        finally:
+            exporter.close()
+        _echo_json({"read": stats.read, "inserted": stats.inserted})
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    logging.getLogger("walletsvc.ledger").info("exporting as %s", exporter.consumer)
+    stats = exporter.follow(stop)
+    _echo_json({"read": stats.read, "inserted": stats.inserted})
+
+
+@ledger.command("status")
+@with_appcontext
+def status() -> None:
+    """Show what waits in the outboxes for the ledger, and the lag."""
+    backlog = Outbox(services().store.redis).backlog()
+    _echo_json({"pendingEntries": backlog.pending, "lagSeconds": backlog.lag_seconds()})
+
+
+@ledger.command("verify")
+@click.option("--wait", "wait_s", type=click.FloatRange(0), default=10.0,
+              help="Seconds to look again while entries are still in flight.")
+@with_appcontext
+def verify_command(wait_s: float) -> None:
+    """Compare every wallet's balances and flags in Redis with the ledger; exit 1 on any."""
+    found = services()
+    with _connect(found) as conn:
+        verdict = verify(found.store.redis, conn, wait_s)
+    for difference in verdict.differences:
+        click.echo(f"{difference.wallet_id}: {difference.what}: Redis {difference.redis}, "
+                   f"ledger {difference.ledger}")
+    click.echo(f"{verdict.wallets} wallets compared, {len(verdict.differences)} differences, "
+               f"{verdict.backlog.pending} entries still waiting for the ledger")
+    if verdict.differences:
+        sys.exit(1)
+
+
+@ledger.command("restore")
+@with_appcontext
+def restore_command() -> None:
+    """Rebuild an empty Redis from the ledger (sessions are not restored)."""
+    found = services()
+    with _connect(found) as conn:
+        try:
+            stats = restore(found.store.redis, conn, found.config.retention_ms, found.clock())
+        except RestoreRefused as exc:
+            raise click.ClickException(str(exc)) from None
+    _echo_json({"wallets": stats.wallets, "records": stats.records,
+                "streamEntries": stats.stream_entries, "counterHashes": stats.counters})
+
+
+@ledger.command("drop-expired")
+@click.option("--ahead", type=click.IntRange(0, 36), default=3,
+              help="Months of partitions to create ahead of this one.")
+@with_appcontext
+def drop_expired(ahead: int) -> None:
+    """Drop the month partitions past WALLETSVC_LEDGER_RETENTION_YEARS; create the next ones."""
+    found = services()
+    today = datetime.fromtimestamp(found.clock() / 1000, UTC).date()
+    with _connect(found) as conn:
+        migrate(conn)
+        partitions = Partitions(conn)
+        dropped = partitions.drop_expired(today, found.config.ledger_retention_years)
+        created = partitions.create_ahead(today, ahead)
+    _echo_json({"dropped": dropped, "present": created})
+
+
+def _report(rows: Sequence[Any], schema: type[Schema], output: str) -> None:
+    click.echo(render(shared(schema).dump(rows, many=True), list(shared(schema).fields), output))
+
+
+@ledger.command("statement")
+@click.argument("wallet_id")
+@click.option("--from", "date_from", type=_DATE, required=True)
+@click.option("--to", "date_to", type=_DATE, required=True)
+@click.option("--format", "output", type=_FORMAT, default="table")
+@with_appcontext
+def statement(wallet_id: str, date_from: datetime, date_to: datetime, output: str) -> None:
+    """Print a player's statement for any UTC date range the ledger keeps."""
+    try:
+        with open_book(services()) as book:
+            found = book.reports.statement(wallet_id, date_from.date(), date_to.date())
+    except WalletError as exc:
+        raise click.ClickException(simplejson.dumps(exc.body())) from None
+    view = statement_view(found, services().currencies)
+    if output == "json":
+        _echo_json(view)
+        return
+    _report(view["lines"], StatementLineSchema, output)
+
+
+@ledger.command("liabilities")
+@click.option("--from", "date_from", type=_DATE, required=True)
+@click.option("--to", "date_to", type=_DATE, required=True)
+@click.option("--format", "output", type=_FORMAT, default="table")
+@with_appcontext
+def liabilities(date_from: datetime, date_to: datetime, output: str) -> None:
+    """Print the sum of player balances per currency at the end of each UTC day."""
+    try:
+        with open_book(services()) as book:
+            rows = book.reports.liabilities(date_from.date(), date_to.date())
+    except WalletError as exc:
+        raise click.ClickException(simplejson.dumps(exc.body())) from None
+    _report([liability_view(row, services().currencies) for row in rows], LiabilitySchema,
+            output)
+
+
+@ledger.command("reconciliation")
+@click.option("--from", "date_from", type=_DATE, required=True)
+@click.option("--to", "date_to", type=_DATE, required=True)
+@click.option("--provider", default=None, help="Only this provider code.")
+@click.option("--format", "output", type=_FORMAT, default="table")
+@with_appcontext
+def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
+                   output: str) -> None:
+    """Print the GPAS reconciliation report of any past UTC dates, from the ledger."""
+    try:
+        with open_book(services()) as book:
+            rows = book.reconciliation.report(date_from.date(), date_to.date(), provider)
+    except WalletError as exc:
+        raise click.ClickException(simplejson.dumps(exc.body())) from None
+    _report(rows, ReconciliationRowSchema, output)
