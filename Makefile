@@ -2,8 +2,14 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# Production dependencies, pinned with hashes (scripts/lock.sh, `make lock`).
+LOCK := requirements.lock
 
+<<<<<<< HEAD
 .PHONY: run run-ha test lint install bench bench-ledger clean
+=======
+.PHONY: run test lint install lock bench bench-ledger clean
+>>>>>>> main
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
@@ -25,6 +31,11 @@ lint: $(VENV)/.test-installed
 
 install: $(VENV)/.run-installed
 
+## lock: re-pin requirements.lock after pyproject's dependencies changed (keeps other pins)
+lock: | $(BIN)/python
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet 'uv>=0.13,<1'
+	scripts/lock.sh
+
 ## bench: the benchmark (not part of `make test`; see bench/README.md), e.g. BENCH_ARGS="--repeat 2"
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
@@ -37,16 +48,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[local]'
+# What production runs: the locked versions, every hash checked, then walletsvc itself alone.
+$(VENV)/.run-installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[local,test]'
+# Tests add their own tools, resolved from pyproject but held to the locked versions, so the
+# suite runs what production runs (tests/test_lock.py checks the installed versions).
+$(VENV)/constraints.txt: $(LOCK) | $(BIN)/python
+	sed -e '/--hash=/d' -e 's/ *\\$$//' $(LOCK) > $@
+
+$(VENV)/.test-installed: pyproject.toml $(LOCK) $(VENV)/constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e '.[local,test]'
 	touch $@ $(VENV)/.run-installed
 
-$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[local,test,bench]'
+$(VENV)/.bench-installed: pyproject.toml $(LOCK) $(VENV)/constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e '.[local,test,bench]'
 	touch $@ $(VENV)/.test-installed $(VENV)/.run-installed
 
 clean:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import random
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from bench import gpas
-from bench.loadgen import Connection
 from walletsvc.config import Config
 from walletsvc.domain.gpas import fingerprint
 from walletsvc.store import RedisClient, WalletStore
@@ -66,27 +62,6 @@ def launch_tokens(store: WalletStore, wallets: list[str], players: int, per_play
 def used_memory(redis: RedisClient) -> int:
     """Return Redis ``used_memory`` in bytes."""
     return int(redis.info("memory")["used_memory"])
-
-
-def send_all(port: int, requests: list[bytes], concurrency: int = 8) -> list[Any]:
-    """Send requests over ``concurrency`` connections; raise on any non-200; return bodies."""
-
-    async def worker(queue: list[tuple[int, bytes]], answers: list[Any]) -> None:
-        conn = Connection(port)
-        while queue:
-            n, request = queue.pop()
-            status, body = await conn.exchange(request)
-            if status != 200:
-                raise RuntimeError(f"setup request failed: {status} {body[:200]!r}")
-            answers[n] = json.loads(body) if body else None
-
-    async def everything() -> list[Any]:
-        queue = list(enumerate(requests))[::-1]
-        answers: list[Any] = [None] * len(requests)
-        await asyncio.gather(*(worker(queue, answers) for _ in range(concurrency)))
-        return answers
-
-    return asyncio.run(everything())
 
 
 def memory_by_key_kind(redis: RedisClient) -> dict[str, dict[str, int]]:

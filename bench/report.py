@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench import memory
 from bench.profile import text as profile_text
 
 SCENARIOS = ("floor", "ceiling", "debit", "mix")  # in the order they run at each level
@@ -115,8 +116,8 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "scale_rps": {entry["wallets"]: entry["run"]["total"]["rps"] for entry in scale},
         "scale_ratio_per_repetition": pairs,
         "scale_ratio_median": round(statistics.median(pairs), 2) if pairs else None,
-        "memory_bytes": {name: results["memory"][f"bytes_per_{name}"]
-                         for name in ("wallet", "open_session", "movement")},
+        "memory_bytes": {key.removeprefix("bytes_per_"): results["memory"].get(key)
+                         for key in memory.ROWS},
     }
 
 
@@ -177,14 +178,14 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _memory(memory: dict[str, Any]) -> list[str]:
-    lines = [f"Redis memory (INFO used_memory deltas): {memory['bytes_per_wallet']} B per "
-             f"funded wallet, {memory['bytes_per_open_session']} B per open session, "
-             f"{memory['bytes_per_movement']} B per stored movement "
-             f"({memory['sessions']} wallets with one session each, {memory['movements']} "
-             "debits); MEMORY USAGE by key kind afterwards:"]
+def _memory(results: dict[str, Any]) -> list[str]:
+    lines = ["Redis memory (INFO used_memory deltas, bench/memory.py): "
+             + ", ".join(f"{results[key]:,} B {label}" for key, label in memory.ROWS.items()
+                         if key in results)  # older result files have fewer rows
+             + f"; MEMORY USAGE by key kind after {results['movements']} debits on "
+             f"{results['sessions']} sessions:"]
     lines += [f"  {kind + ':':<5} {usage['keys']:>6} keys {usage['bytes'] / usage['keys']:>7.0f} B "
-              f"each" for kind, usage in memory["memory_usage_by_key_kind"].items()]
+              f"each" for kind, usage in results["memory_usage_by_key_kind"].items()]
     return lines
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import psutil
 
-from bench import data, gpas, report
+from bench import data, memory, report
 from bench.profile import profile_debits
 from bench.stack import ROOT, Stack
 from walletsvc.store import RedisClient, WalletStore, connect
@@ -153,26 +153,8 @@ class Bench:
 
     def memory(self) -> dict[str, Any]:
         """Redis memory per wallet, per open session and per stored movement (INFO deltas)."""
-        sessions, per_session = self.args.memory_sessions, self.args.memory_movements_per_session
-        self.redis.flushall()
-        empty = data.used_memory(self.redis)
-        wallets = data.wallets_via_store(self.store, sessions, "mem", _now_ms())
-        with_wallets = data.used_memory(self.redis)
-        requests = [gpas.open_session(w, self.store.issue_launch_token(w, data.TOKEN_TTL_MS))
-                    for w in wallets]
-        session_ids = [answer["id"] for answer in data.send_all(self.stack.service.port, requests)]
-        with_sessions = data.used_memory(self.redis)
-        data.send_all(self.stack.service.port, [
-            gpas.movement("debit", sid, f"mem-{n}-{k}", "1.00", str(k))
-            for n, sid in enumerate(session_ids) for k in range(per_session)])
-        with_movements = data.used_memory(self.redis)
-        movements = sessions * per_session
-        return {"wallets": sessions, "sessions": sessions, "movements": movements,
-                "bytes_per_wallet": round((with_wallets - empty) / sessions),
-                "bytes_per_open_session": round((with_sessions - with_wallets) / sessions),
-                "bytes_per_movement": round((with_movements - with_sessions) / movements),
-                "used_memory_after": with_movements,
-                "memory_usage_by_key_kind": data.memory_by_key_kind(self.redis)}
+        return memory.measure(self.redis, self.args.memory_sessions,
+                              self.args.memory_movements_per_session)
 
     def scale(self) -> list[dict[str, Any]]:
         """The mix at one concurrency level on an empty Redis with N wallets, for each N."""

@@ -18,8 +18,16 @@ worker_class = "sync"
 # Redis client's own socket timeouts (2 s) end a blocked call well before that.
 timeout = 10
 graceful_timeout = 10
-# Keep-alive lets a proxy (nginx) reuse connections to the workers.
+# Sync workers close every connection after one answer, whatever `keepalive` says: it only
+# matters for gthread (and async) workers, which keep an idle connection this many seconds.
+# With sync workers nginx opens one loopback connection per request; it is nginx, buffering
+# whole requests and answers (config/nginx/), that keeps slow clients off the workers.
 keepalive = 5
+
+# gunicorn 25.1+ opens a control socket for `gunicornc` by default, in $XDG_RUNTIME_DIR or
+# ~/.gunicorn/: one shared by every gunicorn of a user, in a home the service user cannot
+# write to. walletsvc is managed with signals (`systemctl reload` sends HUP), so it is off.
+control_socket_disable = True
 
 # Bound what one client can make a worker read (headers); bodies are limited by the app.
 limit_request_line = 8190

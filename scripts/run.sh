@@ -2,63 +2,76 @@
 # Start walletsvc for a try-out: demo credentials, a local redis-server unless
 # WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is
 # set, a demo wallet with a launch token, the ledger exporter, and gunicorn on :8000.
+# However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, gunicorn exiting),
+# it stops gunicorn with its workers, the exporter, and the servers it started: nothing is left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-mkdir -p var/redis
+VAR=${WALLETSVC_VAR_DIR:-var}   # demo secrets, Redis's and PostgreSQL's files, logs
+mkdir -p "$VAR/redis"
 
-# Demo secrets are made once and kept in var/demo.env; variables already set win.
-if [ ! -f var/demo.env ]; then
-  "$BIN/python" - > var/demo.env <<'PY'
+redis_pid=""
+postgres_pid=""
+exporter_pid=""
+gunicorn_pid=""
+stop() {  # stop PID [SIGNAL]: signal a child we started, then wait for it
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill "-${2:-TERM}" "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
+}
+stop_all() {
+  trap - EXIT INT TERM
+  stop "$gunicorn_pid"                  # graceful: workers finish, then exit
+  stop "$exporter_pid"                  # it finishes its batch first
+  stop "$postgres_pid" INT              # PostgreSQL's fast shutdown
+  if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
+    "$BIN/redis-cli" -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+}
+trap stop_all EXIT
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+
+# Demo secrets are made once and kept in $VAR/demo.env; variables already set win.
+if [ ! -f "$VAR/demo.env" ]; then
+  "$BIN/python" - > "$VAR/demo.env" <<'PY'
 import json, secrets
 print("WALLETSVC_PARENT_SYSTEMS=" + json.dumps({"DEMO01": secrets.token_hex(16)}))
 print("WALLETSVC_ADMIN_API_KEY=" + secrets.token_hex(24))
 print("WALLETSVC_RECONCILIATION_API_KEY=" + secrets.token_hex(24))
 PY
 fi
-export WALLETSVC_CONFIG_FILE="${WALLETSVC_CONFIG_FILE:-var/demo.env}"
-
-redis_pid=""
-stop_redis() {
-  if [ -n "$redis_pid" ]; then
-    "$BIN/redis-cli" -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$redis_pid" 2>/dev/null || true
-  fi
-}
-postgres_pid=""
-exporter_pid=""
-stop_ledger() {
-  # The exporter first: it finishes its batch; then PostgreSQL (fast shutdown on SIGINT).
-  if [ -n "$exporter_pid" ]; then kill "$exporter_pid" 2>/dev/null || true; wait "$exporter_pid" 2>/dev/null || true; fi
-  if [ -n "$postgres_pid" ]; then kill -INT "$postgres_pid" 2>/dev/null || true; wait "$postgres_pid" 2>/dev/null || true; fi
-}
-trap 'stop_ledger; stop_redis' EXIT
+export WALLETSVC_CONFIG_FILE="${WALLETSVC_CONFIG_FILE:-$VAR/demo.env}"
 
 if [ -z "${WALLETSVC_REDIS_URL:-}" ]; then
   REDIS_PORT="${WALLETSVC_REDIS_PORT:-6390}"
   # Append-only file, fsync on every write: a 200 answered is a movement on disk.
-  "$BIN/redis-server" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$PWD/var/redis" \
+  "$BIN/redis-server" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$VAR/redis" && pwd)" \
     --appendonly yes --appendfsync "${WALLETSVC_REDIS_APPENDFSYNC:-always}" \
-    --save "" --daemonize no --logfile "$PWD/var/redis/redis.log" &
+    --save "" --daemonize no --logfile redis.log &
   redis_pid=$!
   export WALLETSVC_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
   for _ in $(seq 50); do
     "$BIN/redis-cli" -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
     sleep 0.1
   done
-  echo "redis-server on 127.0.0.1:$REDIS_PORT, data in var/redis (append-only, fsync always)"
+  echo "redis-server on 127.0.0.1:$REDIS_PORT, data in $VAR/redis (append-only, fsync always)"
 fi
 
 if [ -z "${WALLETSVC_LEDGER_URL:-}" ]; then
   PG_PORT="${WALLETSVC_POSTGRES_PORT:-5440}"
-  [ -f var/postgres.pw ] || "$BIN/python" -c 'import secrets; print(secrets.token_hex(16))' > var/postgres.pw
+  [ -f "$VAR/postgres.pw" ] || "$BIN/python" -c 'import secrets; print(secrets.token_hex(16))' \
+    > "$VAR/postgres.pw"
   # The pgserver wheel's PostgreSQL; as root it runs as nobody (see walletsvc/ledger/localdb.py).
-  "$BIN/python" -m walletsvc.ledger.localdb var/postgres "$PG_PORT" var/postgres.pw \
-    >> var/postgres.log 2>&1 &
+  "$BIN/python" -m walletsvc.ledger.localdb "$VAR/postgres" "$PG_PORT" "$VAR/postgres.pw" \
+    >> "$VAR/postgres.log" 2>&1 &
   postgres_pid=$!
-  export WALLETSVC_LEDGER_URL="postgresql://postgres:$(cat var/postgres.pw)@127.0.0.1:$PG_PORT/walletsvc"
+  export WALLETSVC_LEDGER_URL="postgresql://postgres:$(cat "$VAR/postgres.pw")@127.0.0.1:$PG_PORT/walletsvc"
   "$BIN/python" -c 'import os; from walletsvc.ledger.localdb import wait_ready
 wait_ready(os.environ["WALLETSVC_LEDGER_URL"], 60)'
-  echo "PostgreSQL on 127.0.0.1:$PG_PORT, data in var/postgres (the ledger)"
+  echo "PostgreSQL on 127.0.0.1:$PG_PORT, data in $VAR/postgres (the ledger)"
 fi
 
 # A demo wallet with 100.00 BRL, and a fresh launch token for it.
@@ -68,13 +81,13 @@ fi
 token=$("$BIN/walletsvc" issue-token demo-wallet --ttl 3600 | "$BIN/python" -c \
   'import json, sys; print(json.load(sys.stdin)["authToken"])')
 
-"$BIN/python" - "$token" <<'PY'
+"$BIN/python" - "$token" "$WALLETSVC_CONFIG_FILE" <<'PY'
 import json, sys
 from walletsvc.config import Config
 config = Config.from_env()
 (system_id, (secret, *_)), = list(config.parent_systems.items())[:1]
 print(f"""
-walletsvc demo credentials (kept in var/demo.env)
+walletsvc demo credentials (kept in {sys.argv[2]})
   parent system id (x-parent-system-id): {system_id}
   parent system secret (signs requests): {secret}
   admin API key (Authorization: Bearer): {config.admin_api_key}
@@ -85,8 +98,15 @@ walletsvc demo credentials (kept in var/demo.env)
 PY
 
 # The exporter moves every change into the ledger; it waits out a PostgreSQL restart.
-"$BIN/walletsvc" ledger export --follow >> var/exporter.log 2>&1 &
+"$BIN/walletsvc" ledger export --follow >> "$VAR/exporter.log" 2>&1 &
 exporter_pid=$!
-echo "ledger exporter running (log in var/exporter.log)"
+echo "ledger exporter running (log in $VAR/exporter.log)"
 
-"$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app
+# In the background, so that this shell hears a signal at once (a foreground child would
+# delay its traps until gunicorn exits) and stops everything itself.
+"$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app &
+gunicorn_pid=$!
+status=0
+wait "$gunicorn_pid" || status=$?
+gunicorn_pid=""
+exit "$status"

@@ -1,10 +1,11 @@
-"""Fixtures: the app on fakeredis and, unchanged, on a real redis-server the suite starts."""
+"""Fixtures: the app on fakeredis and, unchanged, on real redis-servers of each version."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,17 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
+from tests import components
+from tests.components import under_ci
 from tests.helpers import AdminClient, FakeClock, FakeRedis, GpasClient, base_config
 from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
-from tests.redis_server import RedisClusterServers, RedisServer
+from tests.redis_server import (
+    RedisBinary,
+    RedisClusterServers,
+    RedisServer,
+    RedisServers,
+    redis_binaries,
+)
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.observability import STORE_LOGGER
@@ -30,48 +39,122 @@ settings.register_profile("explore", max_examples=5_000, deadline=None)
 settings.load_profile("walletsvc")
 
 
+def pytest_report_header() -> list[str]:
+    """Say at the start which redis-server each version runs on, or that one is missing."""
+    fate = "fail (CI=true)" if under_ci() else "are skipped"
+    return [f"{binary.name}: MISSING, its tests {fate}: {binary.problem}" if binary.problem
+            else f"{binary.name}: redis-server {binary.version} at {binary.path} ({binary.origin})"
+            for binary in redis_binaries()]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say again at the end, with a count, which tests a missing Redis version kept from running."""
+    outcome = "failed (CI=true)" if under_ci() else "skipped"
+    reports = [*terminalreporter.stats.get("skipped", []),
+               *terminalreporter.stats.get("error", [])]
+    for binary in redis_binaries():
+        if binary.problem:
+            count = sum(binary.problem in str(report.longrepr) for report in reports)
+            terminalreporter.write_sep("!", f"{binary.problem}: {count} tests {outcome}",
+                                       red=True, bold=True)
+
+
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A real redis-server on loopback for the whole run."""
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
+def redis_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServers]:
+    """The real servers of the whole run, one single node and one cluster per version."""
+    servers = RedisServers(tmp_path_factory.mktemp("redis"))
+    yield servers
+    servers.stop()
+
+
+def require(binary: RedisBinary) -> RedisBinary:
+    """Return ``binary`` if it can run; else skip the test loudly (fail it under CI)."""
+    components.require(binary.problem)
+    return binary
+
+
+@pytest.fixture(scope="session", params=redis_binaries(), ids=lambda binary: binary.name)
+def redis_binary(request: pytest.FixtureRequest) -> RedisBinary:
+    """Each Redis version in turn: a test using a real server runs on every one."""
+    return require(request.param)
+
+
+@pytest.fixture(scope="session")
+def redis_server(redis_binary: RedisBinary, redis_servers: RedisServers) -> RedisServer:
+    """A real redis-server on loopback for the whole run, one per version."""
+    return redis_servers.single(redis_binary)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(redis_binary: RedisBinary, redis_servers: RedisServers) -> RedisClusterServers:
+    """A real three-master Redis Cluster on loopback for the whole run, one per version."""
+    return redis_servers.cluster(redis_binary)
+
+
+@contextmanager
+def emptied(url: str) -> Iterator[RedisClient]:
+    """Connect to ``url`` as production does and empty every master first."""
+    client = connect(url, socket_timeout=5.0)
+    if isinstance(client, RedisCluster):
+        client.flushall(target_nodes=RedisCluster.PRIMARIES)
+    else:
+        client.flushall()
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture
 def real_redis(redis_server: RedisServer) -> Iterator[RedisClient]:
     """A client of the real server, configured as in production, on an empty database."""
-    client = connect(redis_server.url, socket_timeout=5.0)
-    client.flushall()
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServers]:
-    """A real three-master Redis Cluster on loopback for the whole run."""
-    cluster = RedisClusterServers(tmp_path_factory.mktemp("cluster")).start()
-    yield cluster
-    cluster.stop()
+    with emptied(redis_server.url) as client:
+        yield client
 
 
 @pytest.fixture
 def cluster_redis(redis_cluster: RedisClusterServers) -> Iterator[RedisClient]:
     """A cluster client, configured as in production, on an empty cluster."""
-    client = connect(redis_cluster.url, socket_timeout=5.0)
-    client.flushall(target_nodes=RedisCluster.PRIMARIES)
-    yield client
-    client.close()
+    with emptied(redis_cluster.url) as client:
+        yield client
 
 
-@pytest.fixture(params=["fakeredis", "redis-server", "redis-cluster"])
-def redis_client(request: pytest.FixtureRequest) -> RedisClient:
-    """The store under test: every API test runs on all three."""
-    if request.param == "fakeredis":
-        return FakeRedis()
-    name = "real_redis" if request.param == "redis-server" else "cluster_redis"
-    client: RedisClient = request.getfixturevalue(name)
-    return client
+REAL_STORES = [(kind, binary) for kind in ("redis", "cluster") for binary in redis_binaries()]
+
+
+def store_id(store: tuple[str, RedisBinary | None]) -> str:
+    """Name a store in test ids: fakeredis, redis-6.2, cluster-7.0, ..."""
+    kind, binary = store
+    return kind if binary is None else f"{kind}-{binary.short_version}"
+
+
+@contextmanager
+def store(kind: str, binary: RedisBinary | None, servers: RedisServers) -> Iterator[RedisClient]:
+    """Give an empty store: fakeredis (no binary), or a real single node or cluster of it."""
+    if binary is None:
+        yield FakeRedis()
+        return
+    running = servers.single if kind == "redis" else servers.cluster
+    with emptied(running(require(binary)).url) as client:
+        yield client
+
+
+@pytest.fixture(params=REAL_STORES, ids=store_id)
+def real_store(request: pytest.FixtureRequest, redis_servers: RedisServers
+               ) -> Iterator[RedisClient]:
+    """An emptied real store: a single node, then a cluster, on every Redis version."""
+    kind, binary = request.param
+    with store(kind, binary, redis_servers) as client:
+        yield client
+
+
+@pytest.fixture(params=[("fakeredis", None), *REAL_STORES], ids=store_id)
+def redis_client(request: pytest.FixtureRequest, redis_servers: RedisServers
+                 ) -> Iterator[RedisClient]:
+    """The store under test: every API test runs on fakeredis and on every real store."""
+    kind, binary = request.param
+    with store(kind, binary, redis_servers) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

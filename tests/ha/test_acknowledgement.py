@@ -27,7 +27,7 @@ from tests.helpers import (
     open_session,
 )
 from tests.realredis.service import ROOT
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc import create_app
 from walletsvc.config import ConfigError
 from walletsvc.store import connect, keys
@@ -39,7 +39,7 @@ SYSTEM_ERROR = (500, 1001, "SYSTEM_ERROR")
 class Pair:
     """A primary, and a replica that a test starts, freezes or stops."""
 
-    def __init__(self, directory: Path, binary: str) -> None:
+    def __init__(self, directory: Path, binary: RedisBinary) -> None:
         self.primary = RedisServer(directory / "primary", binary=binary).start()
         self.replica = RedisServer(directory / "replica", "--replicaof", "127.0.0.1",
                                    str(self.primary.port), binary=binary)
@@ -62,7 +62,7 @@ class Pair:
 
 
 @pytest.fixture
-def pair(tmp_path: Path, redis_binary: str) -> Iterator[Pair]:
+def pair(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[Pair]:
     """A primary with its replica not started yet."""
     servers = Pair(tmp_path, redis_binary)
     yield servers

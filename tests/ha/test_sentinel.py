@@ -10,7 +10,7 @@ import redis
 
 from tests.ha.servers import MASTER_NAME, SentinelGroup, client, info, store_client, wait_for
 from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of, open_session
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc import create_app
 from walletsvc.store import keys
 from walletsvc.store.scripts import Script
@@ -21,7 +21,7 @@ COUNT = "redis.call('GET', KEYS[1]); return redis.call('INCR', KEYS[1])"
 
 
 @pytest.fixture
-def group(tmp_path: Path, redis_binary: str) -> Iterator[SentinelGroup]:
+def group(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[SentinelGroup]:
     """A primary, one replica and three Sentinels."""
     servers = SentinelGroup(tmp_path / "sentinel", binary=redis_binary)
     yield servers.start()
@@ -62,7 +62,7 @@ def test_a_readonly_reply_sends_the_call_once_to_the_new_primary(group: Sentinel
 
 
 def test_a_readonly_reply_at_a_fixed_address_fails_having_written_nothing(
-        tmp_path: Path, redis_binary: str) -> None:
+        tmp_path: Path, redis_binary: RedisBinary) -> None:
     primary = RedisServer(tmp_path / "a", binary=redis_binary).start()
     other = RedisServer(tmp_path / "b", "--replicaof", "127.0.0.1", str(primary.port),
                         binary=redis_binary).start()
@@ -97,7 +97,7 @@ def test_a_malformed_sentinel_url_stops_start_up_naming_the_setting() -> None:
         create_app(base_config(redis_url="redis+sentinel://127.0.0.1:26379"))
 
 
-def test_the_sentinels_password_is_sent_to_the_sentinels(tmp_path: Path, redis_binary: str
+def test_the_sentinels_password_is_sent_to_the_sentinels(tmp_path: Path, redis_binary: RedisBinary
                                                          ) -> None:
     servers = SentinelGroup(tmp_path / "locked", binary=redis_binary,
                             sentinel_password="sentinel-secret")

@@ -1,4 +1,4 @@
-"""Many threads betting, winning and rolling back on one wallet, against a real redis-server."""
+"""Many threads betting, winning and rolling back on one wallet, on every real store."""
 
 from __future__ import annotations
 
@@ -50,17 +50,9 @@ def send(gpas: GpasClient, op: Operation) -> tuple[int, int]:
     return response.status_code, 0 if response.status_code == 200 else error_of(response)[1]
 
 
-@pytest.fixture(params=["redis-server", "redis-cluster"])
-def server(request: pytest.FixtureRequest) -> RedisClient:
-    """A real single node, then a real three-master cluster."""
-    client: RedisClient = request.getfixturevalue(
-        "real_redis" if request.param == "redis-server" else "cluster_redis")
-    return client
-
-
 @pytest.mark.realredis
-def test_concurrent_movements_on_one_wallet_keep_the_books_exact(server: RedisClient) -> None:
-    app = create_app(base_config(), redis=server, clock=FakeClock())
+def test_concurrent_movements_on_one_wallet_keep_the_books_exact(real_store: RedisClient) -> None:
+    app = create_app(base_config(), redis=real_store, clock=FakeClock())
     admin, gpas = AdminClient(app.test_client()), GpasClient(app.test_client())
     wallet_id = admin.wallet(real="300", bonus="50")
     sessions = [gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
@@ -87,7 +79,7 @@ def test_concurrent_movements_on_one_wallet_keep_the_books_exact(server: RedisCl
     applied = Counter(op[1] for op, status, _ in outcomes if status == 200)
     assert max(applied.values()) == 1, "a reference was applied twice"
 
-    stream = [fields for _, fields in server.xrange(keys.wallet_stream(wallet_id))]
+    stream = [fields for _, fields in real_store.xrange(keys.wallet_stream(wallet_id))]
     gpas_entries = [e for e in stream if e["event"] in ("debit", "credit", "rollback")]
     assert Counter(e["ref"] for e in gpas_entries) == applied
     reversed_refs = Counter(e["reverses"] for e in gpas_entries if e["event"] == "rollback")

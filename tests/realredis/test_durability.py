@@ -18,7 +18,7 @@ import redis
 
 from tests.helpers import PARENT_ID
 from tests.realredis.service import Service
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc.store import keys
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
@@ -26,9 +26,10 @@ GPAS_EVENTS = ("debit", "credit", "rollback")
 
 
 @pytest.fixture
-def durable_redis(tmp_path: Path) -> Iterator[RedisServer]:
+def durable_redis(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[RedisServer]:
     """A redis-server with the append-only file fsynced on every write, as `make run` starts."""
-    server = RedisServer(tmp_path / "redis", "--appendonly", "yes", "--appendfsync", "always")
+    server = RedisServer(tmp_path / "redis", "--appendonly", "yes", "--appendfsync", "always",
+                         binary=redis_binary)
     yield server.start()
     server.stop()
 

@@ -12,17 +12,18 @@ import redis
 
 from tests.helpers import PARENT_ID, SECRET
 from tests.realredis.service import Service
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc.signing import sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str, redis.Redis]]:
+def live(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary
+         ) -> Iterator[tuple[Service, str, redis.Redis]]:
     """gunicorn over its own redis-server, with a funded session."""
     directory = tmp_path_factory.mktemp("transport")
-    server = RedisServer(directory / "redis").start()
+    server = RedisServer(directory / "redis", binary=redis_binary).start()
     service = Service(server.url, directory / "gunicorn.log", workers=1).start()
     store = redis.Redis.from_url(server.url)
     try:

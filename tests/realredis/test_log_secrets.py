@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET
 from tests.realredis.service import Service
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc.signing import sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
@@ -110,9 +110,9 @@ def exchange(calls: Recorder) -> None:
 
 
 def test_no_secret_token_or_signature_reaches_any_log_line(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+        tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary) -> None:
     directory = tmp_path_factory.mktemp("log-secrets")
-    redis = RedisServer(directory / "redis").start()
+    redis = RedisServer(directory / "redis", binary=redis_binary).start()
     log = directory / "service.log"
     service = Service(redis.url, log, workers=1, WALLETSVC_JWT_KEY=JWT_KEY,
                       WALLETSVC_METRICS_TOKEN=METRICS_TOKEN).start()

@@ -29,7 +29,7 @@ from schemathesis.core.parameters import ParameterLocation
 from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, FakeRedis, base_config
 from tests.postgres_server import fresh_database
 from tests.realredis.service import Service
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.signing import sign
@@ -132,11 +132,11 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory, postgres: LocalPostgres
-           ) -> Iterator[Target]:
+def target(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary,
+           postgres: LocalPostgres) -> Iterator[Target]:
     """gunicorn over its own redis-server and a ledger, with live ids to aim at."""
     directory = tmp_path_factory.mktemp("schemathesis")
-    redis = RedisServer(directory / "redis").start()
+    redis = RedisServer(directory / "redis", binary=redis_binary).start()
     service = Service(redis.url, directory / "gunicorn.log", workers=2,
                       WALLETSVC_LEDGER_URL=fresh_database(postgres)).start()
     try:

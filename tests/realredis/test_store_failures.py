@@ -28,7 +28,7 @@ from tests.helpers import (
     snapshot,
     store_writes,
 )
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisBinary, RedisServer
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
 
@@ -71,9 +71,10 @@ def in_play(server: RedisServer) -> Wallet:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of this test's own, with RDB snapshots configured."""
-    started = RedisServer(tmp_path / "redis").start()
+def server(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, of each version; CONFIG SET may move its ``dir``."""
+    started = RedisServer(tmp_path / "redis", *redis_binary.protected_configs_allowed,
+                          binary=redis_binary).start()
     yield started
     started.stop()
 
@@ -147,7 +148,7 @@ def test_out_of_memory_refuses_every_write_whole_and_recovers(
 def test_read_only_replica_refuses_every_write_whole_and_recovers_once_promoted(
         tmp_path: Path, server: RedisServer, store_log: list[dict[str, Any]]) -> None:
     primary = in_play(server)
-    replica_server = RedisServer(tmp_path / "replica").start()
+    replica_server = RedisServer(tmp_path / "replica", binary=server.binary).start()
     try:
         replica_redis = connect(replica_server.url, socket_timeout=5.0)
         replica_redis.replicaof("127.0.0.1", server.port)

@@ -1,0 +1,97 @@
+"""Fixtures: a host installed by scripts/install-host.sh, its service started from the unit."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.host import (
+    Host,
+    install,
+    make_root,
+    minimal_env,
+    unit_environment,
+    unit_service_section,
+)
+from tests.proxy.conftest import make_nginx, nginx_binary, pki
+from tests.proxy.nginx import GPAS, HOST
+from tests.redis_server import RedisServer, free_port
+from tests.tools import require_program, require_root
+
+__all__ = ["make_nginx", "nginx_binary", "pki"]  # the proxy's fixtures, used here too
+
+
+@pytest.fixture(scope="session")
+def host(redis_server: RedisServer) -> Iterator[Host]:
+    """A root tree installed as the guide installs a host, its settings filled in."""
+    require_root("scripts/install-host.sh (useradd, chown)")
+    require_program("useradd", "passwd")
+    root = make_root()
+    try:
+        installed = install(root)
+        installed.fill_in_settings(redis_server.url, f"{HOST},{GPAS}")
+        yield installed
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class RunningUnit:
+    """gunicorn started as the unit starts it."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def get(self, path: str) -> int:
+        """Return the status of GET ``path``."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("GET", path)
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def unit(host: Host, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUnit]:
+    """The installed service, run as walletsvc/walletsvc.service says: its user, working
+    folder, environment, runtime folder and command (the port and worker count are ours)."""
+    service = unit_service_section(host.path("/etc/systemd/system/walletsvc.service"))
+    assert service["User"] == ["walletsvc"] and service["Group"] == ["walletsvc"]
+    env = minimal_env(**{k: host.in_root(v) for k, v in unit_environment(service).items()})
+    port = free_port()
+    env |= {"WALLETSVC_BIND": f"127.0.0.1:{port}", "WALLETSVC_WORKERS": "2"}
+    runtime = host.path("/run/" + service["RuntimeDirectory"][0])
+    runtime.mkdir(parents=True, exist_ok=True)
+    os.chown(runtime, host.uid, host.gid)
+    runtime.chmod(int(service["RuntimeDirectoryMode"][0], 8))
+    log = tmp_path_factory.mktemp("unit") / "walletsvc.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            shlex.split(host.in_root(service["ExecStart"][0])), env=env,
+            cwd=host.path(service["WorkingDirectory"][0]), user=host.uid, group=host.gid,
+            extra_groups=[], stdout=out, stderr=subprocess.STDOUT)
+    running = RunningUnit(process, port, log)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if running.get("/readyz") == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError(f"the installed service did not start: {log.read_text()}")
+        time.sleep(0.2)
+    yield running
+    process.terminate()
+    process.wait(timeout=30)

@@ -1,0 +1,55 @@
+"""The guide's pre-go-live check, run as docs/deployment.md writes it: the operator commands on
+the installed host, then gpas-check from this host through the shipped nginx with GPAS's test
+client certificate, to the service started from the unit."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Callable
+
+import pytest
+
+from tests.deploy.conftest import RunningUnit
+from tests.deploy.host import ROOT, Host, minimal_env
+from tests.helpers import SECRET
+from tests.proxy.nginx import Nginx
+
+pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+
+GUIDE = ROOT / "docs" / "deployment.md"
+MARKER = "<!-- tests/deploy/test_go_live.py runs the next block as it is written -->"
+
+
+def guide_block() -> str:
+    """Return the shell block the guide marks as the pre-go-live check."""
+    after = GUIDE.read_text().split(MARKER, 1)[1]
+    match = re.match(r"\s*```sh\n(.*?)```", after, re.S)
+    assert match, "the marked block is not a sh block"
+    return match[1]
+
+
+def test_the_guides_gpas_check_passes_through_the_proxy_from_this_host(
+        host: Host, unit: RunningUnit, make_nginx: Callable[..., Nginx]) -> None:
+    nginx = make_nginx(unit.port)
+    block = guide_block()
+    for site_value, ours in {
+        "sudo walletsvc ": f"{host.path('/usr/local/bin/walletsvc')} ",
+        "https://wallet.example-operator.com": f"https://localhost:{nginx.public}",
+        "/etc/walletsvc/gpas-test-client.pem": str(nginx.pki.gpas_client),
+        "/srv/walletsvc": str(host.path("/srv/walletsvc")),
+    }.items():
+        assert site_value in block, site_value
+        block = block.replace(site_value, ours)
+    assert "sudo" not in block  # every command is taken from the guide, root does the sudo
+    # The public certificate of a real host is trusted by the system; here, the test's CA.
+    env = minimal_env(GPAS_SECRET=SECRET, SSL_CERT_FILE=str(nginx.pki.server_ca))
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], env=env,
+                            capture_output=True, text=True, timeout=180, check=False,
+                            cwd=os.getcwd())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "19 of 19 checks passed"
+    checked = [line for line in nginx.access_lines() if line["path"] == "/movements/debit"]
+    assert checked and all(line["client"] == "127.0.0.1" for line in checked)
+    assert {line["client_subject"] for line in checked} == {"CN=gpas"}

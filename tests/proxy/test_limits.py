@@ -1,0 +1,84 @@
+"""Rate limits per client address, and slow clients that never reach gunicorn."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.proxy.conftest import Stack
+from tests.proxy.nginx import GPAS, HOST, Nginx, send
+from tests.proxy.test_errors import assert_gpas_error
+
+pytestmark = pytest.mark.realredis
+
+
+def test_gpas_traffic_at_full_speed_is_not_rate_limited(stack: Stack) -> None:
+    _, session = stack.open_session("10")
+    connection = stack.nginx.client("public", GPAS, stack.pki.gpas_client)
+    statuses = []
+    try:
+        for _ in range(300):
+            statuses.append(send(connection, "GET", f"/wallets/balance?walletSessionId={session}",
+                                 headers=stack.gpas_headers(f"walletSessionId={session}")).status)
+    finally:
+        connection.close()
+    assert statuses == [200] * 300
+
+
+@pytest.fixture(scope="module")
+def tight_nginx(make_nginx: Callable[..., Nginx], stack: Stack) -> Nginx:
+    """The shipped config with the GPAS rate cut to 1 a second, burst 3, before gunicorn."""
+    return make_nginx(stack.service.port, **{"rate=2000r/s": "rate=1r/s",
+                                             "burst=4000": "burst=3"})
+
+
+def test_a_client_over_its_rate_gets_429_while_another_address_is_served(
+        tight_nginx: Nginx) -> None:
+    answers = [tight_nginx.request("public", "GET", "/wallets/balance?walletSessionId=x",
+                                   source=GPAS, cert=tight_nginx.pki.gpas_client)
+               for _ in range(10)]
+    # The first four are let through (1 + burst 3): walletsvc refuses them itself (no signature).
+    assert [a.json()["code"] for a in answers[:4]] == [1001] * 4
+    limited = [a for a in answers if a.status == 429]
+    assert len(limited) >= 5
+    for answer in limited:
+        assert_gpas_error(answer, 429, 1010, "RATE_LIMITED")
+    other = tight_nginx.request("public", "GET", "/wallets/balance?walletSessionId=x",
+                                source=HOST, cert=tight_nginx.pki.gpas_client)
+    assert other.status == 400 and other.json()["code"] == 1001
+
+
+@pytest.fixture
+def slow_clients(stack: Stack) -> Iterator[list[socket.socket]]:
+    """Eight clients that send a movement's headers and a first byte of its body, then stall."""
+    context = ssl.create_default_context(cafile=str(stack.pki.server_ca))
+    context.load_cert_chain(str(stack.pki.gpas_client))
+    clients = []
+    for _ in range(8):
+        sock = context.wrap_socket(
+            socket.create_connection((HOST, stack.nginx.public), timeout=10,
+                                     source_address=(GPAS, 0)), server_hostname="localhost")
+        sock.sendall(b"POST /movements/debit?walletSessionId=x HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{")
+        clients.append(sock)
+    yield clients
+    for sock in clients:
+        sock.close()
+
+
+def test_slow_clients_do_not_hold_gunicorn_workers(stack: Stack,
+                                                   slow_clients: list[socket.socket]) -> None:
+    # Two sync workers and eight stalled bodies: nginx holds them all and gunicorn sees none,
+    # so a GPAS call is answered well before the stalled ones time out (client_body_timeout).
+    _, session = stack.open_session("10")
+    connection = stack.nginx.client("public", GPAS, stack.pki.gpas_client, timeout=4)
+    try:
+        answer = send(connection, "GET", f"/wallets/balance?walletSessionId={session}",
+                      headers=stack.gpas_headers(f"walletSessionId={session}"))
+    finally:
+        connection.close()
+    assert answer.status == 200
+    assert len(slow_clients) == 8

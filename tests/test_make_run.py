@@ -1,0 +1,122 @@
+"""`make run` and scripts/run.sh leave nothing running however they are stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.redis_server import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTS = {
+    "scripts/run.sh": [str(ROOT / "scripts" / "run.sh")],
+    # -o: take the installed venv as it is (the suite's own), do not reinstall it here.
+    "make run": ["make", "-s", "-C", str(ROOT), "-o", ".venv/.run-installed", "run"],
+}
+
+
+def descendants(pid: int) -> list[int]:
+    """Return every process below ``pid``."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    found = [int(child) for child in children]
+    return found + [grandchild for child in found for grandchild in descendants(child)]
+
+
+def alive(pid: int) -> bool:
+    """Say whether ``pid`` is a live (not zombie) process."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def bindable(port: int) -> bool:
+    """Say whether nothing listens on ``port`` on loopback (closed connections in TIME_WAIT
+    do not count: a server restarted there binds with SO_REUSEADDR, as gunicorn does)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+        except OSError:
+            return False
+        return True
+
+
+def healthy(port: int) -> bool:
+    """Say whether gunicorn answers /healthz on ``port``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def started(request: pytest.FixtureRequest, tmp_path: Path
+            ) -> Iterator[tuple[subprocess.Popen[bytes], int, int]]:
+    web, redis_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("WALLETSVC_REDIS_URL", "WALLETSVC_CONFIG_FILE", "MAKEFLAGS")}
+    env |= {"WALLETSVC_VAR_DIR": str(tmp_path / "var"), "WALLETSVC_REDIS_PORT": str(redis_port),
+            "WALLETSVC_BIND": f"127.0.0.1:{web}", "WALLETSVC_WORKERS": "2",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")}
+    with (tmp_path / "run.log").open("wb") as log:
+        process = subprocess.Popen(STARTS[request.param], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while not healthy(web):
+        if time.monotonic() > deadline or process.poll() is not None:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise RuntimeError((tmp_path / "run.log").read_text())
+        time.sleep(0.2)
+    yield process, web, redis_port
+    with contextlib.suppress(ProcessLookupError):  # what a failed test left in the group
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def assert_nothing_left(process: subprocess.Popen[bytes], below: list[int], ports: list[int]
+                        ) -> None:
+    process.wait(timeout=60)
+    assert len(below) >= 4  # redis-server, gunicorn and its two workers at least
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in below if alive(pid)] == []
+    assert all(bindable(port) for port in ports)
+
+
+@pytest.mark.parametrize("started", ["scripts/run.sh", "make run"], indirect=True)
+def test_sigterm_stops_gunicorn_its_workers_and_redis(
+        started: tuple[subprocess.Popen[bytes], int, int]) -> None:
+    process, web, redis_port = started
+    below = descendants(process.pid)
+    process.send_signal(signal.SIGTERM)
+    assert_nothing_left(process, below, [web, redis_port])
+
+
+@pytest.mark.parametrize("started", ["scripts/run.sh"], indirect=True)
+def test_ctrl_c_stops_everything(started: tuple[subprocess.Popen[bytes], int, int]) -> None:
+    process, web, redis_port = started
+    below = descendants(process.pid)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends the whole foreground group
+    assert_nothing_left(process, below, [web, redis_port])
