@@ -5,11 +5,7 @@ BIN := $(VENV)/bin
 # Production dependencies, pinned with hashes (scripts/lock.sh, `make lock`).
 LOCK := requirements.lock
 
-<<<<<<< HEAD
-.PHONY: run run-ha test lint install bench bench-ledger clean
-=======
-.PHONY: run test lint install lock bench bench-ledger clean
->>>>>>> main
+.PHONY: run run-ha test lint install lock bench bench-ledger clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
