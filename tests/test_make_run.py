@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,34 +71,44 @@ def healthy(port: int) -> bool:
         connection.close()
 
 
+Started = tuple[subprocess.Popen[bytes], list[int]]
+
+
 @pytest.fixture
-def started(request: pytest.FixtureRequest, tmp_path: Path
-            ) -> Iterator[tuple[subprocess.Popen[bytes], int, int]]:
-    web, redis_port = free_port(), free_port()
+def started(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Started]:
+    """What `make run` starts, on free ports; gives the process and the ports it serves."""
+    web, redis_port, postgres_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items()
-           if k not in ("WALLETSVC_REDIS_URL", "WALLETSVC_CONFIG_FILE", "MAKEFLAGS")}
+           if k not in ("WALLETSVC_REDIS_URL", "WALLETSVC_LEDGER_URL", "WALLETSVC_CONFIG_FILE",
+                        "MAKEFLAGS")}
     env |= {"WALLETSVC_VAR_DIR": str(tmp_path / "var"), "WALLETSVC_REDIS_PORT": str(redis_port),
+            "WALLETSVC_POSTGRES_PORT": str(postgres_port),
             "WALLETSVC_BIND": f"127.0.0.1:{web}", "WALLETSVC_WORKERS": "2",
             "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")}
     with (tmp_path / "run.log").open("wb") as log:
         process = subprocess.Popen(STARTS[request.param], cwd=ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 120
     while not healthy(web):
         if time.monotonic() > deadline or process.poll() is not None:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             raise RuntimeError((tmp_path / "run.log").read_text())
         time.sleep(0.2)
-    yield process, web, redis_port
+    yield process, [web, redis_port, postgres_port]
     with contextlib.suppress(ProcessLookupError):  # what a failed test left in the group
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    data = tmp_path / "var" / "postgres"
+    if data.is_symlink():  # as root the data lives where the server's user can reach it
+        shutil.rmtree(data.resolve(), ignore_errors=True)
 
 
 def assert_nothing_left(process: subprocess.Popen[bytes], below: list[int], ports: list[int]
                         ) -> None:
     process.wait(timeout=60)
-    assert len(below) >= 4  # redis-server, gunicorn and its two workers at least
+    # redis-server, PostgreSQL, the exporter, gunicorn and its two workers at least
+    assert len(below) >= 6
     deadline = time.monotonic() + 10
     while any(alive(pid) for pid in below) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -106,17 +117,17 @@ def assert_nothing_left(process: subprocess.Popen[bytes], below: list[int], port
 
 
 @pytest.mark.parametrize("started", ["scripts/run.sh", "make run"], indirect=True)
-def test_sigterm_stops_gunicorn_its_workers_and_redis(
-        started: tuple[subprocess.Popen[bytes], int, int]) -> None:
-    process, web, redis_port = started
+def test_sigterm_stops_gunicorn_its_workers_the_exporter_redis_and_postgres(
+        started: Started) -> None:
+    process, ports = started
     below = descendants(process.pid)
     process.send_signal(signal.SIGTERM)
-    assert_nothing_left(process, below, [web, redis_port])
+    assert_nothing_left(process, below, ports)
 
 
 @pytest.mark.parametrize("started", ["scripts/run.sh"], indirect=True)
-def test_ctrl_c_stops_everything(started: tuple[subprocess.Popen[bytes], int, int]) -> None:
-    process, web, redis_port = started
+def test_ctrl_c_stops_everything(started: Started) -> None:
+    process, ports = started
     below = descendants(process.pid)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal sends the whole foreground group
-    assert_nothing_left(process, below, [web, redis_port])
+    assert_nothing_left(process, below, ports)

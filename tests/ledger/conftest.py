@@ -48,14 +48,6 @@ class Bench:
         return connect(self.url)
 
 
-@pytest.fixture(params=["redis-server", "redis-cluster"])
-def any_redis(request: pytest.FixtureRequest) -> RedisClient:
-    """A real Redis: one node, then a cluster."""
-    client: RedisClient = request.getfixturevalue(
-        "real_redis" if request.param == "redis-server" else "cluster_redis")
-    return client
-
-
 def make_bench(redis: RedisClient, url: str, **overrides: Any) -> Bench:
     """Build the app over ``redis`` with the ledger at ``url``."""
     clock = FakeClock()
@@ -74,9 +66,9 @@ def bench(real_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
 
 
 @pytest.fixture
-def any_bench(any_redis: RedisClient, ledger_url: str) -> Iterator[Bench]:
-    """The app over one node, then over a cluster, with a fresh ledger."""
-    yield make_bench(any_redis, ledger_url)
+def any_bench(real_store: RedisClient, ledger_url: str) -> Iterator[Bench]:
+    """The app over one node, then over a cluster, on every Redis version, with a ledger."""
+    yield make_bench(real_store, ledger_url)
 
 
 @pytest.fixture

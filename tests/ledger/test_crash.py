@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.cluster import RedisCluster
 
 from tests.realredis.service import ROOT, Service
-from tests.redis_server import RedisClusterServers, RedisServer
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.ledger.outbox import Outbox
@@ -70,16 +70,14 @@ def traffic(service: Service, stop: threading.Event, moved: list[str]) -> None:
             moved.append(ref)
 
 
-@pytest.fixture(params=["redis-server", "redis-cluster"])
-def redis_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "redis-server":
-        server: RedisServer = request.getfixturevalue("redis_server")
-        redis_connect(server.url, 5.0).flushall()
-        return server.url
-    cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
-    client = redis_connect(cluster.url, 5.0)
-    client.flushall(target_nodes="primaries")  # type: ignore[call-arg]
-    return cluster.url
+@pytest.fixture
+def redis_url(real_store: RedisClient) -> str:
+    """The URL of an emptied real store: one node, then a cluster, on every Redis version."""
+    if isinstance(real_store, RedisCluster):
+        node = real_store.get_default_node()
+        return f"redis+cluster://{node.host}:{node.port}"
+    kwargs = real_store.connection_pool.connection_kwargs
+    return f"redis://{kwargs['host']}:{kwargs['port']}/0"
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ directory if it is new, creates the ``walletsvc`` database, and then becomes the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -92,6 +93,35 @@ def _owned(path: Path) -> None:
                 os.chown(os.path.join(folder, name), UNPRIVILEGED, UNPRIVILEGED)
 
 
+def _traversable(folder: Path) -> bool:
+    """Tell whether every folder down to ``folder`` lets others through (o+x)."""
+    return all(os.stat(part).st_mode & 0o001 for part in [folder, *folder.parents])
+
+
+def reachable(data_dir: Path) -> Path:
+    """Return where the server keeps ``data_dir``'s data: there, or where ``nobody`` reaches.
+
+    Run as root, the server is ``nobody``, which cannot enter a private folder (a checkout
+    under /root, a test's temporary folder). The data then lives under /var/tmp, and
+    ``data_dir`` is a symbolic link to it, so it is found there again at the next start.
+    """
+    data_dir = data_dir.absolute()
+    if os.geteuid() != 0 or data_dir.is_symlink() or _traversable(data_dir.parent):
+        return data_dir.resolve()
+    if (data_dir / "PG_VERSION").exists():
+        raise RuntimeError(f"{data_dir} holds a PostgreSQL data directory that the unprivileged "
+                           f"server user cannot reach; move it somewhere it can")
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    real = Path("/var/tmp/walletsvc-postgresql") / digest
+    real.mkdir(parents=True, exist_ok=True)
+    os.chmod(real.parent, 0o755)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        data_dir.rmdir()  # an empty folder made before: the link takes its place
+    data_dir.symlink_to(real, target_is_directory=True)
+    return real
+
+
 def url(port: int, password: str, database: str = DATABASE) -> str:
     """Return the URL of a local server's database."""
     return f"postgresql://{USER}:{password}@127.0.0.1:{port}/{database}"
@@ -101,7 +131,7 @@ class LocalPostgres:
     """One PostgreSQL server process with its data in ``data_dir``, on a loopback port."""
 
     def __init__(self, data_dir: Path, port: int, password: str, fsync: bool = True) -> None:
-        self.data_dir = data_dir
+        self.data_dir = reachable(data_dir)
         self.port = port
         self.password = password
         self.fsync = fsync
@@ -188,7 +218,7 @@ def create_database(server_url: str, name: str) -> None:
 
 def main(argv: list[str]) -> None:
     """Initialise ``DATA_DIR`` if new, then become its server on ``PORT`` (see the module)."""
-    data_dir, port, password_file = Path(argv[0]).resolve(), int(argv[1]), Path(argv[2])
+    data_dir, port, password_file = Path(argv[0]), int(argv[1]), Path(argv[2])
     server = LocalPostgres(data_dir, port, password_file.read_text().strip())
     server.init()
     if not os.fork():  # the database is created once the server (this process, soon) answers
