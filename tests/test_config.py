@@ -351,8 +351,10 @@ def test_replication_settings_are_read_from_their_variables() -> None:
     ({"REDIS_MIN_REPLICAS": "-1"}, "WALLETSVC_REDIS_MIN_REPLICAS must be at least 0"),
     ({"REDIS_MIN_REPLICAS": "one"}, "WALLETSVC_REDIS_MIN_REPLICAS must be a whole number"),
     ({"REDIS_REPLICA_TIMEOUT_MS": "0"}, "WALLETSVC_REDIS_REPLICA_TIMEOUT_MS must be at least 1"),
-    ({"REDIS_REPLICA_TIMEOUT_MS": "2000"}, "must be below WALLETSVC_REDIS_TIMEOUT_MS"),
-    ({"REDIS_REPLICA_TIMEOUT_MS": "600", "REDIS_TIMEOUT_MS": "500"}, r"TIMEOUT_MS \(500\)"),
+    ({"REDIS_MIN_REPLICAS": "1", "REDIS_REPLICA_TIMEOUT_MS": "2000"},
+     "must be below WALLETSVC_REDIS_TIMEOUT_MS"),
+    ({"REDIS_MIN_REPLICAS": "1", "REDIS_TIMEOUT_MS": "500"}, r"TIMEOUT_MS \(500\)"),
+    ({"REDIS_WAITAOF": "local", "REDIS_TIMEOUT_MS": "400"}, r"TIMEOUT_MS \(400\)"),
     ({"REDIS_WAITAOF": "always"}, "WALLETSVC_REDIS_WAITAOF lists 'local' and/or 'replicas'"),
     ({"REDIS_WAITAOF": "replicas"}, "needs WALLETSVC_REDIS_MIN_REPLICAS of 1 or more"),
 ])
@@ -360,6 +362,10 @@ def test_malformed_replication_settings_are_refused(changes: dict[str, str], mes
                                                     ) -> None:
     with pytest.raises(ConfigError, match=message):
         Config.from_env(env(**changes))
+
+
+def test_a_short_redis_timeout_is_accepted_while_writes_wait_for_nothing() -> None:
+    assert Config.from_env(env(REDIS_TIMEOUT_MS="300")).redis_timeout_ms == 300
 
 
 def test_waitaof_local_alone_needs_no_replica() -> None:

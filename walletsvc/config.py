@@ -188,11 +188,12 @@ def _replication(read: _Reader, timeout_ms: int) -> tuple[int, int, tuple[str, .
     min_replicas = read.integer("REDIS_MIN_REPLICAS", Config.redis_min_replicas)
     replica_timeout_ms = read.integer("REDIS_REPLICA_TIMEOUT_MS", Config.redis_replica_timeout_ms,
                                       1)
-    if replica_timeout_ms >= timeout_ms:  # WAIT blocks that long: the socket must outlast it
-        raise ConfigError(f"{PREFIX}REDIS_REPLICA_TIMEOUT_MS must be below "
-                          f"{PREFIX}REDIS_TIMEOUT_MS ({timeout_ms})")
     raw = read.text("REDIS_WAITAOF", "")
     waitaof = tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+    # WAIT blocks that long: the socket must outlast it (only where writes wait).
+    if (min_replicas or waitaof) and replica_timeout_ms >= timeout_ms:
+        raise ConfigError(f"{PREFIX}REDIS_REPLICA_TIMEOUT_MS must be below "
+                          f"{PREFIX}REDIS_TIMEOUT_MS ({timeout_ms})")
     if not set(waitaof) <= set(WAITAOF_TARGETS):
         raise ConfigError(f"{PREFIX}REDIS_WAITAOF lists 'local' and/or 'replicas', got {raw!r}")
     if "replicas" in waitaof and not min_replicas:

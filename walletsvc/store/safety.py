@@ -80,6 +80,24 @@ def _per_node(redis: RedisClient) -> dict[str, dict[str, Any]]:
     return {"redis": redis.info()}
 
 
+def _answering(redis: RedisClient) -> dict[str, dict[str, Any]]:
+    """Return ``INFO`` of every node walletsvc can write to now.
+
+    A cluster master that does not answer (one failing over) is left out: no write reaches it
+    until it answers, and the next read covers it. Reading it anyway would fail every write,
+    the other masters' too, for as long as it is down.
+    """
+    if not isinstance(redis, RedisCluster):
+        return _per_node(redis)
+    found: dict[str, dict[str, Any]] = {}
+    for node in redis.get_primaries():  # type: ignore[no-untyped-call]
+        try:
+            found[node.name] = redis.get_redis_connection(node).info()
+        except (ConnectionError, TimeoutError):
+            continue
+    return found
+
+
 def problems(info: dict[str, Any]) -> list[str]:
     """Return what makes one node unfit to move money, each with the setting and the fix."""
     found = []
@@ -128,7 +146,7 @@ class PolicyGuard:
             raise UnsafeStore(self._unsafe)
 
     def _read(self) -> str | None:
-        for node, info in _per_node(self.redis).items():
+        for node, info in _answering(self.redis).items():
             policy = info.get("maxmemory_policy")
             if policy != SAFE_POLICY:
                 return (f"{node} has maxmemory-policy {policy}; walletsvc moves money only "
