@@ -26,8 +26,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, open_session
 from tests.redis_server import RedisServer, free_port
+from tests.support.admin import AdminClient, open_session
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.exporter import Exporter, ExportSettings
 from walletsvc.ledger.localdb import LocalPostgres

@@ -17,7 +17,6 @@ from redis.cluster import RedisCluster
 
 from tests import components
 from tests.components import under_ci
-from tests.helpers import AdminClient, FakeClock, FakeRedis, GpasClient, base_config
 from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
 from tests.redis_server import (
     RedisBinary,
@@ -26,6 +25,10 @@ from tests.redis_server import (
     RedisServers,
     redis_binaries,
 )
+from tests.support.admin import AdminClient
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.observability import STORE_LOGGER

@@ -12,7 +12,11 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.helpers import START_MS, AdminClient, FakeClock, GpasClient, decimal_json, snapshot
+from tests.support.admin import AdminClient
+from tests.support.answers import decimal_json, json_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import START_MS, FakeClock
+from tests.support.store import snapshot
 from walletsvc.domain.clock import iso_utc
 from walletsvc.store import RedisClient
 
@@ -270,7 +274,7 @@ def test_blocked_wallet_cannot_open_a_session(runner: FlaskCliRunner, admin: Adm
     wallet_id = new_wallet(runner, real="10")
     token = admin.token(wallet_id)
     run(runner, "block", wallet_id)
-    assert gpas.open_session(wallet_id, token).json["code"] == 1008  # type: ignore[index]
+    assert json_of(gpas.open_session(wallet_id, token))["code"] == 1008
     run(runner, "unblock", wallet_id)
     assert gpas.open_session(wallet_id, token).status_code == 200
 
@@ -292,7 +296,7 @@ def test_issue_token_prints_a_token_that_opens_one_session(
     assert printed["walletId"] == wallet_id
     assert printed["expiresAt"] == iso_utc(START_MS + 300_000)
     assert gpas.open_session(wallet_id, printed["authToken"]).status_code == 200
-    assert gpas.open_session(wallet_id, printed["authToken"]).json["code"] == 1010  # type: ignore[index]
+    assert json_of(gpas.open_session(wallet_id, printed["authToken"]))["code"] == 1010
 
 
 def test_issue_token_with_a_chosen_lifetime(runner: FlaskCliRunner) -> None:
@@ -323,7 +327,7 @@ def open_via_cli(runner: FlaskCliRunner, gpas: GpasClient, wallet_id: str) -> st
     token = run(runner, "issue-token", wallet_id)["authToken"]
     response = gpas.open_session(wallet_id, token)
     assert response.status_code == 200
-    return str(response.json["id"])  # type: ignore[index]
+    return str(json_of(response)["id"])
 
 
 def test_sessions_lists_the_wallets_sessions_newest_first(

@@ -4,7 +4,6 @@ the test environment runs."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -16,21 +15,10 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.support.lock import LOCK, locked
 from tests.tools import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCK = ROOT / "requirements.lock"
-
-
-def locked() -> dict[str, tuple[str, str, list[str]]]:
-    """Return name -> (version, marker, hashes) for every pin of the lock."""
-    pins: dict[str, tuple[str, str, list[str]]] = {}
-    for entry in re.split(r"\n(?=[a-z0-9])", LOCK.read_text().split("\n", 2)[2]):
-        head = entry.split(" \\", 1)[0]
-        match = re.fullmatch(r"([a-z0-9._-]+)==([^ ;]+)(?: ; (.+))?", head)
-        assert match, head
-        pins[match[1]] = (match[2], match[3] or "", re.findall(r"--hash=sha256:(\w{64})", entry))
-    return pins
 
 
 def production_requirements() -> list[Requirement]:

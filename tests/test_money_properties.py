@@ -8,14 +8,11 @@ import simplejson
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.helpers import (
-    AdminClient,
-    FakeRedis,
-    GpasClient,
-    base_config,
-    decimal_json,
-    open_session,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json, json_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import base_config
+from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.money import (
     BUILTIN_SCALES,
@@ -185,5 +182,5 @@ def test_credit_of_any_written_value_moves_exactly_it_or_is_refused(currency: st
             assert after - before == Decimal(value)
             assert decimal_json(response)["leftBalance"] == after
         else:
-            assert response.json["type"] in ("INVALID_AMOUNT", "INVALID_REQUEST"), value  # type: ignore[index]
+            assert json_of(response)["type"] in ("INVALID_AMOUNT", "INVALID_REQUEST"), value
             assert after == before

@@ -8,7 +8,10 @@ import string
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.helpers import PARENT_ID, SECRET, FakeRedis, base_config
+from tests.support.answers import json_of
+from tests.support.gpas import signed_headers
+from tests.support.settings import PARENT_ID, SECRET, base_config
+from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.signing import sign, signed_input, verify_signature
 
@@ -85,12 +88,12 @@ def test_any_query_string_passes_the_signature_check_with_its_own_signature_only
                         ).test_client()
     signature = sign(query.encode(), SECRET)
     signed = client.get("/wallets/balance", query_string=query,
-                        headers={"x-parent-system-id": PARENT_ID, "x-signature": signature})
+                        headers=signed_headers(PARENT_ID, SECRET, b"", query, signature))
     # No session is open, so the call is refused, but past the signature and never a crash.
     assert signed.status_code == 400, query
-    assert signed.json["code"] != 1006, query  # type: ignore[index]
+    assert json_of(signed)["code"] != 1006, query
     index = data.draw(st.integers(0, 39), label="index")
     wrong = signature[:index] + ("0" if signature[index] != "0" else "1") + signature[index + 1:]
     refused = client.get("/wallets/balance", query_string=query,
-                         headers={"x-parent-system-id": PARENT_ID, "x-signature": wrong})
-    assert (refused.status_code, refused.json["code"]) == (400, 1006)  # type: ignore[index]
+                         headers=signed_headers(PARENT_ID, SECRET, b"", query, wrong))
+    assert (refused.status_code, json_of(refused)["code"]) == (400, 1006)

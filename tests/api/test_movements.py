@@ -9,16 +9,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.helpers import (
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    all_keys,
-    decimal_json,
-    error_of,
-    open_session,
-    snapshot,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json, error_of, json_of
+from tests.support.calls import movement
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock
+from tests.support.store import all_keys, snapshot, stream_fields
 from walletsvc.store import RedisClient
 
 
@@ -95,7 +91,7 @@ def test_zero_debit_is_refused_and_zero_credit_is_recorded(
     assert error_of(gpas.debit(session_id, "0")) == (400, 1010, "INVALID_AMOUNT")
     assert snapshot(redis_client) == before
     assert gpas.credit(session_id, "0", reference="zero-win").status_code == 200
-    movements = admin.get(f"/wallets/{wallet_id}/movements").json["movements"]  # type: ignore
+    movements = json_of(admin.get(f"/wallets/{wallet_id}/movements"))["movements"]
     assert movements[0]["data"]["ref"] == "zero-win"
     assert movements[0]["data"]["amount"] == 0
 
@@ -177,10 +173,12 @@ def test_reference_is_unique_across_wallets_and_sessions(
         gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
     _, first = open_session(gpas, admin, real="100")
     other_wallet, second = open_session(gpas, admin, real="100")
-    captured = gpas.debit(first, "10", reference="bet-1").request
-    assert captured is not None
+    captured = movement("debit", '"10"', externalReference="bet-1")
+    debit = "/movements/debit"
+    assert gpas.call("POST", debit, f"walletSessionId={first}", captured).status_code == 200
     before = snapshot(redis_client)
-    assert error_of(gpas.debit(second, "10", reference="bet-1")) == (400, 1003, "DUPLICATE_TX_ID")
+    replayed = gpas.call("POST", debit, f"walletSessionId={second}", captured)
+    assert error_of(replayed) == (400, 1003, "DUPLICATE_TX_ID")
     assert snapshot(redis_client) == before
     assert admin.balance(other_wallet)["real"] == 100
 
@@ -190,7 +188,7 @@ def test_references_of_different_parent_systems_do_not_collide(
     other = GpasClient(gpas.client, parent_id="OTHER1", secret="other-secret")
     _, mine = open_session(gpas, admin)
     wallet_id = admin.wallet("100")
-    theirs = other.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
+    theirs = json_of(other.open_session(wallet_id, admin.token(wallet_id)))["id"]
     assert gpas.debit(mine, "1", reference="same").status_code == 200
     assert other.debit(theirs, "1", reference="same").status_code == 200
 
@@ -213,7 +211,7 @@ def test_replay_mode_still_refuses_a_different_body_or_session(
     gpas, admin = clients(make_app(duplicate_reply="replay"))
     wallet_id, session_id = open_session(gpas, admin, real="100")
     assert gpas.debit(session_id, "10", reference="bet-1").status_code == 200
-    second = gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
+    second = json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"]
     before = snapshot(redis_client)
     assert error_of(gpas.debit(session_id, "11", reference="bet-1"))[1] == 1003
     assert error_of(gpas.credit(session_id, "10", reference="bet-1"))[1] == 1003
@@ -293,7 +291,7 @@ def test_rollback_in_another_session_of_the_same_wallet(gpas: GpasClient,
     wallet_id, first = open_session(gpas, admin)
     gpas.debit(first, "10", reference="bet-1")
     gpas.close(first)
-    second = gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
+    second = json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"]
     assert gpas.rollback(second, "bet-1").status_code == 200
     assert admin.balance(wallet_id)["real"] == 100
 
@@ -370,8 +368,8 @@ def test_each_movement_is_in_the_session_and_wallet_streams(
     gpas.rollback(session_id, "bet-1", reference="rb-1")
     session_stream = [k for k in all_keys(redis_client, "sx:*") if session_id in k]
     wallet_stream = [k for k in all_keys(redis_client, "wx:*") if wallet_id in k]
-    session_entries = [f for _, f in redis_client.xrange(session_stream[0])]
-    wallet_entries = [f for _, f in redis_client.xrange(wallet_stream[0])]
+    session_entries = stream_fields(redis_client, session_stream[0])
+    wallet_entries = stream_fields(redis_client, wallet_stream[0])
     assert [e["event"] for e in session_entries] == ["opened", "debit", "rollback"]
     assert [e["event"] for e in wallet_entries] == ["deposit", "deposit", "debit", "rollback"]
     debit = session_entries[1]
@@ -393,5 +391,7 @@ def test_audit_keys_expire_after_the_retention_period(
     gpas.close(session_id)
     retention_ms = 120 * 86_400_000
     for pattern in ("s:*", "sx:*", "m:*", "ref:*"):
-        for key in redis_client.keys(pattern):
+        matched = all_keys(redis_client, pattern)
+        assert matched, pattern
+        for key in matched:
             assert retention_ms - 60_000 < redis_client.pttl(key) <= retention_ms, key

@@ -11,7 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import ADMIN_KEY, SECRET, AdminClient, GpasClient, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.gpas import GpasClient
+from tests.support.settings import ADMIN_KEY, SECRET, FakeClock
 from walletsvc.observability.logs import REQUEST_LOGGER, JsonFormatter
 
 
@@ -116,10 +118,10 @@ def test_metrics_count_requests_movements_and_open_sessions(
 
 
 def test_open_sessions_gauge_forgets_expired_sessions(
-        gpas: GpasClient, admin: AdminClient, client: FlaskClient, clock: object) -> None:
+        gpas: GpasClient, admin: AdminClient, client: FlaskClient, clock: FakeClock) -> None:
     open_session(gpas, admin)
     assert metric(client, "walletsvc_open_sessions") == 1
-    clock.advance(31 * 60)  # type: ignore[attr-defined]
+    clock.advance(31 * 60)
     assert metric(client, "walletsvc_open_sessions") == 0
 
 

@@ -13,7 +13,11 @@ from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import validate
 
-from tests.helpers import AdminClient, FakeRedis, GpasClient, base_config, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import json_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import base_config
+from tests.support.store import FakeRedis
 from walletsvc import create_app, errors
 from walletsvc.api.contract import contract_of
 from walletsvc.schemas.errors import ErrorSchema
@@ -35,7 +39,7 @@ def document(app: Flask) -> dict[str, Any]:
     response = app.test_client().get("/openapi.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
-    body: dict[str, Any] = response.json  # type: ignore[assignment]
+    body: dict[str, Any] = json_of(response)
     return body
 
 
@@ -106,9 +110,9 @@ def test_security_schemes_are_the_signature_headers_and_three_bearer_keys(
 
 def test_every_error_answer_is_the_error_schema(document: dict[str, Any]) -> None:
     responses = document["components"]["responses"]
+    assert operations(document)
     for _, _, op in operations(document):
         errors_documented = {s: r for s, r in op["responses"].items() if int(s) >= 400}
-        assert {"400", "500"} <= set(errors_documented) or "400" not in errors_documented
         assert "500" in errors_documented
         for answer in errors_documented.values():
             name = answer["$ref"].rsplit("/", 1)[1]
@@ -235,9 +239,8 @@ def test_links_name_operations_and_parameters_that_exist(document: dict[str, Any
 
 
 def test_currencies_are_the_ones_this_service_accepts(make_currency_app: Flask) -> None:
-    document = make_currency_app.test_client().get("/openapi.json").json
-    currency = document["components"]["schemas"]["WalletCreateRequest"][  # type: ignore[index]
-        "properties"]["currency"]
+    document = json_of(make_currency_app.test_client().get("/openapi.json"))
+    currency = document["components"]["schemas"]["WalletCreateRequest"]["properties"]["currency"]
     assert currency["enum"] == ["BRL", "BTC", "CLP", "EUR", "MXN", "PYG", "USD"]
 
 

@@ -15,15 +15,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import (
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    all_keys,
-    error_of,
-    open_session,
-)
-from tests.traffic import KEY, play, report
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock
+from tests.support.store import all_keys, stream_fields
+from tests.support.traffic import KEY, play, report
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.store import RedisClient
 
@@ -34,7 +31,7 @@ def recomputed(redis: RedisClient) -> dict[tuple[str, ...], dict[str, Decimal]]:
     """Totals per (date, provider, game, currency) from the wallet audit streams alone."""
     totals: dict[tuple[str, ...], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for stream in all_keys(redis, "wx:*"):
-        for _, entry in redis.xrange(stream):
+        for entry in stream_fields(redis, stream):
             if entry["event"] not in ("debit", "credit", "rollback"):
                 continue
             day = datetime.fromtimestamp(int(entry["ts"]) // 1000, UTC).date().isoformat()

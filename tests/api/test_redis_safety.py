@@ -13,16 +13,12 @@ import pytest
 from flask.testing import FlaskClient
 from redis.cluster import RedisCluster
 
-from tests.helpers import (
-    AdminClient,
-    FakeClock,
-    FakeRedis,
-    GpasClient,
-    error_of,
-    open_session,
-    snapshot,
-    store_writes,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of, json_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock
+from tests.support.store import FakeRedis, snapshot
+from tests.support.writes import store_writes
 from walletsvc.store import RedisClient
 from walletsvc.store.safety import POLICY_CHECK_SECONDS
 
@@ -77,7 +73,7 @@ def test_balance_still_answers_on_a_redis_that_may_evict_without_refreshing_the_
     before = snapshot(redis_client)
     response = gpas.balance(session_id)
     assert response.status_code == 200
-    assert response.json["leftBalance"] == 105  # type: ignore[index]
+    assert json_of(response)["leftBalance"] == 105
     assert snapshot(redis_client) == before
     assert [line["kind"] for line in store_log] == ["eviction_policy"]
 
@@ -88,9 +84,9 @@ def test_readiness_names_the_memory_policy_and_the_fix(
     evicting("allkeys-lru")
     ready = client.get("/readyz")
     assert ready.status_code == 503
-    body = ready.json
-    assert body["status"] == "unavailable"  # type: ignore[index]
-    problems = " ".join(body["problems"])  # type: ignore[index]
+    body = json_of(ready)
+    assert body["status"] == "unavailable"
+    problems = " ".join(body["problems"])
     assert "maxmemory-policy is allkeys-lru" in problems
     assert "set maxmemory-policy noeviction" in problems
 

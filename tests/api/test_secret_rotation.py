@@ -6,7 +6,10 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from tests.helpers import PARENT_ID, AdminClient, GpasClient, error_of, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import PARENT_ID
 
 CURRENT, NEXT = "current-secret-of-gpas", "next-secret-of-gpas"
 

@@ -11,16 +11,11 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.api.test_errors import (
-    ENDPOINTS,
-    Live,
-    assert_error_shape,
-    assert_refused,
-    endpoint_call,
-    live,  # noqa: F401 - the fixture
-    send,
-)
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, GpasClient, snapshot
+from tests.support.answers import assert_error_shape, assert_refused
+from tests.support.calls import ENDPOINTS, Live, endpoint_call, send
+from tests.support.gpas import GpasClient
+from tests.support.settings import ADMIN_KEY, SECRET
+from tests.support.store import snapshot
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
 
@@ -34,18 +29,23 @@ def networks(text: str) -> tuple[Any, ...]:
     return tuple(ipaddress.ip_network(item.strip()) for item in text.split(","))
 
 
-def from_address(client_app: Flask, address: str, **headers: str
-                 ) -> Callable[[str, str, str, bytes], TestResponse]:
-    """Return a sender of signed GPAS calls that arrive from ``address``."""
-    client = client_app.test_client()
+class FromAddress:
+    """Flask's test client, with every request arriving from ``address`` (a GPAS transport)."""
 
-    def call(method: str, path: str, query: str, body: bytes = b"") -> TestResponse:
-        return client.open(f"{path}?{query}", method=method, data=body,
-                           environ_base={"REMOTE_ADDR": address},
-                           headers={"x-parent-system-id": PARENT_ID,
-                                    "x-signature": sign(body or query.encode(), SECRET),
-                                    "Content-Type": "application/json", **headers})
-    return call
+    def __init__(self, app: Flask, address: str) -> None:
+        self.client = app.test_client()
+        self.address = address
+
+    def open(self, path: str, *, method: str, data: bytes, headers: dict[str, str]
+             ) -> TestResponse:
+        """Send one request from ``address``."""
+        return self.client.open(path, method=method, data=data, headers=headers,
+                                environ_base={"REMOTE_ADDR": self.address})
+
+
+def from_address(app: Flask, address: str) -> GpasClient:
+    """Return a GPAS client whose signed calls arrive from ``address``."""
+    return GpasClient(FromAddress(app, address))
 
 
 @pytest.fixture
@@ -58,9 +58,8 @@ def guarded(make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.mark.parametrize("address", ["198.51.100.7", "203.0.113.1", "203.0.113.254",
                                      "2001:db8::1", "::ffff:203.0.113.9"])
-def test_listed_address_is_served(guarded: Flask, live: Live, address: str) -> None:  # noqa: F811
-    call = endpoint_call("balance", live)
-    response = from_address(guarded, address)(call.method, call.path, call.query)
+def test_listed_address_is_served(guarded: Flask, live: Live, address: str) -> None:
+    response = send(from_address(guarded, address), endpoint_call("balance", live))
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
@@ -68,13 +67,10 @@ def test_listed_address_is_served(guarded: Flask, live: Live, address: str) -> N
                                      "2001:db9::1", "::1", "::ffff:10.0.0.1"])
 @pytest.mark.parametrize("name", ENDPOINTS)
 def test_unlisted_address_is_refused_on_every_gpas_route_and_changes_nothing(
-        guarded: Flask, live: Live, redis_client: RedisClient, name: str,  # noqa: F811
+        guarded: Flask, live: Live, redis_client: RedisClient, name: str,
         address: str) -> None:
     call = endpoint_call(name, live)
-    headers = dict(call.headers)
-    send_from = from_address(guarded, address, **headers)
-    assert_refused(redis_client, lambda: send_from(call.method, call.path, call.query, call.body),
-                   REFUSED)
+    assert_refused(redis_client, lambda: send(from_address(guarded, address), call), REFUSED)
 
 
 def test_address_is_checked_before_the_parent_system(guarded: Flask,
@@ -106,9 +102,8 @@ def test_admin_api_and_health_are_not_behind_the_gpas_allow_list(guarded: Flask)
     assert client.get("/healthz", environ_base=outside).status_code == 200
 
 
-def test_without_an_allow_list_any_address_is_served(app: Flask, live: Live) -> None:  # noqa: F811
-    call = endpoint_call("balance", live)
-    assert from_address(app, "192.0.2.99")(call.method, call.path, call.query).status_code == 200
+def test_without_an_allow_list_any_address_is_served(app: Flask, live: Live) -> None:
+    assert send(from_address(app, "192.0.2.99"), endpoint_call("balance", live)).status_code == 200
 
 
 # Behind proxies: X-Forwarded-For is trusted only as far as our own proxies wrote it ---------
@@ -122,12 +117,13 @@ def test_without_an_allow_list_any_address_is_served(app: Flask, live: Live) -> 
     (2, "198.51.100.7", False),                  # fewer entries than proxies: not trusted
 ])
 def test_client_address_comes_from_the_trusted_proxies_only(
-        make_app: Callable[..., Flask], live: Live, proxies: int,  # noqa: F811
+        make_app: Callable[..., Flask], live: Live, proxies: int,
         forwarded_for: str | None, served: bool) -> None:
     app = make_app(gpas_allowed_ips=networks(GPAS_ADDRESSES), trusted_proxy_count=proxies)
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     call = endpoint_call("balance", live)
-    response = from_address(app, "10.0.0.1", **headers)(call.method, call.path, call.query)
+    response = from_address(app, "10.0.0.1").call(call.method, call.path, call.query,
+                                                  headers=headers)
     if served:
         assert response.status_code == 200, response.get_data(as_text=True)
     else:
@@ -166,7 +162,7 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
     return calls
 
 
-def test_signature_is_compared_in_constant_time(gpas: GpasClient, live: Live,  # noqa: F811
+def test_signature_is_compared_in_constant_time(gpas: GpasClient, live: Live,
                                                 compared: list[tuple[bytes, bytes]]) -> None:
     call = endpoint_call("balance", live)
     expected = sign(call.query.encode(), SECRET)
@@ -185,7 +181,7 @@ def test_api_keys_are_compared_in_constant_time(app: Flask, path: str, key: str,
 # Size limits ------------------------------------------------------------------
 
 def test_body_over_the_limit_on_a_query_signed_call_answers_413_and_changes_nothing(
-        gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:  # noqa: F811
+        gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:
     before = snapshot(redis_client)
     response = gpas.call("GET", "/wallets/balance", f"walletSessionId={live.session_id}",
                          b"x" * (16 * 1024 + 1))

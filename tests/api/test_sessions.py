@@ -16,20 +16,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
-from tests.helpers import (
-    START_MS,
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    all_keys,
-    decimal_json,
-    error_of,
-    open_session,
-    snapshot,
-)
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json, error_of, json_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import PORTAL_KEY, START_MS, FakeClock
+from tests.support.store import all_keys, snapshot
 from walletsvc.store import RedisClient
 
-PORTAL_KEY = "portal-jwt-secret-of-at-least-32-bytes!"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -168,16 +161,18 @@ def test_top_level_wallet_code_is_configurable(make_app: Callable[..., Flask]) -
     client = make_app(wallet_code="LOTTERY").test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     _, session_id = open_session(gpas, admin)
-    assert gpas.balance(session_id).json["code"] == "LOTTERY"  # type: ignore[index]
+    assert json_of(gpas.balance(session_id))["code"] == "LOTTERY"
 
 
 def test_close_answers_empty_and_ends_the_session(gpas: GpasClient, admin: AdminClient,
                                                   redis_client: RedisClient) -> None:
     _, session_id = open_session(gpas, admin)
+    live = [k for k in all_keys(redis_client, "sl:*") if session_id in k]
+    assert len(live) == 1
     response = gpas.close(session_id)
     assert response.status_code == 200
     assert response.get_data() == b""
-    assert not [k for k in all_keys(redis_client, "sl:*") if session_id in k]
+    assert not redis_client.exists(live[0])
     before = snapshot(redis_client)
     for refused in (gpas.close(session_id), gpas.balance(session_id),
                     gpas.debit(session_id, "1"), gpas.credit(session_id, "1")):
@@ -205,7 +200,7 @@ def test_idle_session_expires_and_activity_keeps_it_alive(
     clock.advance(30 * 60)
     assert error_of(gpas.balance(session_id)) == (400, 1004, "INVALID_WALLET_SESSION")
     assert error_of(gpas.close(session_id)) == (400, 1004, "INVALID_WALLET_SESSION")
-    assert admin.get(f"/sessions/{session_id}").json["status"] == "EXPIRED"  # type: ignore[index]
+    assert json_of(admin.get(f"/sessions/{session_id}"))["status"] == "EXPIRED"
 
 
 def test_session_ends_at_the_absolute_limit_despite_activity(
@@ -256,7 +251,7 @@ def test_session_story_links_rollbacks_and_shows_expiry(
     gpas.debit(first, "5", reference="bet-1")
     gpas.debit(first, "6", reference="bet-2")
     gpas.rollback(first, "bet-1", reference="rb-1")
-    second = gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
+    second = json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"]
     gpas.rollback(second, "bet-2", reference="rb-2")
     clock.advance(31 * 60)
     story = admin.get(f"/sessions/{first}").json

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import shlex
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.deploy.host import (
     Host,
+    RunningUnit,
     install,
     make_root,
     minimal_env,
@@ -42,24 +40,6 @@ def host(redis_server: RedisServer) -> Iterator[Host]:
         yield installed
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-@dataclass
-class RunningUnit:
-    """gunicorn started as the unit starts it."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    def get(self, path: str) -> int:
-        """Return the status of GET ``path``."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request("GET", path)
-            return connection.getresponse().status
-        finally:
-            connection.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ and cron line run there as the walletsvc user."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shlex
@@ -12,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL = ROOT / "scripts" / "install-host.sh"
@@ -132,3 +133,21 @@ def minimal_env(**extra: str) -> dict[str, str]:
     """Return the environment systemd and cron give a job: PATH and little else."""
     inherited = {k: v for k, v in os.environ.items() if k == "SSL_CERT_FILE"}
     return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **inherited, **extra}
+
+
+@dataclass
+class RunningUnit:
+    """gunicorn started as the unit starts it."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def get(self, path: str) -> int:
+        """Return the status of GET ``path``."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("GET", path)
+            return connection.getresponse().status
+        finally:
+            connection.close()

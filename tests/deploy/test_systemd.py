@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import RunningUnit
-from tests.deploy.host import Host
+from tests.deploy.host import Host, RunningUnit
 from tests.tools import require_program
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]

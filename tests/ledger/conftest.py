@@ -3,60 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
-import psycopg
 import pytest
-from flask import Flask
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config
-from walletsvc import create_app
-from walletsvc.ledger.database import connect
-from walletsvc.ledger.exporter import Exporter, ExportSettings, ExportStats
+from tests.support.ledger import Bench, make_bench
 from walletsvc.store import RedisClient
 
 pytestmark = pytest.mark.realredis
-
-
-@dataclass
-class Bench:
-    """The app, its GPAS and admin clients, its clock, its Redis and its ledger."""
-
-    app: Flask
-    gpas: GpasClient
-    admin: AdminClient
-    clock: FakeClock
-    redis: RedisClient
-    url: str
-
-    def export(self, **settings: Any) -> ExportStats:
-        """Export everything waiting, as ``walletsvc ledger export`` does."""
-        exporter = Exporter(self.redis, self.url, ExportSettings(**settings))
-        try:
-            return exporter.export_pending()
-        finally:
-            exporter.close()
-
-    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        """Run a query on the ledger; return its rows."""
-        with connect(self.url) as conn:
-            return conn.execute(query, params).fetchall()
-
-    def conn(self) -> psycopg.Connection[tuple[Any, ...]]:
-        """Open a connection to the ledger."""
-        return connect(self.url)
-
-
-def make_bench(redis: RedisClient, url: str, **overrides: Any) -> Bench:
-    """Build the app over ``redis`` with the ledger at ``url``."""
-    clock = FakeClock()
-    settings = {"ledger_url": url, "session_idle_seconds": 30 * 86_400,
-                "session_max_seconds": 60 * 86_400, **overrides}
-    app = create_app(base_config(**settings), redis=redis, clock=clock)
-    app.testing = True
-    client = app.test_client()
-    return Bench(app, GpasClient(client), AdminClient(client), clock, redis, url)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from redis.cluster import RedisCluster
 
-from tests.realredis.service import ROOT, Service
+from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.ledger.outbox import Outbox
@@ -31,7 +32,8 @@ class Exporters:
     """``walletsvc ledger export --follow`` processes, started and killed by the test."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log, self.processes = env, log, []
+        self.env, self.log = env, log
+        self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> subprocess.Popen[bytes]:
         with self.log.open("ab") as log:
@@ -55,19 +57,26 @@ def traffic(service: Service, stop: threading.Event, moved: list[str]) -> None:
     _, session_id = service.funded_session("100000")
     bets: list[str] = []
     while not stop.is_set():
-        roll = rng.random()
+        roll, ref = rng.random(), f"ref-{uuid.uuid4().hex}"
         if roll < 0.55:
-            status, _, ref = service.movement("debit", session_id, str(rng.randint(1, 50)))
-            if status == 200:
+            answer = service.gpas.debit(session_id, str(rng.randint(1, 50)), ref)
+            if answer.status_code == 200:
                 bets.append(ref)
         elif roll < 0.9:
-            status, _, ref = service.movement("credit", session_id, str(rng.randint(0, 50)))
+            answer = service.gpas.credit(session_id, str(rng.randint(0, 50)), ref)
         elif bets:
-            status, _, ref = service.rollback(session_id, bets.pop(rng.randrange(len(bets))))
+            answer = service.gpas.rollback(session_id, bets.pop(rng.randrange(len(bets))), ref)
         else:
             continue
-        if status == 200:
+        if answer.status_code == 200:
             moved.append(ref)
+
+
+def reconciliation(service: Service, day: str) -> tuple[int, Any]:
+    """Return the status and body of the day's reconciliation report."""
+    answer = service.http.open(f"/reconciliation?date_from={day}&date_to={day}",
+                               headers=RECONCILIATION)
+    return answer.status_code, answer.json
 
 
 @pytest.fixture
@@ -96,7 +105,7 @@ def test_killed_exporters_and_a_postgres_restart_lose_and_double_nothing_then_re
         stack: dict[str, Any], postgres: LocalPostgres, ledger_url: str) -> None:
     service, exporters = stack["service"], stack["exporters"]
     redis: RedisClient = redis_connect(stack["redis_url"], 5.0)
-    stop, moved = threading.Event(), []
+    stop, moved = threading.Event(), list[str]()
     players = [threading.Thread(target=traffic, args=(service, stop, moved)) for _ in range(4)]
     for player in players:
         player.start()
@@ -125,7 +134,7 @@ def test_killed_exporters_and_a_postgres_restart_lose_and_double_nothing_then_re
         in_ledger = conn.execute("SELECT reference, count(*) FROM ledger_entries WHERE event"
                                  " IN ('debit', 'credit', 'rollback') GROUP BY reference"
                                  ).fetchall()
-    counts = dict(in_ledger)
+    counts = {reference: count for reference, count in in_ledger}
     assert set(moved) <= set(counts) and set(counts.values()) == {1}
     verified = subprocess.run([WALLETSVC, "ledger", "verify",
                                "--wait", "0"], cwd=ROOT, env=service.env, capture_output=True,
@@ -134,10 +143,9 @@ def test_killed_exporters_and_a_postgres_restart_lose_and_double_nothing_then_re
 
     wallets = {key.split(":", 2)[2]: redis.hgetall(key) for key in redis.scan_iter(match="w:*")}
     day = time.strftime("%Y-%m-%d", time.gmtime())
-    report = service.request("GET", f"/reconciliation?date_from={day}&date_to={day}",
-                             headers=RECONCILIATION)
+    report = reconciliation(service, day)
     if "cluster" in stack["redis_url"]:
-        redis.flushall(target_nodes="primaries")  # type: ignore[call-arg]
+        redis.flushall(target_nodes="primaries")
     else:
         redis.flushall()
     restored = subprocess.run([WALLETSVC, "ledger", "restore"],
@@ -146,10 +154,9 @@ def test_killed_exporters_and_a_postgres_restart_lose_and_double_nothing_then_re
     assert restored.returncode == 0, restored.stderr
     assert {key.split(":", 2)[2]: redis.hgetall(key)
             for key in redis.scan_iter(match="w:*")} == wallets
-    assert service.request("GET", f"/reconciliation?date_from={day}&date_to={day}",
-                           headers=RECONCILIATION) == report
+    assert reconciliation(service, day) == report
     wallet_id, session_id = service.funded_session("10")
     for reference in random.Random(1).sample(moved, 30):
-        status, answer, _ = service.movement("debit", session_id, "1", reference=reference)
-        assert (status, answer["code"]) == (400, 1003), reference
+        answer = service.gpas.debit(session_id, "1", reference)
+        assert (answer.status_code, answer.json["code"]) == (400, 1003), reference
     assert redis.hget(keys.wallet(wallet_id), "real") == "1000"  # refusals moved nothing

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.helpers import open_session
-from tests.ledger.conftest import Bench
+from tests.support.admin import open_session
+from tests.support.ledger import Bench
 from walletsvc.ledger.database import LedgerUnreachable
 from walletsvc.ledger.exporter import Exporter, ExportSettings
 from walletsvc.ledger.outbox import Outbox

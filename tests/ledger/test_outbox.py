@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import AdminClient, GpasClient, error_of, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.store import stream_fields
 from walletsvc.store import RedisClient, keys
 
 
 def outbox(redis: RedisClient, wallet_id: str) -> list[dict[str, Any]]:
     """Return the fields of every entry of the wallet's shard's outbox, oldest first."""
-    return [fields for _, fields in redis.xrange(keys.outbox(keys.wallet_shard(wallet_id)))]
+    return list(stream_fields(redis, keys.outbox(keys.wallet_shard(wallet_id))))
 
 
 def test_every_kind_of_change_lands_in_the_outbox_of_its_shard(
@@ -50,7 +53,7 @@ def test_the_outbox_entry_of_a_movement_carries_its_audit_entry_whole(
     wallet_id, session_id = open_session(gpas, admin)
     gpas.debit(session_id, "2", reference="bet-1")
     last = outbox(redis_client, wallet_id)[-1]
-    streamed = redis_client.xrevrange(keys.wallet_stream(wallet_id), count=1)[0][1]
+    streamed = stream_fields(redis_client, keys.wallet_stream(wallet_id))[-1]
     assert streamed["ref"] == "bet-1"
     assert {k: v for k, v in last.items() if not k.startswith("_")} == streamed
 

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import open_session
-from tests.ledger.conftest import Bench
+from tests.support.admin import open_session
+from tests.support.ledger import Bench
 
 STEP = st.one_of(
     st.tuples(st.just("debit"), st.integers(1, 5_000)),

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from typing import Any
 
-from tests.helpers import ADMIN_KEY, decimal_json, error_of, open_session
-from tests.ledger.conftest import Bench, make_bench
-from tests.traffic import play, report
+from tests.support.admin import open_session
+from tests.support.answers import decimal_json, error_of
+from tests.support.ledger import Bench, make_bench
+from tests.support.settings import ADMIN_KEY
+from tests.support.traffic import play, report
 from walletsvc.store import RedisClient
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 DAY_S = 86_400
 
 
-def get(bench: Bench, path: str) -> object:
+def get(bench: Bench, path: str) -> Any:
     response = bench.app.test_client().get(f"/admin/ledger{path}", headers=ADMIN)
     assert response.status_code == 200, response.get_data(as_text=True)
     return decimal_json(response)

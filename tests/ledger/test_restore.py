@@ -6,9 +6,10 @@ import random
 
 import pytest
 
-from tests.helpers import error_of, open_session
-from tests.ledger.conftest import Bench
-from tests.traffic import play, report
+from tests.support.admin import open_session
+from tests.support.answers import error_of, json_of
+from tests.support.ledger import Bench
+from tests.support.traffic import play, report
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.verify import verify
 from walletsvc.store import RedisClient, keys
@@ -27,7 +28,7 @@ def references(redis: RedisClient) -> list[tuple[str, str]]:
 
 def wallets(bench: Bench) -> dict[str, dict[str, object]]:
     ids = [key.split(":", 2)[2] for key in bench.redis.scan_iter(match="w:*")]
-    return {wallet_id: bench.admin.get(f"/wallets/{wallet_id}").json for wallet_id in ids}
+    return {wallet_id: json_of(bench.admin.get(f"/wallets/{wallet_id}")) for wallet_id in ids}
 
 
 def test_verify_finds_nothing_once_exported_and_lists_a_tampered_balance(bench: Bench) -> None:
@@ -83,7 +84,7 @@ def new_session(bench: Bench, wallet_id: str) -> tuple[str, str]:
     token = bench.admin.token(wallet_id)
     response = bench.gpas.open_session(wallet_id, token)
     assert response.status_code == 200, response.get_data(as_text=True)
-    return wallet_id, str(response.json["id"])  # type: ignore[index]
+    return wallet_id, str(json_of(response)["id"])
 
 
 def test_sessions_are_not_restored(bench: Bench) -> None:

@@ -210,3 +210,14 @@ def _accepts(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def assert_gpas_error(answer: Answer, status: int, code: int, error_type: str) -> None:
+    """Assert that ``answer`` is the GPAS error body, as JSON, with one request id."""
+    assert answer.status == status, answer.raw
+    assert answer.header("Content-Type") == ["application/json"]
+    body = answer.json()
+    assert set(body) == {"code", "type", "message"}
+    assert (body["code"], body["type"]) == (code, error_type)
+    assert isinstance(body["message"], str) and body["message"]
+    assert len(answer.header("X-Request-Id")) == 1

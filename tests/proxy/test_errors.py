@@ -11,22 +11,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.conftest import Stack, movement_body
-from tests.proxy.nginx import GPAS, HOST, STRANGER, Answer, Nginx
+from tests.proxy.nginx import GPAS, HOST, STRANGER, Answer, Nginx, assert_gpas_error
+from tests.proxy.stack import Stack, movement_body
 from tests.redis_server import free_port
 
 pytestmark = pytest.mark.realredis
-
-
-def assert_gpas_error(answer: Answer, status: int, code: int, error_type: str) -> None:
-    """Assert that ``answer`` is the GPAS error body, as JSON, with one request id."""
-    assert answer.status == status, answer.raw
-    assert answer.header("Content-Type") == ["application/json"]
-    body = answer.json()
-    assert set(body) == {"code", "type", "message"}
-    assert (body["code"], body["type"]) == (code, error_type)
-    assert isinstance(body["message"], str) and body["message"]
-    assert len(answer.header("X-Request-Id")) == 1
 
 
 def raw_exchange(nginx: Nginx, listener: str, request: bytes, tls: bool = True) -> Answer:

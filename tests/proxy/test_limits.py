@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.conftest import Stack
-from tests.proxy.nginx import GPAS, HOST, Nginx, send
-from tests.proxy.test_errors import assert_gpas_error
+from tests.proxy.nginx import GPAS, HOST, Nginx, assert_gpas_error, send
+from tests.proxy.stack import Stack
 
 pytestmark = pytest.mark.realredis
 
@@ -52,7 +51,7 @@ def test_a_client_over_its_rate_gets_429_while_another_address_is_served(
 
 
 @pytest.fixture
-def slow_clients(stack: Stack) -> Iterator[list[socket.socket]]:
+def slow_clients(stack: Stack) -> Iterator[list[ssl.SSLSocket]]:
     """Eight clients that send a movement's headers and a first byte of its body, then stall."""
     context = ssl.create_default_context(cafile=str(stack.pki.server_ca))
     context.load_cert_chain(str(stack.pki.gpas_client))

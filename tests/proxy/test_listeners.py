@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from tests.proxy.conftest import Stack, movement_body
 from tests.proxy.nginx import GPAS, HOST, PROXY_ONLY, STRANGER
+from tests.proxy.stack import Stack, movement_body
 
 pytestmark = pytest.mark.realredis
 
@@ -23,7 +23,7 @@ NOT_FOUND = {"code": 1010, "type": "NOT_FOUND", "message": "Not found"}
 
 def proxied(stack: Stack, request_id: str) -> bool:
     """Say whether nginx passed the request with this id to gunicorn."""
-    return stack.nginx.access_line(request_id)["upstream_status"] != ""
+    return bool(stack.nginx.access_line(request_id)["upstream_status"] != "")
 
 
 def test_gpas_calls_with_the_gpas_certificate_work_on_the_public_listener(stack: Stack) -> None:

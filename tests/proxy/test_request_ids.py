@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.proxy.conftest import Stack
 from tests.proxy.nginx import GPAS, one_line
+from tests.proxy.stack import Stack
 
 pytestmark = pytest.mark.realredis
 

@@ -14,9 +14,12 @@ import redis
 
 from tests import components
 from tests.append_only import MANIFEST, append_only_files, back_up, wait_for_no_rewrite
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, snapshot
 from tests.redis_server import RedisBinary, RedisServer, redis_binaries
-from tests.traffic import play
+from tests.support.admin import AdminClient
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import snapshot
+from tests.support.traffic import play
 from walletsvc import create_app
 from walletsvc.domain.clock import system_clock
 from walletsvc.store import connect

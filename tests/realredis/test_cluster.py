@@ -5,10 +5,14 @@ from __future__ import annotations
 import random
 
 import pytest
+from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of, open_session
-from tests.traffic import play, report
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.traffic import play, report
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys
 
@@ -31,9 +35,9 @@ def test_every_key_of_a_wallets_scripts_shares_one_slot(wallet_id: str) -> None:
 
 
 def test_wallets_spread_over_every_master(cluster_redis: RedisClient) -> None:
-    masters = {node.name for node in cluster_redis.get_primaries()}  # type: ignore[union-attr]
-    owners = {cluster_redis.get_node_from_key(keys.wallet(f"w{n}")).name  # type: ignore[union-attr]
-              for n in range(64)}
+    assert isinstance(cluster_redis, RedisCluster)
+    masters = {node.name for node in cluster_redis.get_primaries()}
+    owners = {cluster_redis.get_node_from_key(keys.wallet(f"w{n}")).name for n in range(64)}
     assert owners == masters
 
 

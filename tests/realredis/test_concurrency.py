@@ -9,7 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of
+from tests.support.admin import AdminClient
+from tests.support.answers import error_of, json_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import stream_fields
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys
 
@@ -55,7 +59,7 @@ def test_concurrent_movements_on_one_wallet_keep_the_books_exact(real_store: Red
     app = create_app(base_config(), redis=real_store, clock=FakeClock())
     admin, gpas = AdminClient(app.test_client()), GpasClient(app.test_client())
     wallet_id = admin.wallet(real="300", bonus="50")
-    sessions = [gpas.open_session(wallet_id, admin.token(wallet_id)).json["id"]  # type: ignore
+    sessions = [json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"]
                 for _ in range(4)]
     ops = plan(sessions, random.Random(20261123))
     outcomes: list[tuple[Operation, int, int]] = []
@@ -79,7 +83,7 @@ def test_concurrent_movements_on_one_wallet_keep_the_books_exact(real_store: Red
     applied = Counter(op[1] for op, status, _ in outcomes if status == 200)
     assert max(applied.values()) == 1, "a reference was applied twice"
 
-    stream = [fields for _, fields in real_store.xrange(keys.wallet_stream(wallet_id))]
+    stream = stream_fields(real_store, keys.wallet_stream(wallet_id))
     gpas_entries = [e for e in stream if e["event"] in ("debit", "credit", "rollback")]
     assert Counter(e["ref"] for e in gpas_entries) == applied
     reversed_refs = Counter(e["reverses"] for e in gpas_entries if e["event"] == "rollback")
@@ -89,10 +93,11 @@ def test_concurrent_movements_on_one_wallet_keep_the_books_exact(real_store: Red
     real_sum = sum(int(e["real"]) for e in stream)
     bonus_sum = sum(int(e["bonus"]) for e in stream)
     assert (Decimal(real_sum) / 100, Decimal(bonus_sum) / 100) == (stored["real"], stored["bonus"])
-    for entry in gpas_entries:
-        if entry["event"] == "debit":
-            assert int(entry["bonus_after"]) >= 0, entry
-            assert int(entry["real"]) == 0 or int(entry["real_after"]) >= 0, entry
+    debits = [entry for entry in gpas_entries if entry["event"] == "debit"]
+    assert debits
+    for entry in debits:
+        assert int(entry["bonus_after"]) >= 0, entry
+        assert int(entry["real"]) == 0 or int(entry["real_after"]) >= 0, entry
     assert sum(1 for _, status, _ in outcomes if status == 200) > OPERATIONS // 2
 
 

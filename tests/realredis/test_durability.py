@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 import redis
 
-from tests.helpers import PARENT_ID
-from tests.realredis.service import Service
 from tests.redis_server import RedisBinary, RedisServer
+from tests.support.service import Service
+from tests.support.settings import PARENT_ID
+from tests.support.store import hash_fields, stream_fields
 from walletsvc.store import keys
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
@@ -38,7 +39,7 @@ class Traffic:
     """Client threads sending signed debits, credits and rollbacks until told to stop."""
 
     def __init__(self, service: Service, sessions: list[tuple[str, str]], threads: int) -> None:
-        self.service = service
+        self.gpas = service.gpas
         self.sessions = sessions
         self.outcomes: list[tuple[str, int | None]] = []  # (reference, HTTP status or None)
         self._stop = threading.Event()
@@ -65,11 +66,12 @@ class Traffic:
             status: int | None = None
             try:
                 if applied and rng.random() < 0.2:
-                    status = self.service.rollback(session_id, rng.choice(applied), reference)[0]
+                    answer = self.gpas.rollback(session_id, rng.choice(applied), reference)
                 else:
                     kind = rng.choice(["debit", "debit", "credit"])
                     value = f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}"
-                    status = self.service.movement(kind, session_id, value, reference)[0]
+                    answer = self.gpas.move(kind, session_id, value, reference)
+                status = answer.status_code
             except (OSError, http.client.HTTPException):  # no answer: the outcome is unknown
                 pass
             if status == 200:
@@ -86,8 +88,8 @@ def assert_books_balance(client: redis.Redis, wallet_ids: list[str], traffic: Tr
     """Every answered movement is stored once, nothing is half-applied, balances add up."""
     in_stream: Counter[str] = Counter()
     for wallet_id in wallet_ids:
-        entries = [fields for _, fields in client.xrange(keys.wallet_stream(wallet_id))]
-        wallet = client.hgetall(keys.wallet(wallet_id))
+        entries = stream_fields(client, keys.wallet_stream(wallet_id))
+        wallet = hash_fields(client, keys.wallet(wallet_id))
         assert sum(int(e["real"]) for e in entries) == int(wallet["real"])
         assert sum(int(e["bonus"]) for e in entries) == int(wallet["bonus"])
         for entry in entries:
@@ -101,10 +103,13 @@ def assert_books_balance(client: redis.Redis, wallet_ids: list[str], traffic: Tr
     assert answered <= set(in_stream), "a movement answered 200 is missing from the audit trail"
     unknown = {ref for ref, status in traffic.outcomes if status != 200}
     assert set(in_stream) - answered <= unknown, "a refused movement was applied"
+    scanned: set[str] = set()
     for wallet_id in wallet_ids:  # every movement record has its audit entry
         for key in client.scan_iter(match=keys.movement(wallet_id, PARENT_ID, "*")):
             kind = client.hget(key, "kind")
             assert kind == "tombstone" or in_stream[key.rsplit(":", 1)[1]] == 1, key
+            scanned.add(key.rsplit(":", 1)[1])
+    assert set(in_stream) <= scanned, "the scan missed movement records"
 
 
 @pytest.fixture
@@ -114,7 +119,8 @@ def start_service(durable_redis: RedisServer, tmp_path: Path
     started: list[Service] = []
 
     def start(**settings: str) -> Service:
-        service = Service(durable_redis.url, tmp_path / "gunicorn.log", **settings).start()
+        log = tmp_path / "gunicorn.log"
+        service = Service(durable_redis.url, log, workers=2, **settings).start()
         started.append(service)
         return service
 
@@ -139,7 +145,7 @@ def test_killing_redis_loses_no_answered_movement(
         durable_redis.kill()
         time.sleep(0.5)
         durable_redis.start()
-        wait_until(lambda: service.get("/readyz")[0] == 200)
+        wait_until(lambda: service.http.open("/readyz").status_code == 200)
         time.sleep(1.5)
     statuses = traffic.statuses()
     assert statuses[500] > 0, statuses  # the crash happened under load
@@ -169,35 +175,35 @@ def test_redis_down_fails_fast_in_the_gpas_shape_and_recovers(
     service = start_service()
     _, session_id = service.funded_session("100")
     durable_redis.kill()
-    status, body = service.gpas("GET", "/wallets/balance", f"walletSessionId={session_id}")
-    assert (status, body) == (500, {"code": 1001, "type": "SYSTEM_ERROR",
-                                    "message": "System error"})
-    assert service.get("/readyz")[0] == 503
+    answer = service.gpas.balance(session_id)
+    assert (answer.status_code, answer.json) == (500, {"code": 1001, "type": "SYSTEM_ERROR",
+                                                       "message": "System error"})
+    assert service.http.open("/readyz").status_code == 503
     durable_redis.start()
-    wait_until(lambda: service.get("/readyz")[0] == 200)
-    wait_until(lambda: service.gpas(
-        "GET", "/wallets/balance", f"walletSessionId={session_id}")[0] == 200)
+    wait_until(lambda: service.http.open("/readyz").status_code == 200)
+    wait_until(lambda: service.gpas.balance(session_id).status_code == 200)
 
 
 def test_a_timed_out_script_call_is_never_retried(
         durable_redis: RedisServer, start_service: Callable[..., Service]) -> None:
     service = start_service(WALLETSVC_REDIS_TIMEOUT_MS="300")
     wallet_id, session_id = service.funded_session("100")
+    reference = "bet-while-redis-is-frozen"
     durable_redis.pause()
     try:
-        status, body, reference = service.movement("debit", session_id, "10")
+        answer = service.gpas.debit(session_id, "10", reference)
     finally:
         durable_redis.resume()
-    assert (status, body["code"]) == (500, 1001)
+    assert (answer.status_code, answer.json["code"]) == (500, 1001)
     client = redis.Redis(port=durable_redis.port, decode_responses=True)
-    entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+    entries = stream_fields(client, keys.wallet_stream(wallet_id))
     applied = [e for e in entries if e.get("ref") == reference]
     assert len(applied) <= 1  # the frozen server may have run it once, never twice
-    retry_status, retry, _ = service.movement("debit", session_id, "10", reference)
+    retry = service.gpas.debit(session_id, "10", reference)
     if applied:
-        assert (retry_status, retry["code"]) == (400, 1003)
+        assert (retry.status_code, retry.json["code"]) == (400, 1003)
     else:
-        assert retry_status == 200
-    entries = [f for _, f in client.xrange(keys.wallet_stream(wallet_id))]
+        assert retry.status_code == 200
+    entries = stream_fields(client, keys.wallet_stream(wallet_id))
     assert [e["ref"] for e in entries if e.get("ref") == reference] == [reference]
     assert client.hget(keys.wallet(wallet_id), "real") == "9000"

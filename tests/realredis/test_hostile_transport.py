@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.helpers import PARENT_ID, SECRET
-from tests.realredis.service import Service
 from tests.redis_server import RedisBinary, RedisServer
-from walletsvc.signing import sign
+from tests.support.gpas import signed_headers
+from tests.support.service import Service
+from tests.support.settings import PARENT_ID, SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
@@ -43,12 +43,13 @@ def chunked_debit(service: Service, session_id: str, size: int) -> tuple[int, ob
     """POST a signed debit of about ``size`` bytes with chunked transfer encoding."""
     body = json.dumps({"externalReference": "chunked-1", "value": "1", "description": "d",
                        "typeCode": "GAME_DEBIT", "tags": {"pad": "x" * size}}).encode()
+    query = f"walletSessionId={session_id}"
+    headers = {**signed_headers(PARENT_ID, SECRET, body, query),
+               "Content-Type": "application/json", "Transfer-Encoding": "chunked"}
     connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=15)
     try:
-        connection.putrequest("POST", f"/movements/debit?walletSessionId={session_id}")
-        for name, value in (("x-parent-system-id", PARENT_ID), ("x-signature", sign(body, SECRET)),
-                            ("Content-Type", "application/json"),
-                            ("Transfer-Encoding", "chunked")):
+        connection.putrequest("POST", f"/movements/debit?{query}")
+        for name, value in headers.items():
             connection.putheader(name, value)
         connection.endheaders()
         for start in range(0, len(body), 4096):
@@ -82,10 +83,9 @@ def test_long_query_string_under_gunicorns_limit_gets_the_gpas_shape(
     service, session_id, store = live
     before = state(store)
     query = f"walletSessionId={session_id}{'0' * 7900}"
-    status, body = service.request("GET", f"/wallets/balance?{query}", headers={
-        "x-parent-system-id": PARENT_ID, "x-signature": sign(query.encode(), SECRET)})
-    assert status == 400
-    assert body["type"] == "INVALID_REQUEST"
+    answer = service.gpas.call("GET", "/wallets/balance", query)
+    assert answer.status_code == 400
+    assert answer.json["type"] == "INVALID_REQUEST"
     assert state(store) == before
 
 

@@ -7,18 +7,18 @@ is searched for every secret that was configured or sent.
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET
-from tests.realredis.service import Service
 from tests.redis_server import RedisBinary, RedisServer
-from walletsvc.signing import sign
+from tests.support.gpas import GpasClient
+from tests.support.service import Answer, Service
+from tests.support.settings import ADMIN_KEY, SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
@@ -27,41 +27,37 @@ METRICS_TOKEN = "metrics-token-that-must-never-be-logged"
 
 
 class Recorder:
-    """Sends calls to the service and remembers every credential it sent."""
+    """Sends calls to the service and remembers every credential it sent (a GPAS transport)."""
 
     def __init__(self, service: Service) -> None:
-        self.service = service
+        self.http = service.http
         self.sent: set[str] = set()
+
+    def open(self, path: str, *, method: str = "GET", data: bytes = b"",
+             headers: dict[str, str] | None = None) -> Answer:
+        """Send one request, remembering its signature and bearer credential."""
+        for name, value in (headers or {}).items():
+            if name.lower() == "x-signature":
+                self.sent.add(value)
+            if name.lower() == "authorization":
+                self.sent.add(value.removeprefix("Bearer "))
+        return self.http.open(path, method=method, data=data, headers=headers)
 
     def gpas(self, method: str, path: str, query: str, body: bytes = b"",
              token: str | None = None, secret: str = SECRET) -> int:
         """Send a GPAS call signed with ``secret``; return the status."""
-        signature = sign(body or query.encode(), secret)
-        headers = {"x-parent-system-id": PARENT_ID, "x-signature": signature,
-                   "Content-Type": "application/json"}
-        self.sent.add(signature)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-            self.sent.add(token)
-        return self.service.request(method, f"{path}?{query}", body, headers)[0]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return GpasClient(self, secret=secret).call(method, path, query, body, headers).status_code
 
-    def with_key(self, method: str, path: str, key: str, body: bytes = b"") -> tuple[int, object]:
+    def with_key(self, method: str, path: str, key: str, body: bytes = b"") -> tuple[int, Any]:
         """Call with a bearer key; return (status, body)."""
-        self.sent.add(key)
-        return self.service.request(method, path, body, {
+        answer = self.open(path, method=method, data=body, headers={
             "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        return answer.status_code, answer.json
 
     def text(self, path: str, key: str) -> int:
         """GET a plain-text page with a bearer key; return the status."""
-        self.sent.add(key)
-        connection = http.client.HTTPConnection("127.0.0.1", self.service.port, timeout=15)
-        try:
-            connection.request("GET", path, headers={"Authorization": f"Bearer {key}"})
-            response = connection.getresponse()
-            response.read()
-            return response.status
-        finally:
-            connection.close()
+        return self.open(path, headers={"Authorization": f"Bearer {key}"}).status_code
 
 
 def movement(reference: str, kind: str = "DEBIT") -> bytes:
@@ -75,13 +71,12 @@ def exchange(calls: Recorder) -> None:
     """A day's worth of calls, right and wrong."""
     _, wallet = calls.with_key("POST", "/admin/wallets", ADMIN_KEY,
                                b'{"playerId": "p", "currency": "BRL"}')
-    wallet_id = wallet["walletId"]  # type: ignore[index]
+    wallet_id = wallet["walletId"]
     calls.with_key("POST", f"/admin/wallets/{wallet_id}/deposits", ADMIN_KEY,
                    b'{"amount": "100", "subWallet": "REAL", "reference": "funding"}')
     _, issued = calls.with_key("POST", "/admin/launch-tokens", ADMIN_KEY,
                                json.dumps({"walletId": wallet_id}).encode())
-    token = issued["authToken"]  # type: ignore[index]
-    calls.sent.add(token)
+    token = issued["authToken"]
     assert calls.gpas("POST", "/sessions", f"walletId={wallet_id}", token=token) == 200
     assert calls.gpas("POST", "/sessions", f"walletId={wallet_id}", token=token) == 400
     portal = jwt.encode({"walletId": wallet_id, "jti": "j-1", "exp": int(time.time()) + 60},
@@ -91,7 +86,7 @@ def exchange(calls: Recorder) -> None:
     assert calls.gpas("POST", "/sessions", f"walletId={wallet_id}", token=portal) == 200
     assert calls.gpas("POST", "/sessions", f"walletId={wallet_id}", token=forged) == 400
     _, sessions = calls.with_key("GET", f"/admin/wallets/{wallet_id}/sessions", ADMIN_KEY)
-    session_id = sessions["sessions"][0]["id"]  # type: ignore[index]
+    session_id = sessions["sessions"][0]["id"]
     query = f"walletSessionId={session_id}"
     assert calls.gpas("POST", "/movements/debit", query, movement("bet-1")) == 200
     assert calls.gpas("POST", "/movements/credit", query, movement("win-1", "CREDIT")) == 200
@@ -127,6 +122,7 @@ def test_no_secret_token_or_signature_reaches_any_log_line(
         redis.stop()
     text = Path(log).read_text()
     assert "/movements/debit" in text and '"kind": "unreachable"' in text  # logs captured
+    assert len(calls.sent) > 10, calls.sent  # the signatures, tokens and keys sent
     secrets = {SECRET, ADMIN_KEY, "reconciliation-key", JWT_KEY, METRICS_TOKEN} | calls.sent
     leaked = sorted(secret for secret in secrets if secret in text)
     assert leaked == []

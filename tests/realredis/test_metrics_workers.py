@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.realredis.service import Service
 from tests.redis_server import RedisServer
+from tests.support.service import Service
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 
@@ -19,7 +19,6 @@ def test_request_counts_are_summed_across_workers(redis_server: RedisServer,
     service = Service(redis_server.url, tmp_path / "gunicorn.log", workers=3).start()
     try:
         _, session_id = service.funded_session("100")
-        query = f"walletSessionId={session_id}"
         metrics_dir = tmp_path / f"prometheus-{service.port}"
         sent = 0
         # Batches of eight requests in flight at once (a sync worker serves one at a time),
@@ -27,16 +26,16 @@ def test_request_counts_are_summed_across_workers(redis_server: RedisServer,
         with ThreadPoolExecutor(max_workers=8) as pool:
             while sent == 0 or (sent < 400 and len(_worker_files(metrics_dir)) < 2):
                 statuses = list(pool.map(
-                    lambda _: service.gpas("GET", "/wallets/balance", query)[0], range(40)))
+                    lambda _: service.gpas.balance(session_id).status_code, range(40)))
                 assert statuses == [200] * 40
                 sent += 40
         assert len(_worker_files(metrics_dir)) >= 2, "only one worker served"
         for _ in range(5):
-            assert service.movement("debit", session_id, "1.00")[0] == 200
+            assert service.gpas.debit(session_id, "1.00").status_code == 200
         for _ in range(3):  # whichever worker answers the scrape, the totals are the same
-            status, body = service.raw("GET", "/metrics")
-            assert status == 200
-            text = body.decode()
+            scraped = service.http.open("/metrics")
+            assert scraped.status_code == 200
+            text = scraped.data.decode()
             balance = 'walletsvc_requests_total{code="0",endpoint="/wallets/balance",status="200"}'
             assert f"{balance} {sent}.0" in text, [ln for ln in text.splitlines() if balance in ln]
             assert 'walletsvc_movements_total{currency="BRL",kind="debit"} 5.0' in text

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from tests.helpers import AdminClient, FakeClock, base_config
+from tests.support.admin import AdminClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import stream_entries
 from walletsvc import create_app
 from walletsvc.domain.clock import system_clock
 from walletsvc.store import RedisClient, keys
@@ -35,7 +37,7 @@ def test_trim_audit_removes_only_entries_older_than_the_retention(real_redis: Re
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"walletsSwept": 1, "entriesRemoved": 3}
-    kept = [int(entry_id.split("-")[0]) for entry_id, _ in real_redis.xrange(stream)]
+    kept = [int(entry_id.split("-")[0]) for entry_id, _ in stream_entries(real_redis, stream)]
     assert [round((now - ms) / DAY_MS, 2) for ms in kept[:2]] == [119.99, 30]
     assert len(kept) == 3
     assert real_redis.zrange(index, 0, -1) == ["may-still-exist"]

@@ -18,8 +18,10 @@ import redis
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, open_session
 from tests.redis_server import RedisServer
+from tests.support.admin import AdminClient, open_session
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
 

@@ -23,17 +23,20 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from requests.auth import AuthBase
+from requests.structures import CaseInsensitiveDict
 from schemathesis import GenerationMode
-from schemathesis.checks import CHECKS
+from schemathesis.checks import CHECKS, CheckFunction
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.helpers import ADMIN_KEY, PARENT_ID, SECRET, FakeRedis, base_config
 from tests.postgres_server import fresh_database
-from tests.realredis.service import Service
 from tests.redis_server import RedisBinary, RedisServer
+from tests.support.answers import json_of
+from tests.support.gpas import signed_headers
+from tests.support.service import Service
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
+from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres
-from walletsvc.signing import sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
@@ -50,7 +53,7 @@ ERROR_FIELDS = {"code", "type", "message", "details"}
 def documented_operations() -> list[tuple[str, str]]:
     """Return (method, path) of every documented operation, from the app built in-process."""
     app = create_app(base_config(), redis=FakeRedis())
-    document: dict[str, Any] = app.test_client().get("/openapi.json").json  # type: ignore[assignment]
+    document: dict[str, Any] = json_of(app.test_client().get("/openapi.json"))
     return [(method.upper(), path) for path, item in sorted(document["paths"].items())
             for method in item]
 
@@ -62,7 +65,7 @@ class GpasCredentials(AuthBase):
     such a case drops or breaks one on purpose and expects a refusal.
     """
 
-    def __init__(self, case: schemathesis.Case) -> None:
+    def __init__(self, case: schemathesis.Case[Any]) -> None:
         self.fix = positive(case, ParameterLocation.HEADER)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -74,11 +77,11 @@ class GpasCredentials(AuthBase):
             url.path, ADMIN_KEY if url.path.startswith("/admin") else None)
         if key is not None and "Authorization" in headers:
             headers["Authorization"] = f"Bearer {key}"
-        if "x-parent-system-id" in headers:
-            headers["x-parent-system-id"] = PARENT_ID
-        if "x-signature" in headers:
-            body = request.body.encode() if isinstance(request.body, str) else request.body
-            headers["x-signature"] = sign(body or url.query.encode(), SECRET)
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        assert body is None or isinstance(body, bytes), body  # never a stream here
+        for name, value in signed_headers(PARENT_ID, SECRET, body or b"", url.query).items():
+            if name in headers:
+                headers[name] = value
         return request
 
 
@@ -105,27 +108,28 @@ class Target:
         self.wallet_id, self.session_id = service.funded_session("1000")
         self.service.admin("POST", f"/wallets/{self.wallet_id}/deposits",
                            {"amount": "50", "subWallet": "BONUS", "reference": "bonus"})
-        status, _, self.reference = service.movement("debit", self.session_id, "5")
-        assert status == 200
+        self.reference = "bet-to-aim-at"
+        assert service.gpas.debit(self.session_id, "5", self.reference).status_code == 200
 
     def token(self) -> str:
         """Issue a fresh launch token for the live wallet."""
         issued = self.service.admin("POST", "/launch-tokens", {"walletId": self.wallet_id})
         return str(issued["authToken"])
 
-    def give_launch_token(self, case: schemathesis.Case) -> None:
+    def give_launch_token(self, case: schemathesis.Case[Any]) -> None:
         """Put a fresh launch token on a valid open-session case, if its wallet exists."""
         if case.path != "/sessions" or not positive(case, ParameterLocation.HEADER):
             return
         wallet_id = (case.query or {}).get("walletId")
-        status, issued = self.service.request(
-            "POST", "/admin/launch-tokens", json.dumps({"walletId": str(wallet_id)}).encode(),
-            {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
-        if status == 201:
-            token = issued["authToken"]
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+        issued = self.service.http.open(
+            "/admin/launch-tokens", method="POST",
+            data=json.dumps({"walletId": str(wallet_id)}).encode(),
+            headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+        if issued.status_code == 201:
+            token = issued.json["authToken"]
+            with_token(case, token)
 
-    def aim_at_live(self, case: schemathesis.Case) -> None:
+    def aim_at_live(self, case: schemathesis.Case[Any]) -> None:
         """Point the case's ids at the live wallet, session and movement (valid parts only)."""
         query = case.query if positive(case, ParameterLocation.QUERY) else {}
         live = {"walletSessionId": self.session_id, "walletId": self.wallet_id,
@@ -135,7 +139,7 @@ class Target:
         if "id" in query:  # closing the live session would end the run's reach: close another
             query["id"] = self.service.funded_session("1")[1]
         if case.path == "/sessions" and positive(case, ParameterLocation.HEADER):
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {self.token()}"}
+            with_token(case, self.token())
         path = case.path_parameters if positive(case, ParameterLocation.PATH) else {}
         path.update({name: value for name, value in (("wallet_id", self.wallet_id),
                                                      ("session_id", self.session_id))
@@ -160,7 +164,22 @@ def target(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary,
         server.stop()
 
 
-def positive(case: schemathesis.Case, location: ParameterLocation) -> bool:
+def with_token(case: schemathesis.Case[Any], token: str) -> None:
+    """Give the case ``token`` as its launch token, in headers of its own."""
+    headers = CaseInsensitiveDict(case.headers or {})
+    headers["Authorization"] = f"Bearer {token}"
+    case.headers = headers
+
+
+def checks_named(names: list[str]) -> list[CheckFunction]:
+    """Return schemathesis's checks of these names (each a check function)."""
+    checks = [CHECKS.get_one(name) for name in names]
+    functions = [check for check in checks if not isinstance(check, type)]
+    assert len(functions) == len(names), checks
+    return functions
+
+
+def positive(case: schemathesis.Case[Any], location: ParameterLocation) -> bool:
     """Tell whether the case generated that part to fit the document."""
     return case.meta is None or not case.meta.is_negative_at(location)
 
@@ -180,13 +199,13 @@ def assert_gpas_error_shape(response: schemathesis.Response) -> None:
 def test_generated_requests_get_documented_answers_and_never_a_server_error(
         target: Target, method: str, path: str, mode: GenerationMode) -> None:
     operation = target.schema[path][method]
-    checks = [CHECKS.get_one(name) for name in CHECK_NAMES]
+    checks = checks_named(CHECK_NAMES)
 
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate, Phase.shrink],
               suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(generation_mode=mode), aim=st.booleans())
-    def fuzz(case: schemathesis.Case, aim: bool) -> None:
+    def fuzz(case: schemathesis.Case[Any], aim: bool) -> None:
         if aim:
             target.aim_at_live(case)
         credentials = GpasCredentials(case)
@@ -204,9 +223,10 @@ def test_linked_sequences_get_documented_answers_and_never_a_server_error(
     # Stateful: chains that follow the document's links (create a wallet, fund it, issue a
     # token, open a session, bet, roll back, close), with ids taken from earlier answers.
     # Not the ledger's reports: what they find depends on the exporter, outside the sequence.
-    checks = [CHECKS.get_one(name) for name in CHECK_NAMES_STATEFUL]
+    checks = checks_named(CHECK_NAMES_STATEFUL)
     schema = target.schema.exclude(tag="Ledger")
 
+    # The state machine class is made at run time from the document: mypy cannot know it.
     class Sequences(schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             # Every sequence starts from the same store: an answer that differed because an
@@ -214,13 +234,13 @@ def test_linked_sequences_get_documented_answers_and_never_a_server_error(
             # next steps' choices differ from one run of the same sequence to the next.
             target.reset()
 
-        def before_call(self, case: schemathesis.Case) -> None:
+        def before_call(self, case: schemathesis.Case[Any]) -> None:
             target.give_launch_token(case)
 
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
             return {"base_url": target.base_url, "auth": GpasCredentials(case), "timeout": 10}
 
-        def validate_response(self, response: schemathesis.Response, case: schemathesis.Case,
+        def validate_response(self, response: schemathesis.Response, case: schemathesis.Case[Any],
                               additional_checks: Any = None, **kwargs: Any) -> None:
             case.validate_response(response, checks=checks, transport_kwargs=kwargs)
             assert_gpas_error_shape(response)

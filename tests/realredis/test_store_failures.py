@@ -18,17 +18,13 @@ import pytest
 from flask import Flask
 from redis.exceptions import OutOfMemoryError
 
-from tests.helpers import (
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    base_config,
-    error_of,
-    open_session,
-    snapshot,
-    store_writes,
-)
 from tests.redis_server import RedisBinary, RedisServer
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of, json_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import snapshot
+from tests.support.writes import store_writes
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
 
@@ -97,7 +93,7 @@ def assert_balance_reads(wallet: Wallet, store_log: list[dict[str, Any]], kind: 
     before = wallet.stored()
     response = wallet.gpas.balance(wallet.session_id)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.json["leftBalance"] == 90  # type: ignore[index]
+    assert json_of(response)["leftBalance"] == 90
     assert wallet.stored() == before
     assert [line["kind"] for line in store_log] == [kind]
 
@@ -106,7 +102,7 @@ def assert_not_ready_because(wallet: Wallet, words: str) -> None:
     client = wallet.app.test_client()
     ready = client.get("/readyz")
     assert ready.status_code == 503
-    assert words in " ".join(ready.json["problems"]), ready.json  # type: ignore[index]
+    assert words in " ".join(json_of(ready)["problems"]), ready.json
     metrics = client.get("/metrics").get_data(as_text=True)
     assert "walletsvc_ready 0.0" in metrics
 
@@ -220,4 +216,4 @@ def test_metrics_are_served_while_redis_is_down_with_its_gauges_left_out(
     assert counted(wallet, "unreachable") >= 1
     ready = client.get("/readyz")
     assert ready.status_code == 503
-    assert ready.json["redis"] == "unreachable"  # type: ignore[index]
+    assert json_of(ready)["redis"] == "unreachable"

@@ -75,7 +75,7 @@ class Outbox:
         groups: dict[str, list[str]] = defaultdict(list)
         nodes = {}
         for shard in shards:
-            node = self._client.get_node_from_key(keys.outbox(shard))  # type: ignore[no-untyped-call]
+            node = self._client.get_node_from_key(keys.outbox(shard))
             groups[node.name].append(shard)
             nodes[node.name] = node
         for name, members in groups.items():

@@ -7,7 +7,10 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.helpers import AdminClient, FakeClock, GpasClient, decimal_json, open_session
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import decimal_json
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock
 
 KEY = {"Authorization": "Bearer reconciliation-key"}
 GAMES = ["agt-13", "agt-7", "pgs-fortune", "evo-roulette"]

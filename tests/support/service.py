@@ -1,0 +1,122 @@
+"""The real service under gunicorn, and an HTTP client that speaks to it over loopback."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.redis_server import free_port
+from tests.support.gpas import GpasClient
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a server answered: its status, headers and body bytes."""
+
+    status_code: int
+    headers: dict[str, str]
+    data: bytes
+
+    @property
+    def json(self) -> Any:
+        """Return the body parsed as JSON (None when the body is empty)."""
+        return json.loads(self.data) if self.data else None
+
+
+class HttpClient:
+    """Sends each request on a new connection to a port on loopback (a GpasClient transport)."""
+
+    def __init__(self, port: int, timeout: float = 15) -> None:
+        self.port = port
+        self.timeout = timeout
+
+    def open(self, path: str, *, method: str = "GET", data: bytes = b"",
+             headers: dict[str, str] | None = None) -> Answer:
+        """Send one request with exactly these headers; return the whole answer."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            connection.request(method, path, body=data or None, headers=headers or {})
+            response = connection.getresponse()
+            return Answer(response.status, dict(response.getheaders()), response.read())
+        finally:
+            connection.close()
+
+
+class Service:
+    """walletsvc under gunicorn with the shipped config, on a loopback port."""
+
+    def __init__(self, redis_url: str, log: Path, *, workers: int = 2, **settings: str) -> None:
+        self.port = free_port()
+        self.http = HttpClient(self.port)
+        self.gpas = GpasClient(self.http)
+        self.log = log
+        self.env = {
+            **os.environ,
+            "WALLETSVC_REDIS_URL": redis_url,
+            "WALLETSVC_PARENT_SYSTEMS": json.dumps({PARENT_ID: SECRET}),
+            "WALLETSVC_ADMIN_API_KEY": ADMIN_KEY,
+            "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key",
+            "WALLETSVC_BIND": f"127.0.0.1:{self.port}",
+            "WALLETSVC_WORKERS": str(workers),
+            "PROMETHEUS_MULTIPROC_DIR": str(log.parent / f"prometheus-{self.port}"),
+            **settings,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Service:
+        """Start gunicorn and wait until it answers /healthz."""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if self.http.open("/healthz").status_code == 200:
+                    return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn did not start, see {self.log}")
+            time.sleep(0.1)
+
+    def workers(self) -> list[int]:
+        """Return the pids of the gunicorn workers."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def stop(self) -> None:
+        """Stop gunicorn gracefully."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the admin API; assert success; return the body."""
+        answer = self.http.open(
+            f"/admin{path}", method=method, data=json.dumps(body or {}).encode(),
+            headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+        assert answer.status_code in (200, 201), answer.json
+        return answer.json
+
+    def funded_session(self, real: str) -> tuple[str, str]:
+        """Create a wallet with ``real`` in REAL and open a session; return (wallet, session)."""
+        wallet_id = self.admin("POST", "/wallets", {"playerId": "p", "currency": "BRL"})["walletId"]
+        self.admin("POST", f"/wallets/{wallet_id}/deposits",
+                   {"amount": real, "subWallet": "REAL", "reference": "funding"})
+        token = self.admin("POST", "/launch-tokens", {"walletId": wallet_id})["authToken"]
+        opened = self.gpas.open_session(wallet_id, token)
+        assert opened.status_code == 200, opened.json
+        return wallet_id, opened.json["id"]

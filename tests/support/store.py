@@ -1,0 +1,71 @@
+"""The store as the tests see it: fakeredis as walletsvc needs it, every key, a snapshot of all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+import fakeredis
+from redis.cluster import RedisCluster
+
+from walletsvc.store import RedisClient
+
+
+class FakeRedis(fakeredis.FakeRedis):
+    """fakeredis, answering ``INFO`` as a Redis configured the way walletsvc needs.
+
+    fakeredis has no INFO; the real-server tests read the real one. ``memory_policy`` and
+    ``info_fields`` let a fast test play a Redis configured otherwise.
+    """
+
+    def __init__(self, memory_policy: str = "noeviction", **info_fields: Any) -> None:
+        super().__init__(decode_responses=True)
+        self.memory_policy = memory_policy
+        self.info_fields = info_fields
+
+    def info(self, section: str | None = None, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Return the INFO fields walletsvc reads."""
+        return {"maxmemory_policy": self.memory_policy, "role": "master", "used_memory": 1,
+                "maxmemory": 0, "rdb_last_bgsave_status": "ok", "aof_last_write_status": "ok",
+                **self.info_fields}
+
+
+def all_keys(redis: RedisClient, pattern: str = "*") -> list[str]:
+    """Return the keys matching ``pattern`` on every node (KEYS reaches one node of a cluster)."""
+    return sorted(redis.scan_iter(match=pattern, count=1000))
+
+
+def snapshot(redis: RedisClient) -> dict[str, Any]:
+    """Return every key's type and value, to prove a refusal changed nothing.
+
+    On a cluster the reference directory is claimed before the movement script runs and a
+    refused movement keeps its claim (by design: see WalletStore._references), so directory
+    entries are left out there; tests/realredis/test_cluster.py checks those claims.
+    """
+    cluster = isinstance(redis, RedisCluster)
+    readers: dict[str, Callable[[str], Any]] = {
+        "string": redis.get,
+        "hash": redis.hgetall,
+        "zset": lambda key: redis.zrange(key, 0, -1, withscores=True),
+        "stream": redis.xrange,
+        "set": redis.smembers,
+        "list": lambda key: redis.lrange(key, 0, -1),
+    }
+    return {key: (kind, readers[kind](key))
+            for key in all_keys(redis) for kind in [str(redis.type(key))]
+            if not (cluster and key.startswith("ref:"))}
+
+
+def stream_entries(redis: RedisClient, key: str) -> list[tuple[str, dict[str, str]]]:
+    """Return the (id, fields) of every entry of the stream ``key``, oldest first."""
+    return cast(list[tuple[str, dict[str, str]]], redis.xrange(key))
+
+
+def stream_fields(redis: RedisClient, key: str) -> list[dict[str, str]]:
+    """Return the fields of every entry of the stream ``key``, oldest first."""
+    return [fields for _, fields in stream_entries(redis, key)]
+
+
+def hash_fields(redis: RedisClient, key: str) -> dict[str, str]:
+    """Return every field of the hash ``key``."""
+    return cast(dict[str, str], redis.hgetall(key))
