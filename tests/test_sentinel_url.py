@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import redis
 from redis.sentinel import SentinelConnectionPool
 
 from walletsvc.config import ConfigError
@@ -43,6 +44,7 @@ def test_a_malformed_sentinel_url_is_refused_naming_the_setting(url: str) -> Non
 def test_a_sentinel_url_gives_a_client_that_asks_the_sentinels_for_the_primary() -> None:
     client = connect("redis+sentinel://:data-pw@127.0.0.1:1,127.0.0.1:2/wallet/3", 0.5,
                      sentinel_auth=("watcher", "sentinel-pw"))
+    assert isinstance(client, redis.Redis)
     pool = client.connection_pool
     assert isinstance(pool, SentinelConnectionPool)
     assert pool.service_name == "wallet"
@@ -61,7 +63,9 @@ def test_no_command_is_retried_but_a_demoted_primarys_refusal() -> None:
     from walletsvc.store.sentinel import PrimaryDemoted
 
     for url in ("redis://127.0.0.1:1/0", "redis+sentinel://127.0.0.1:1/wallet"):
-        retry = connect(url, 0.5).connection_pool.connection_kwargs["retry"]
+        client = connect(url, 0.5)
+        assert isinstance(client, redis.Redis)
+        retry = client.connection_pool.connection_kwargs["retry"]
         assert retry.get_retries() == 1
         assert set(retry._supported_errors) == {PrimaryDemoted}
         assert not {ConnectionError, TimeoutError} & set(retry._supported_errors)

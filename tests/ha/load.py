@@ -19,10 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import redis
-
-from tests.helpers import PARENT_ID
-from tests.realredis.service import Service
+from tests.support.service import Service
+from tests.support.settings import PARENT_ID
 from walletsvc.store import keys
 
 RESENDS = 50  # a call left unanswered this many times stays unknown
@@ -85,9 +83,9 @@ class SignedLoad:
         """Send one movement and record the exchange."""
         started, status, movement_id = time.monotonic(), None, None
         try:
-            status, body, _ = self.service.movement(kind, session_id, value, reference,
-                                                    timeout=10)
-            movement_id = body.get("movementId") if status == 200 else None
+            answer = self.service.gpas.move(kind, session_id, value, reference)
+            status = answer.status_code
+            movement_id = answer.json.get("movementId") if status == 200 else None
         except (OSError, http.client.HTTPException):  # no answer: the outcome is unknown
             pass
         call = Call(reference, wallet_id, session_id, kind, value, started, time.monotonic(),
@@ -132,7 +130,7 @@ class Figures:
         return json.dumps(asdict(self))
 
 
-def audit(primary: redis.Redis | Any, load: SignedLoad, scenario: str) -> Figures:
+def audit(primary: Any, load: SignedLoad, scenario: str) -> Figures:
     """Count what survived on ``primary`` (a client of the serving node, or a cluster client).
 
     Every balance must equal its audit stream's sum and no reference may be applied twice,
@@ -161,9 +159,9 @@ def replays_differing(load: SignedLoad) -> list[str]:
 
     def resend(share: list[Call]) -> None:
         for call in share:
-            answer = load.service.movement(call.kind, call.session_id, call.value,
-                                           call.reference, timeout=10)
-            if answer[0] != 200 or answer[1].get("movementId") != call.movement_id:
+            answer = load.service.gpas.move(call.kind, call.session_id, call.value,
+                                            call.reference)
+            if answer.status_code != 200 or answer.json.get("movementId") != call.movement_id:
                 with lock:
                     differing.append(call.reference)
 

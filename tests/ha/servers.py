@@ -7,7 +7,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 
@@ -37,6 +37,7 @@ def wait_for(what: str, predicate: Callable[[], object], seconds: float = 60) ->
 
 
 _OPEN: list[Any] = []
+Opened = TypeVar("Opened")
 
 
 def client(port: int) -> redis.Redis:
@@ -49,7 +50,7 @@ def store_client(url: str, **options: Any) -> RedisClient:
     return opened(connect(url, 5.0, **options))
 
 
-def opened(each: Any) -> Any:
+def opened(each: Opened) -> Opened:
     """Remember a client, to close it (and a Sentinel client's Sentinels) after the test."""
     _OPEN.append(each)
     return each
@@ -187,7 +188,7 @@ class SentinelGroup:
         """Wait until the Sentinels name another primary that says it is one; return it."""
         def promoted() -> bool:
             port = self.primary_port()
-            return port not in (None, old_port) and info(port)["role"] == "master"  # type: ignore[arg-type]
+            return port is not None and port != old_port and info(port)["role"] == "master"
 
         wait_for("the Sentinels to promote a replica", promoted, seconds)
         port = self.primary_port()

@@ -15,19 +15,12 @@ from flask import Flask
 from prometheus_client import REGISTRY
 
 from tests.ha.servers import info, store_client, wait_for
-from tests.helpers import (
-    ADMIN_KEY,
-    PARENT_ID,
-    SECRET,
-    AdminClient,
-    FakeClock,
-    GpasClient,
-    base_config,
-    error_of,
-    open_session,
-)
-from tests.realredis.service import ROOT
 from tests.redis_server import RedisBinary, RedisServer
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.service import ROOT
+from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.config import ConfigError
 from walletsvc.store import connect, keys

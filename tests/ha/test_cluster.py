@@ -19,10 +19,13 @@ from redis.crc import key_slot
 from tests.ha.load import SignedLoad, audit, funded_sessions, record, replays_differing
 from tests.ha.servers import ClusterWithReplicas, client, info, store_client, wait_for
 from tests.ha.test_failover import SETTLE, WARM_UP, binary_of
-from tests.helpers import PARENT_ID, AdminClient, FakeClock, GpasClient, base_config, open_session
-from tests.realredis.service import Service
 from tests.realredis.test_round_trips import commands_sent
 from tests.redis_server import RedisBinary
+from tests.support.admin import AdminClient, open_session
+from tests.support.gpas import GpasClient
+from tests.support.service import Service
+from tests.support.settings import PARENT_ID, FakeClock, base_config
+from tests.support.store import stream_fields
 from walletsvc import create_app
 from walletsvc.store import keys
 
@@ -38,7 +41,7 @@ def cluster(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[ClusterWithRe
 
 
 def _master_of(redis: RedisCluster, key: str) -> int:
-    return int(redis.get_node_from_key(key).port)  # type: ignore[no-untyped-call]
+    return int(redis.get_node_from_key(key).port)
 
 
 def _slots_of(port: int) -> set[int]:
@@ -160,13 +163,13 @@ def test_a_write_sent_to_a_master_that_no_longer_owns_its_slot_runs_once_on_the_
     assert gpas.balance(session_id).status_code == 200  # the session's wallet is known now
     slot = key_slot(keys.wallet(wallet_id).encode())
     owner = redis.nodes_manager.slots_cache[slot][0]
-    stranger = next(node for node in redis.get_primaries()  # type: ignore[no-untyped-call]
+    stranger = next(node for node in redis.get_primaries()
                     if node.port != owner.port)
     redis.nodes_manager.slots_cache[slot][0] = stranger  # a stale map, as after a failover
 
     assert gpas.debit(session_id, "10", reference="bet-moved").status_code == 200  # MOVED
 
     assert redis.nodes_manager.slots_cache[slot][0].port == owner.port
-    stream = [fields for _, fields in redis.xrange(keys.wallet_stream(wallet_id))]
+    stream = stream_fields(redis, keys.wallet_stream(wallet_id))
     assert [e["ref"] for e in stream if e["event"] == "debit"] == ["bet-moved"]
     assert admin.balance(wallet_id)["real"] == 90

@@ -18,8 +18,8 @@ import pytest
 from tests.components import require
 from tests.ha.load import Figures, SignedLoad, audit, funded_sessions, record, replays_differing
 from tests.ha.servers import SentinelGroup, client, info, wait_for
-from tests.realredis.service import Service
 from tests.redis_server import RedisBinary, redis_binaries
+from tests.support.service import Service
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 WARM_UP, SETTLE = 2.0, 2.5  # seconds of load before the failure and after the recovery

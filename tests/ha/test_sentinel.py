@@ -9,8 +9,12 @@ import pytest
 import redis
 
 from tests.ha.servers import MASTER_NAME, SentinelGroup, client, info, store_client, wait_for
-from tests.helpers import AdminClient, FakeClock, GpasClient, base_config, error_of, open_session
 from tests.redis_server import RedisBinary, RedisServer
+from tests.support.admin import AdminClient, open_session
+from tests.support.answers import error_of
+from tests.support.gpas import GpasClient
+from tests.support.settings import FakeClock, base_config
+from tests.support.store import stream_fields
 from walletsvc import create_app
 from walletsvc.store import keys
 from walletsvc.store.scripts import Script
@@ -83,8 +87,8 @@ def test_a_readonly_reply_at_a_fixed_address_fails_having_written_nothing(
         with pytest.raises(PrimaryDemoted):
             store_client(primary.url).set("x", "1")
         assert client(other.port).hget(keys.wallet(wallet_id), "real") == "10000"
-        assert [e["event"] for _, e in client(other.port).xrange(keys.wallet_stream(wallet_id))
-                ] == ["deposit"]
+        stream = stream_fields(client(other.port), keys.wallet_stream(wallet_id))
+        assert [e["event"] for e in stream] == ["deposit"]
     finally:
         other.stop()
         primary.stop()

@@ -68,9 +68,8 @@ def _through_sentinels(url: str, options: dict[str, Any],
                         "socket_connect_timeout": options["socket_connect_timeout"],
                         "username": auth[0], "password": auth[1],
                         "retry": Retry(NoBackoff(), 0), "ssl": target.tls}
-    sentinels = Sentinel(list(target.sentinels),  # type: ignore[no-untyped-call]
-                         sentinel_kwargs=sentinel_options)
+    sentinels = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_options)
     connection_class = SentinelPrimarySSLConnection if target.tls else SentinelPrimaryConnection
-    return cast(redis.Redis, sentinels.master_for(  # type: ignore[no-untyped-call]
+    return cast(redis.Redis, sentinels.master_for(
         target.master, connection_class=connection_class, db=target.db,
         username=target.username, password=target.password, **options))

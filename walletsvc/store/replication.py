@@ -130,15 +130,15 @@ class ReplicatedWrites:
 
     def _on_cluster(self, cluster: RedisCluster, key: str, command: Sequence[Any]) -> Any:
         """Send to the master of ``key``'s slot, following redirections as redis-py does."""
-        node, asking = cluster.get_node_from_key(key), False  # type: ignore[no-untyped-call]
+        node, asking = cluster.get_node_from_key(key), False
         for _ in range(_REDIRECTIONS):
             try:
                 return self._send(cluster.get_redis_connection(node), command, asking)
             except MovedError as moved:
                 cluster.nodes_manager.move_slot(moved)
-                node, asking = cluster.get_node_from_key(key), False  # type: ignore[no-untyped-call]
+                node, asking = cluster.get_node_from_key(key), False
             except AskError as ask:
-                node, asking = cluster.get_node(ask.host, ask.port), True  # type: ignore[no-untyped-call]
+                node, asking = cluster.get_node(ask.host, ask.port), True
             except TryAgainError:
                 time.sleep(0.05)
             except (RedisConnectionError, RedisTimeoutError, ClusterDownError):
@@ -156,12 +156,12 @@ def _refresh(cluster: RedisCluster) -> None:
 def require_waitaof(redis: RedisClient) -> None:
     """Refuse to start unless every master knows WAITAOF (Redis 7.2 and later)."""
     nodes = ([redis.get_redis_connection(node)
-              for node in redis.get_primaries()]  # type: ignore[no-untyped-call]
+              for node in redis.get_primaries()]
              if isinstance(redis, RedisCluster) else [redis])
     for node in nodes:
         try:
             try:
-                node.execute_command("WAITAOF", 0, 0, 0)  # type: ignore[no-untyped-call]
+                node.execute_command("WAITAOF", 0, 0, 0)
             except ResponseError as error:
                 version = node.info("server").get("redis_version", "unknown")
                 raise ConfigError(

@@ -90,7 +90,7 @@ def _answering(redis: RedisClient) -> dict[str, dict[str, Any]]:
     if not isinstance(redis, RedisCluster):
         return _per_node(redis)
     found: dict[str, dict[str, Any]] = {}
-    for node in redis.get_primaries():  # type: ignore[no-untyped-call]
+    for node in redis.get_primaries():
         try:
             found[node.name] = redis.get_redis_connection(node).info()
         except (ConnectionError, TimeoutError):
