@@ -5,11 +5,15 @@ BIN := $(VENV)/bin
 # Production dependencies, pinned with hashes (scripts/lock.sh, `make lock`).
 LOCK := requirements.lock
 
-.PHONY: run test lint install lock bench bench-ledger clean
+.PHONY: run run-ha test lint install lock bench bench-ledger clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
 	scripts/run.sh
+
+## run-ha: the same over a primary, a replica and three Sentinels under var/ha (README, Replication)
+run-ha: $(VENV)/.run-installed
+	scripts/run-ha.sh
 
 ## test: install and run every check: ruff, mypy --strict, the whole pytest suite
 test: $(VENV)/.test-installed

@@ -266,7 +266,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     rec = Recorder(0.0, 0.0)
     players = [Player(conn, rec, n, plan["nonce"], tokens[n], plan["seed"] * 1000 + n)
                for n, conn in enumerate(conns)]
-    if scenario in ("ceiling", "debit"):  # sessions are opened before the clock starts
+    if scenario in ("ceiling", "debit", "debit-replicated"):  # sessions opened before the clock
         opened = await asyncio.gather(*(player.open(untimed_on=Connection(plan["service_port"]))
                                         for player in players))
         if not all(opened):
@@ -276,7 +276,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     cpu: dict[str, float] = {}
     work: dict[str, Callable[[Player], Awaitable[None]]] = {
         "floor": Player.floor, "ceiling": Player.debits, "debit": Player.debits,
-        "mix": Player.mix}
+        "debit-replicated": Player.debits, "mix": Player.mix}
     await asyncio.gather(_watch_cpu(rec, plan.get("pids", {}), cpu),
                          *(_until_time_up(work[scenario](player)) for player in players))
     seconds = rec.end - rec.start

@@ -19,9 +19,33 @@ HEADER = (f"{'scenario':<8} {'endpoint':<9} {'conn':>4} {'rps':>8} {'p50 ms':>7}
           f"{'p99 ms':>7} {'errors':>6}")
 
 
+REPLICA_SCENARIOS = ("debit", "debit-replicated")  # --replica: without, then with WAIT
+
+
 def app_of(scenario: str) -> str:
     """Return the name of the app whose workers serve ``scenario``'s requests."""
+    if scenario == "debit-replicated":
+        return "walletsvc-replicated"
     return scenario if scenario in ("floor", "ceiling") else "walletsvc"
+
+
+def replica_table(runs: list[dict[str, Any]]) -> str:
+    """Return the debits with a replica attached, each repetition's pair side by side: walletsvc
+    as shipped, then with MIN_REPLICAS=1 (they ran one after the other)."""
+    lines = ["debits, primary with one replica attached: walletsvc as shipped (MIN_REPLICAS=0) "
+             "against WALLETSVC_REDIS_MIN_REPLICAS=1 (WAIT after each write), run in turn",
+             f"{'conn':>4} {'rps 0':>7} {'rps 1':>7} {'1 / 0':>6} {'p50 0':>7} {'p50 1':>7} "
+             f"{'p99 0':>7} {'p99 1':>7} {'errors':>6} {'other work':>10}"]
+    pairs = [runs[i:i + 2] for i in range(0, len(runs) - 1, 2)]
+    for plain, waiting in sorted(pairs, key=lambda pair: pair[0]["concurrency"]):
+        a, b = plain["total"], waiting["total"]
+        lines.append(
+            f"{plain['concurrency']:>4} {a['rps']:>7.1f} {b['rps']:>7.1f} "
+            f"{b['rps'] / a['rps'] if a['rps'] else 0:>6.2f} {a.get('p50_ms', 0):>7.2f} "
+            f"{b.get('p50_ms', 0):>7.2f} {a.get('p99_ms', 0):>7.2f} {b.get('p99_ms', 0):>7.2f} "
+            f"{a['errors'] + b['errors']:>6} "
+            f"{max(_disturbance(plain), _disturbance(waiting)):>10.1f}")
+    return "\n".join(lines)
 
 
 def run_line(result: dict[str, Any]) -> str:

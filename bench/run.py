@@ -62,7 +62,7 @@ class Bench:
                 "warmup": self.args.warmup, "duration": self.args.duration,
                 "tokens": self.tokens(wallets, scenario, concurrency),
                 "nonce": uuid.uuid4().hex[:8], "seed": self.rng.randrange(1 << 30),
-                "pids": {"redis": [self.stack.redis_pid],
+                "pids": {"redis": self.stack.redis_pids,
                          **{name: [app.pid] for name, app in self.stack.apps.items()}}}
 
     def start_loadgen(self, plan: dict[str, Any]) -> tuple[subprocess.Popen[bytes], Path]:
@@ -136,6 +136,13 @@ class Bench:
                 "evalsha_usec": int(evalsha.get("usec", 0)),
                 "forks": int(self.redis.info("stats")["total_forks"])}
 
+    def replica_levels(self, wallets: list[str]) -> list[dict[str, Any]]:
+        """Debits without and with WAIT for the replica, side by side at every level."""
+        return [self.load(scenario, concurrency, wallets)
+                for _ in range(self.args.repeat)
+                for concurrency in self.args.concurrency
+                for scenario in report.REPLICA_SCENARIOS]
+
     def levels(self, wallets: list[str]) -> list[dict[str, Any]]:
         """The floor, the ceiling, the debit-only load and the mix at every level, ``--repeat``
         times."""
@@ -163,6 +170,15 @@ class Bench:
             runs.append({"wallets": count, "create_seconds": round(created, 1),
                          "used_memory": used, "run": run})
         return runs
+
+
+def _write_replica(results: dict[str, Any], out: Path) -> None:
+    """Write and print the --replica comparison."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    table = report.replica_table(results["replica"])
+    out.with_suffix(".txt").write_text(table + "\n")
+    print(table, f"\nresults: {out}", sep="\n")
 
 
 def _now_ms() -> int:
@@ -214,6 +230,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quiet-wait", type=float, default=0,
                         help="before each load, wait up to this many seconds for other work "
                              f"on the machine to drop under {QUIET_CORES} cores")
+    parser.add_argument("--replica", action="store_true",
+                        help="only debits, with a replica attached: walletsvc as shipped and "
+                             "with WALLETSVC_REDIS_MIN_REPLICAS=1, side by side (replica.json)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
@@ -223,7 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run everything and write the results."""
     args = parse_args(argv)
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    stack = Stack(WORKDIR / time.strftime("%Y%m%d-%H%M%S"), args.appendfsync, args.workers)
+    stack = Stack(WORKDIR / time.strftime("%Y%m%d-%H%M%S"), args.appendfsync, args.workers,
+                  replica=args.replica)
     try:
         stack.start()
         bench = Bench(args, stack)
@@ -232,13 +252,19 @@ def main(argv: list[str] | None = None) -> None:
         wallets = data.wallets_via_admin_api(stack.service.port, args.wallets, "w")
         results["setup"] = {"wallets_via_admin_api": len(wallets),
                             "seconds": round(time.monotonic() - started, 1)}
-        results["runs"] = bench.levels(wallets)
-        if args.profile_seconds:
-            results["profile"] = profile_debits(bench, wallets, RESULTS)
-        results["memory"] = bench.memory()
-        results["scale"] = bench.scale()
+        if args.replica:
+            results["replica"] = bench.replica_levels(wallets)
+        else:
+            results["runs"] = bench.levels(wallets)
+            if args.profile_seconds:
+                results["profile"] = profile_debits(bench, wallets, RESULTS)
+            results["memory"] = bench.memory()
+            results["scale"] = bench.scale()
     finally:
         stack.stop()
+    if args.replica:
+        _write_replica(results, args.out.with_name("replica.json"))
+        return
     results = {"summary": report.summary(results), **results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")

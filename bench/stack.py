@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import psutil
+import redis
 
 from bench import gpas
 from tests.redis_server import RedisServer, free_port
@@ -74,12 +75,16 @@ class Gunicorn:
 class Stack:
     """redis-server (append-only file as `make run` starts it), walletsvc, floor and ceiling."""
 
-    def __init__(self, workdir: Path, appendfsync: str, workers: int | None) -> None:
+    def __init__(self, workdir: Path, appendfsync: str, workers: int | None,
+                 replica: bool = False) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         persistence = (["--appendonly", "no"] if appendfsync == "off" else
                        ["--appendonly", "yes", "--appendfsync", appendfsync])
         self.redis = RedisServer(workdir / "redis", *persistence)
+        # --replica: a replica of it, and a second walletsvc that waits for it after each write
+        self.replica = RedisServer(workdir / "replica", *persistence, "--replicaof", "127.0.0.1",
+                                   str(self.redis.port)) if replica else None
         env = {**os.environ,
                "WALLETSVC_REDIS_URL": self.redis.url,
                "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
@@ -90,17 +95,21 @@ class Stack:
         self.service = Gunicorn("wsgi:app", env, workdir / "walletsvc.log", "/healthz")
         self.floor = Gunicorn("bench.floor:app", env, workdir / "floor.log", "/ping")
         self.ceiling = Gunicorn("bench.ceiling:app", env, workdir / "ceiling.log", "/healthz")
+        self.replicated = Gunicorn("wsgi:app", {**env, "WALLETSVC_REDIS_MIN_REPLICAS": "1"},
+                                   workdir / "walletsvc-replicated.log", "/healthz"
+                                   ) if replica else None
 
     @property
     def apps(self) -> dict[str, Gunicorn]:
-        """Return the three gunicorns by name (the names the report uses)."""
-        return {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling}
+        """Return the gunicorns by name (the names the report uses)."""
+        apps = {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling}
+        return {**apps, "walletsvc-replicated": self.replicated} if self.replicated else apps
 
     @property
-    def redis_pid(self) -> int:
-        """Return redis-server's pid."""
-        assert self.redis.process is not None
-        return self.redis.process.pid
+    def redis_pids(self) -> list[int]:
+        """Return the pids of redis-server and of its replica, if any."""
+        servers = [self.redis, self.replica] if self.replica else [self.redis]
+        return [server.process.pid for server in servers if server.process]
 
     @property
     def cores(self) -> int:
@@ -110,6 +119,12 @@ class Stack:
     def start(self) -> Stack:
         """Start Redis, then the apps."""
         self.redis.start()
+        if self.replica:
+            self.replica.start()
+            replica = redis.Redis(port=self.replica.port, decode_responses=True)
+            while replica.info("replication")["master_link_status"] != "up":
+                time.sleep(0.1)
+            replica.close()
         for server in self.apps.values():
             server.start()
         return self
@@ -118,4 +133,6 @@ class Stack:
         """Stop everything that was started."""
         for server in self.apps.values():
             server.stop()
+        if self.replica:
+            self.replica.stop()
         self.redis.stop()

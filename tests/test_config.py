@@ -322,3 +322,51 @@ def test_the_next_secret_must_differ_from_the_api_keys() -> None:
     systems = json.dumps({"BL13GT": ["current-secret", "admin-key-value"]})
     with pytest.raises(ConfigError, match="must differ from every secret"):
         Config.from_env(env(PARENT_SYSTEMS=systems, ADMIN_API_KEY="admin-key-value"))
+
+
+# Replication settings ---------------------------------------------------------------------
+
+def test_replication_defaults_wait_for_no_replica() -> None:
+    config = Config.from_env(env())
+    assert config.redis_min_replicas == 0
+    assert config.redis_replica_timeout_ms == 500
+    assert config.redis_waitaof == ()
+    assert (config.redis_sentinel_username, config.redis_sentinel_password) == (None, None)
+
+
+def test_replication_settings_are_read_from_their_variables() -> None:
+    config = Config.from_env(env(
+        REDIS_URL="redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/wallet/0",
+        REDIS_SENTINEL_USERNAME="watcher", REDIS_SENTINEL_PASSWORD="sentinel-secret",
+        REDIS_MIN_REPLICAS="2", REDIS_REPLICA_TIMEOUT_MS="250", REDIS_WAITAOF="local, Replicas"))
+    assert config.redis_url == "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/wallet/0"
+    assert config.redis_sentinel_username == "watcher"
+    assert config.redis_sentinel_password == "sentinel-secret"
+    assert config.redis_min_replicas == 2
+    assert config.redis_replica_timeout_ms == 250
+    assert config.redis_waitaof == ("local", "replicas")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"REDIS_MIN_REPLICAS": "-1"}, "WALLETSVC_REDIS_MIN_REPLICAS must be at least 0"),
+    ({"REDIS_MIN_REPLICAS": "one"}, "WALLETSVC_REDIS_MIN_REPLICAS must be a whole number"),
+    ({"REDIS_REPLICA_TIMEOUT_MS": "0"}, "WALLETSVC_REDIS_REPLICA_TIMEOUT_MS must be at least 1"),
+    ({"REDIS_MIN_REPLICAS": "1", "REDIS_REPLICA_TIMEOUT_MS": "2000"},
+     "must be below WALLETSVC_REDIS_TIMEOUT_MS"),
+    ({"REDIS_MIN_REPLICAS": "1", "REDIS_TIMEOUT_MS": "500"}, r"TIMEOUT_MS \(500\)"),
+    ({"REDIS_WAITAOF": "local", "REDIS_TIMEOUT_MS": "400"}, r"TIMEOUT_MS \(400\)"),
+    ({"REDIS_WAITAOF": "always"}, "WALLETSVC_REDIS_WAITAOF lists 'local' and/or 'replicas'"),
+    ({"REDIS_WAITAOF": "replicas"}, "needs WALLETSVC_REDIS_MIN_REPLICAS of 1 or more"),
+])
+def test_malformed_replication_settings_are_refused(changes: dict[str, str], message: str
+                                                    ) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env(env(**changes))
+
+
+def test_a_short_redis_timeout_is_accepted_while_writes_wait_for_nothing() -> None:
+    assert Config.from_env(env(REDIS_TIMEOUT_MS="300")).redis_timeout_ms == 300
+
+
+def test_waitaof_local_alone_needs_no_replica() -> None:
+    assert Config.from_env(env(REDIS_WAITAOF="local")).redis_waitaof == ("local",)

@@ -12,6 +12,7 @@ from typing import Literal
 
 PREFIX = "WALLETSVC_"
 DuplicateReply = Literal["refuse", "replay"]
+WAITAOF_TARGETS = ("local", "replicas")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -33,6 +34,15 @@ class Config:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_cluster: bool = False
     redis_timeout_ms: int = 2000
+    # The Sentinels' own login, for a redis+sentinel:// URL (the URL's is the data nodes').
+    redis_sentinel_username: str | None = None
+    redis_sentinel_password: str | None = None
+    # Writes are answered only once this many replicas have them (WAIT), within the timeout.
+    redis_min_replicas: int = 0
+    redis_replica_timeout_ms: int = 500
+    # WAITAOF (Redis 7.2+): also wait for the append-only file's fsync, locally and/or on the
+    # replicas.
+    redis_waitaof: tuple[str, ...] = ()
     session_idle_seconds: int = 30 * 60
     session_max_seconds: int = 24 * 60 * 60
     late_settlement_seconds: int = 0
@@ -136,13 +146,20 @@ def _build(read: _Reader) -> Config:
     catalogue = read.optional("GAMES_CATALOGUE")
     jwt_key_file = read.optional("JWT_KEY_FILE")
     jwt_key = Path(jwt_key_file).read_text() if jwt_key_file else read.optional("JWT_KEY")
+    timeout_ms = read.integer("REDIS_TIMEOUT_MS", Config.redis_timeout_ms, 10)
+    min_replicas, replica_timeout_ms, waitaof = _replication(read, timeout_ms)
     return Config(
         parent_systems=parent_systems,
         admin_api_key=read.secret("ADMIN_API_KEY"),
         reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
         redis_url=read.text("REDIS_URL", Config.redis_url),
         redis_cluster=read.text("REDIS_CLUSTER", "0").lower() in ("1", "true", "yes"),
-        redis_timeout_ms=read.integer("REDIS_TIMEOUT_MS", Config.redis_timeout_ms, 10),
+        redis_timeout_ms=timeout_ms,
+        redis_sentinel_username=read.optional("REDIS_SENTINEL_USERNAME"),
+        redis_sentinel_password=read.optional("REDIS_SENTINEL_PASSWORD"),
+        redis_min_replicas=min_replicas,
+        redis_replica_timeout_ms=replica_timeout_ms,
+        redis_waitaof=waitaof,
         session_idle_seconds=read.integer("SESSION_IDLE_SECONDS", Config.session_idle_seconds, 1),
         session_max_seconds=read.integer("SESSION_MAX_SECONDS", Config.session_max_seconds, 1),
         late_settlement_seconds=read.integer("LATE_SETTLEMENT_SECONDS", 0),
@@ -164,6 +181,25 @@ def _build(read: _Reader) -> Config:
         ledger_retention_years=read.integer(
             "LEDGER_RETENTION_YEARS", Config.ledger_retention_years, 1),
     )
+
+
+def _replication(read: _Reader, timeout_ms: int) -> tuple[int, int, tuple[str, ...]]:
+    """Read what writes wait for: replicas, within a timeout, and WAITAOF's fsyncs."""
+    min_replicas = read.integer("REDIS_MIN_REPLICAS", Config.redis_min_replicas)
+    replica_timeout_ms = read.integer("REDIS_REPLICA_TIMEOUT_MS", Config.redis_replica_timeout_ms,
+                                      1)
+    raw = read.text("REDIS_WAITAOF", "")
+    waitaof = tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+    # WAIT blocks that long: the socket must outlast it (only where writes wait).
+    if (min_replicas or waitaof) and replica_timeout_ms >= timeout_ms:
+        raise ConfigError(f"{PREFIX}REDIS_REPLICA_TIMEOUT_MS must be below "
+                          f"{PREFIX}REDIS_TIMEOUT_MS ({timeout_ms})")
+    if not set(waitaof) <= set(WAITAOF_TARGETS):
+        raise ConfigError(f"{PREFIX}REDIS_WAITAOF lists 'local' and/or 'replicas', got {raw!r}")
+    if "replicas" in waitaof and not min_replicas:
+        raise ConfigError(f"{PREFIX}REDIS_WAITAOF=replicas needs {PREFIX}REDIS_MIN_REPLICAS "
+                          "of 1 or more")
+    return min_replicas, replica_timeout_ms, waitaof
 
 
 def _secrets(raw: Mapping[str, object]) -> dict[str, tuple[str, ...]]:

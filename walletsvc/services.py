@@ -16,6 +16,7 @@ from walletsvc.domain.operator import Operator
 from walletsvc.domain.reconciliation import Reconciliation
 from walletsvc.money import Currencies
 from walletsvc.store import AuditTrail, RedisClient, WalletStore, connect
+from walletsvc.store.replication import Acknowledgement
 
 EXTENSION = "walletsvc"
 
@@ -38,9 +39,10 @@ class Services:
 def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> Services:
     """Wire the store and the domain objects together."""
     redis = redis or connect(config.redis_url, config.redis_timeout_ms / 1000,
-                             config.redis_cluster)
+                             config.redis_cluster,
+                             (config.redis_sentinel_username, config.redis_sentinel_password))
     store = WalletStore(redis, config.retention_ms, cluster=isinstance(redis, RedisCluster),
-                        clock=clock)
+                        clock=clock, acknowledgement=Acknowledgement.of(config))
     audit = AuditTrail(redis)
     currencies = Currencies(config.currency_scales)
     games = GamesCatalogue.load(config.games_catalogue)

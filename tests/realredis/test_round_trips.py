@@ -6,9 +6,11 @@ Commands are counted on the server with MONITOR, which sees everything a client 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ from tests.support.admin import AdminClient, open_session
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
-from walletsvc.store import RedisClient
+from walletsvc.store import RedisClient, connect
 
 pytestmark = pytest.mark.realredis
 
@@ -31,6 +33,7 @@ class CommandLog:
 
     def __init__(self) -> None:
         self.names: list[str] = []
+        self.connections: set[str] = set()  # the client ports they came from
 
 
 @contextmanager
@@ -51,6 +54,7 @@ def commands_sent(server: RedisServer) -> Iterator[CommandLog]:
                 break
             if seen["client_type"] != "lua":
                 log.names.append(command.split(" ", 1)[0].upper())
+                log.connections.add(seen["client_port"])
     watcher.close()
     marker_client.close()
 
@@ -112,3 +116,73 @@ def test_the_first_call_on_a_session_looks_up_its_wallet_once(
         _ok(gpas.debit(session_id, "1.00"))
 
     assert sent.names == ["HMGET", "EVALSHA", "EVALSHA"]
+
+
+@pytest.fixture
+def replicated_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A primary with one synced replica."""
+    primary = RedisServer(tmp_path / "primary").start()
+    replica = RedisServer(tmp_path / "replica", "--replicaof", "127.0.0.1", str(primary.port))
+    replica.start()
+    with redis.Redis(port=replica.port, decode_responses=True) as node:
+        deadline = time.monotonic() + 30
+        while node.info("replication")["master_link_status"] != "up":
+            assert time.monotonic() < deadline, "the replica did not sync"
+            time.sleep(0.05)
+    yield primary
+    replica.stop()
+    primary.stop()
+
+
+@pytest.fixture
+def replicated(replicated_server: RedisServer) -> Iterator[RedisClient]:
+    """A client of the primary, configured as in production."""
+    client = connect(replicated_server.url, 5.0)
+    yield client
+    client.close()
+
+
+WAITING_MOVES = {name: move for name, move in MOVES.items() if name != "balance"}
+
+
+@pytest.mark.parametrize("kind", list(WAITING_MOVES))
+def test_with_min_replicas_a_movement_is_one_evalsha_and_its_wait_on_one_connection(
+        kind: str, replicated: RedisClient, replicated_server: RedisServer) -> None:
+    app = create_app(base_config(redis_min_replicas=1), redis=replicated, clock=FakeClock())
+    gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
+    _, session_id = open_session(gpas, admin, real="1000")
+    _play_round(gpas, session_id)
+    _ok(gpas.debit(session_id, "1.00", reference=(bet := f"d-{uuid.uuid4().hex}")))
+
+    with commands_sent(replicated_server) as sent:
+        _ok(MOVES[kind](gpas, session_id, bet))
+
+    assert sent.names == ["EVALSHA", "WAIT"]
+    assert len(sent.connections) == 1  # pipelined: one round trip
+
+
+def test_with_min_replicas_every_write_waits_and_the_balance_does_not(
+        replicated: RedisClient, replicated_server: RedisServer) -> None:
+    app = create_app(base_config(redis_min_replicas=1), redis=replicated, clock=FakeClock())
+    gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
+    _, warm_up = open_session(gpas, admin)
+    _play_round(gpas, warm_up)
+    _ok(gpas.close(warm_up))
+    assert app.test_client().get("/readyz").status_code == 200  # every script is loaded
+
+    with commands_sent(replicated_server) as sent:
+        wallet_id = admin.wallet(real="10")  # create, then deposit
+        token = admin.token(wallet_id)
+        session_id = _ok(gpas.open_session(wallet_id, token)).json["id"]  # type: ignore[index]
+        _ok(gpas.balance(session_id))
+        _ok(gpas.close(session_id))
+        _ok(admin.post(f"/wallets/{wallet_id}/block"))
+
+    writes = [name for name in sent.names if name not in ("HGETALL", "HMGET")]  # reads
+    assert writes == ["EVALSHA", "WAIT",  # create the wallet
+                      "EVALSHA", "WAIT",  # deposit
+                      "SET", "WAIT",  # the launch token
+                      "EVALSHA", "WAIT",  # open the session
+                      "EVALSHA",  # the balance: no WAIT
+                      "EVALSHA", "WAIT",  # close
+                      "EVALSHA", "WAIT"]  # block

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias, cast
 
 import redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
 from redis.retry import Retry
+from redis.sentinel import Sentinel
+
+from walletsvc.store.sentinel import (
+    PrimaryConnection,
+    PrimaryDemoted,
+    PrimarySSLConnection,
+    SentinelPrimaryConnection,
+    SentinelPrimarySSLConnection,
+    is_sentinel_url,
+    parse_sentinel_url,
+)
 
 RedisClient: TypeAlias = "redis.Redis | RedisCluster"
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+_CONNECTION_CLASSES = {"redis": PrimaryConnection, "rediss": PrimarySSLConnection}
 
 
 def is_cluster_url(url: str) -> bool:
@@ -18,20 +30,46 @@ def is_cluster_url(url: str) -> bool:
     return url.startswith(CLUSTER_SCHEMES)
 
 
-def connect(url: str, socket_timeout: float, cluster: bool = False) -> RedisClient:
+def connect(url: str, socket_timeout: float, cluster: bool = False,
+            sentinel_auth: tuple[str | None, str | None] = (None, None)) -> RedisClient:
     """Return a client for ``url`` (a cluster client if asked) that fails fast, never retrying.
 
     A script call that timed out may still have run; sending it again could apply a movement
     twice, so the client makes no retries on connection errors or timeouts (redis-py otherwise
-    does). Only NOSCRIPT is retried, by ``Script`` itself, and on a cluster MOVED and ASK
-    redirections are followed: those errors mean the command did not run.
+    does). Only what proves the command did not run is retried: NOSCRIPT, by ``Script``
+    itself; READONLY from a demoted primary, once, on a new connection (see
+    ``walletsvc.store.sentinel``); and on a cluster MOVED and ASK redirections.
+    ``sentinel_auth`` is the (username, password) of the Sentinels of a
+    ``redis+sentinel://`` URL.
     """
-    options = {
+    options: dict[str, Any] = {
         "decode_responses": True,
         "socket_timeout": socket_timeout,
         "socket_connect_timeout": socket_timeout,
-        "retry": Retry(NoBackoff(), 0),
     }
     if cluster or is_cluster_url(url):
-        return RedisCluster.from_url(url.replace("+cluster", "", 1), **options)
-    return redis.Redis.from_url(url, health_check_interval=30, **options)
+        return RedisCluster.from_url(url.replace("+cluster", "", 1), retry=Retry(NoBackoff(), 0),
+                                     **options)
+    options.update(retry=Retry(NoBackoff(), 1, supported_errors=(PrimaryDemoted,)),
+                   health_check_interval=30)
+    if is_sentinel_url(url):
+        return _through_sentinels(url, options, sentinel_auth)
+    connection_class = _CONNECTION_CLASSES.get(url.partition("://")[0])
+    if connection_class:  # a unix:// socket keeps redis-py's own connection class
+        options["connection_class"] = connection_class
+    return redis.Redis.from_url(url, **options)
+
+
+def _through_sentinels(url: str, options: dict[str, Any],
+                       auth: tuple[str | None, str | None]) -> redis.Redis:
+    """Return a client of the primary the Sentinels name, following it after a failover."""
+    target = parse_sentinel_url(url)
+    sentinel_options = {"socket_timeout": options["socket_timeout"],
+                        "socket_connect_timeout": options["socket_connect_timeout"],
+                        "username": auth[0], "password": auth[1],
+                        "retry": Retry(NoBackoff(), 0), "ssl": target.tls}
+    sentinels = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_options)
+    connection_class = SentinelPrimarySSLConnection if target.tls else SentinelPrimaryConnection
+    return cast(redis.Redis, sentinels.master_for(
+        target.master, connection_class=connection_class, db=target.db,
+        username=target.username, password=target.password, **options))

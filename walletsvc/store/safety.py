@@ -25,6 +25,7 @@ from redis.exceptions import (
 )
 
 from walletsvc.store.client import RedisClient
+from walletsvc.store.sentinel import PrimaryDemoted
 
 POLICY_CHECK_SECONDS = 5.0
 SAFE_POLICY = "noeviction"
@@ -32,7 +33,7 @@ SAFE_POLICY = "noeviction"
 # What Redis says when it refuses a write: redis-py's class for a plain command's reply, the
 # error code inside a script's error.
 _REFUSAL_CLASSES: dict[type[RedisError], str] = {
-    OutOfMemoryError: "out_of_memory", ReadOnlyError: "read_only"}
+    OutOfMemoryError: "out_of_memory", ReadOnlyError: "read_only", PrimaryDemoted: "read_only"}
 _REFUSED_WRITES = {
     "OOM command not allowed": "out_of_memory",
     "READONLY": "read_only",
@@ -48,15 +49,13 @@ class UnsafeStore(RedisError):
 
 def failure_kind(exc: RedisError) -> str:
     """Name the kind of a store failure, for its log line and metric (``other`` if unknown)."""
-    if isinstance(exc, UnsafeStore):
-        return exc.kind
+    refused = refused_write(exc)  # first: a demoted primary's refusal closes its connection
+    if refused is not None:
+        return refused
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, ConnectionError):
         return "unreachable"
-    refused = refused_write(exc)
-    if refused is not None:
-        return refused
     return str(getattr(exc, "kind", "other"))
 
 
@@ -79,6 +78,24 @@ def _per_node(redis: RedisClient) -> dict[str, dict[str, Any]]:
         replies: dict[str, dict[str, Any]] = redis.info(target_nodes=RedisCluster.PRIMARIES)
         return replies
     return {"redis": redis.info()}
+
+
+def _answering(redis: RedisClient) -> dict[str, dict[str, Any]]:
+    """Return ``INFO`` of every node walletsvc can write to now.
+
+    A cluster master that does not answer (one failing over) is left out: no write reaches it
+    until it answers, and the next read covers it. Reading it anyway would fail every write,
+    the other masters' too, for as long as it is down.
+    """
+    if not isinstance(redis, RedisCluster):
+        return _per_node(redis)
+    found: dict[str, dict[str, Any]] = {}
+    for node in redis.get_primaries():
+        try:
+            found[node.name] = redis.get_redis_connection(node).info()
+        except (ConnectionError, TimeoutError):
+            continue
+    return found
 
 
 def problems(info: dict[str, Any]) -> list[str]:
@@ -129,7 +146,7 @@ class PolicyGuard:
             raise UnsafeStore(self._unsafe)
 
     def _read(self) -> str | None:
-        for node, info in _per_node(self.redis).items():
+        for node, info in _answering(self.redis).items():
             policy = info.get("maxmemory_policy")
             if policy != SAFE_POLICY:
                 return (f"{node} has maxmemory-policy {policy}; walletsvc moves money only "

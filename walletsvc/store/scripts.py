@@ -11,8 +11,12 @@ from typing import Any
 from redis.exceptions import NoScriptError
 
 from walletsvc.store.client import RedisClient
+from walletsvc.store.replication import ReplicatedWrites
 
 _COMMON = "common.lua"
+# The one script that is not acknowledged by replicas: it reads, and its only write is the
+# session's idle-timeout touch, which a failover may lose without harm.
+_READS = ("balance",)
 
 
 def _source(name: str) -> str:
@@ -35,21 +39,29 @@ class Script:
     redis: RedisClient
     source: str
     sha: str
+    writes: ReplicatedWrites | None = None  # set: each call waits for replicas (see there)
 
     @classmethod
-    def of(cls, redis: RedisClient, source: str) -> Script:
-        """Bind ``source`` to ``redis``."""
-        return cls(redis, source, hashlib.sha1(source.encode()).hexdigest())  # noqa: S324
+    def of(cls, redis: RedisClient, source: str, writes: ReplicatedWrites | None = None
+           ) -> Script:
+        """Bind ``source`` to ``redis``; a write script's calls go through ``writes``."""
+        return cls(redis, source, hashlib.sha1(source.encode()).hexdigest(),  # noqa: S324
+                   writes)
 
     def __call__(self, keys: Mapping[str, str], args: Mapping[str, str | int]) -> Any:
         """Run the script on the named ``keys`` with the named ``args``; return its reply."""
         pairs = [item for pair in args.items() for item in pair]
         command = ("EVALSHA", self.sha, len(keys), *keys.values(), " ".join(keys), *pairs)
         try:
-            return self.redis.execute_command(*command)  # type: ignore[no-untyped-call]
+            return self._send(keys, command)
         except NoScriptError:
             self.redis.script_load(self.source)
+            return self._send(keys, command)
+
+    def _send(self, keys: Mapping[str, str], command: tuple[Any, ...]) -> Any:
+        if self.writes is None:
             return self.redis.execute_command(*command)  # type: ignore[no-untyped-call]
+        return self.writes.execute(next(iter(keys.values())), *command)
 
 
 @dataclass(frozen=True)
@@ -74,10 +86,12 @@ class Scripts:
                 redis.script_load(script.source)
 
     @classmethod
-    def register(cls, redis: RedisClient) -> Scripts:
-        """Register every script with ``redis``."""
-        names = cls.__dataclass_fields__
-        return cls(**{name: Script.of(redis, _source(f"{name}.lua")) for name in names})
+    def register(cls, redis: RedisClient, writes: ReplicatedWrites | None = None) -> Scripts:
+        """Register every script with ``redis``; writes wait for replicas through ``writes``."""
+        acknowledged = writes if writes and writes.acknowledgement.waits else None
+        return cls(**{name: Script.of(redis, _source(f"{name}.lua"),
+                                      None if name in _READS else acknowledged)
+                      for name in cls.__dataclass_fields__})
 
 
 def _flags(reply: object, count: int) -> list[bool]:

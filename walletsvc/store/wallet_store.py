@@ -27,6 +27,7 @@ from walletsvc.models import (
 from walletsvc.observability import record_store_failure
 from walletsvc.store import keys, safety
 from walletsvc.store.client import RedisClient
+from walletsvc.store.replication import Acknowledgement, ReplicatedWrites
 from walletsvc.store.scripts import Scripts
 
 _OWNER_CACHE_SIZE = 100_000
@@ -67,10 +68,13 @@ class WalletStore:
     """Wallets, sessions, movements and their audit trail in Redis."""
 
     def __init__(self, redis: RedisClient, retention_ms: int, cluster: bool = False,
-                 clock: Callable[[], int] = system_clock) -> None:
+                 clock: Callable[[], int] = system_clock,
+                 acknowledgement: Acknowledgement | None = None) -> None:
         self.redis = redis
         self._cluster = cluster
-        self._scripts = Scripts.register(redis)
+        # Every write, scripts and plain commands alike, goes through here to wait for replicas.
+        self._writes = ReplicatedWrites(redis, acknowledgement or Acknowledgement())
+        self._scripts = Scripts.register(redis, self._writes)
         self._retention_ms = retention_ms
         self._owners: OrderedDict[str, SessionOwner] = OrderedDict()
         # Every write asks the guard first: no money moves on a Redis that may evict.
@@ -141,7 +145,8 @@ class WalletStore:
         """Create a random single-use launch token for the wallet, kept for ``ttl_ms``."""
         self._guard.check()
         token = keys.wallet_shard(wallet_id) + secrets.token_urlsafe(32)
-        self.redis.set(keys.launch_token(token), wallet_id, px=ttl_ms)
+        key = keys.launch_token(token)
+        self._writes.execute(key, "SET", key, wallet_id, "PX", ttl_ms)
         return token
 
     def open_session(self, token: LaunchToken, wallet_id: str, parent_system: str,
@@ -286,7 +291,8 @@ class WalletStore:
         if not self._cluster:
             return owner_keys
         for (_, _, refusal), key in zip(claims, owner_keys.values(), strict=True):
-            if claim and not self.redis.set(key, wallet_id, nx=True, px=self._retention_ms) \
+            if claim and not self._writes.execute(key, "SET", key, wallet_id, "NX", "PX",
+                                                  self._retention_ms) \
                     and self.redis.get(key) != wallet_id:
                 raise refusal()
         return {}
