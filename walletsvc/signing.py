@@ -12,6 +12,8 @@ from walletsvc.errors import InvalidSystemIdentifier, SignatureFailed
 
 PARENT_SYSTEM_HEADER = "x-parent-system-id"
 SIGNATURE_HEADER = "x-signature"
+_PARENT_SYSTEM_KEY, _SIGNATURE_KEY = (
+    "HTTP_" + name.upper().replace("-", "_") for name in (PARENT_SYSTEM_HEADER, SIGNATURE_HEADER))
 
 
 def sign(signed_input: bytes, secret: str) -> str:
@@ -35,11 +37,12 @@ def authenticate_gpas_request(parent_systems: Mapping[str, Sequence[str]]) -> st
     During a secret rotation a parent system has two secrets, and a signature with either is
     accepted; both are always compared, so the time taken does not say which one matched.
     """
-    system_id = request.headers.get(PARENT_SYSTEM_HEADER, "")
+    # Read from the WSGI environ directly: the same header, without werkzeug's lookup.
+    system_id: str = request.environ.get(_PARENT_SYSTEM_KEY, "")
     secrets = parent_systems.get(system_id)
     if secrets is None:
         raise InvalidSystemIdentifier()
-    signature = request.headers.get(SIGNATURE_HEADER, "")
+    signature = request.environ.get(_SIGNATURE_KEY, "")
     signed = signed_input(request.get_data(cache=True), request.query_string)
     if not any([verify_signature(signed, secret, signature) for secret in secrets]):
         raise SignatureFailed()

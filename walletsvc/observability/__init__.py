@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from flask import Flask, Response, g, request
 
@@ -35,8 +35,8 @@ def init_app(app: Flask) -> None:
 
 def _start() -> None:
     g.started = time.perf_counter()
-    offered = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    offered = request.environ.get("HTTP_X_REQUEST_ID", "")
+    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else os.urandom(16).hex()
 
 
 def _finish(response: Response) -> Response:
