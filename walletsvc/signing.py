@@ -6,8 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 
-from flask import request
-
+from walletsvc.context import current_request
 from walletsvc.errors import InvalidSystemIdentifier, SignatureFailed
 
 PARENT_SYSTEM_HEADER = "x-parent-system-id"
@@ -37,13 +36,14 @@ def authenticate_gpas_request(parent_systems: Mapping[str, Sequence[str]]) -> st
     During a secret rotation a parent system has two secrets, and a signature with either is
     accepted; both are always compared, so the time taken does not say which one matched.
     """
-    # Read from the WSGI environ directly: the same header, without werkzeug's lookup.
-    system_id: str = request.environ.get(_PARENT_SYSTEM_KEY, "")
+    asked = current_request()
+    environ = asked.environ  # the headers read from it directly, without werkzeug's lookup
+    system_id: str = environ.get(_PARENT_SYSTEM_KEY, "")
     secrets = parent_systems.get(system_id)
     if secrets is None:
         raise InvalidSystemIdentifier()
-    signature = request.environ.get(_SIGNATURE_KEY, "")
-    signed = signed_input(request.get_data(cache=True), request.query_string)
+    signature = environ.get(_SIGNATURE_KEY, "")
+    signed = signed_input(asked.get_data(cache=True), asked.query_string)
     if not any([verify_signature(signed, secret, signature) for secret in secrets]):
         raise SignatureFailed()
     return system_id

@@ -27,8 +27,13 @@ def refuse_oversized_stream() -> None:
     the part it read: the signature check would then fail on a cut body (1006), and a view
     could read a prefix of what was sent.
     """
+    environ = request.environ
+    # A body with a length (and not chunked, as werkzeug decides) werkzeug limits itself.
+    chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+    if environ.get("CONTENT_LENGTH") and not chunked:
+        return
     limit = request.max_content_length
-    if request.content_length is not None or limit is None:
+    if limit is None:
         return
     body = request.get_data(cache=True)
     if len(body) >= limit and request.environ["wsgi.input"].read(1):
