@@ -34,7 +34,7 @@ CONFIGURATIONS: dict[str, list[str]] = {
     "gevent 2 cluster": ["--worker-class", "gevent", "--workers", "2", "--cluster"],
 }
 COLUMNS = (f"{'configuration':<20} {'floor':>6} {'ceil':>6} {'debit':>6} {'mix':>6} "
-           f"{'d p50':>6} {'d p99':>6} {'d/f':>5} {'c/f':>5} {'d/c':>5} {'cpu d/f':>7} "
+           f"{'d p50':>6} {'d p99':>6} {'d/f':>5} {'c/f':>5} {'d/c':>5} {'cpu d/f':>7} {'own':>5} "
            f"{'wrk µs':>6} {'wkr µs':>6} {'rds µs':>6} {'nginx':>5} {'script':>6} {'err':>4} "
            f"{'other':>5}")
 
@@ -59,10 +59,12 @@ def row(name: str, results: dict[str, Any]) -> str:
     debit = runs["debit"]
     per = debit["cpu_us_per_request"]
     cpu_ratio = summary["machine_cpu_per_debit_over_per_floor"].get(level, 0)
+    own_ratio = summary["stack_cpu_per_debit_over_per_floor"].get(level, 0)
     return (f"{name:<20} {rps('floor')} {rps('ceiling')} {rps('debit')} {rps('mix')} "
             f"{debit['total']['p50_ms']:>6.1f} {debit['total']['p99_ms']:>6.1f} "
             f"{ratio('debit_over_floor')} {ratio('ceiling_over_floor')} "
-            f"{ratio('debit_over_ceiling')} {cpu_ratio:>7.2f} {per['load generator']:>6.0f} "
+            f"{ratio('debit_over_ceiling')} {cpu_ratio:>7.2f} {own_ratio:>5.2f} "
+            f"{per['load generator']:>6.0f} "
             f"{per['gunicorn workers']:>6.0f} {per['redis-server']:>6.0f} "
             f"{per.get('nginx', 0):>5.0f} {debit['redis']['evalsha_usec_per_call'] or 0:>6.0f} "
             f"{summary['errors']:>4} "
@@ -80,7 +82,8 @@ def table(found: dict[str, dict[str, Any]]) -> str:
              "appendfsync always unless said",
              "rps: floor, ceiling and debit from wrk, mix from the Python generator; d p50/p99: "
              "debit latency (ms); d/f, c/f, d/c: debit/floor, ceiling/floor, debit/ceiling; "
-             "cpu d/f: whole-machine CPU per debit over per floor request; µs: CPU per debit "
+             "cpu d/f: whole-machine CPU per debit over per floor request, own: the same "
+             "for the stack's processes alone (other work left out); µs: CPU per debit "
              "of wrk, the gunicorn workers, redis-server and nginx; script: µs per EVALSHA; "
              "other: cores used by other work on the machine (at most, over the runs shown)",
              "", COLUMNS]
@@ -93,9 +96,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.matrix", description=__doc__)
     parser.add_argument("--only", type=lambda text: text.split(","),
                         help="configurations by file name, e.g. sync-shipped,gevent-2")
+    parser.add_argument("--table", action="store_true",
+                        help="run nothing: write the comparison of the stored results again")
     options, passed = parser.parse_known_args(argv)
     chosen = {name: extra for name, extra in CONFIGURATIONS.items()
-              if not options.only or file_name(name) in options.only}
+              if not options.table and (not options.only or file_name(name) in options.only)}
     found: dict[str, dict[str, Any]] = {}
     for name, extra in chosen.items():
         out = MATRIX / f"{file_name(name)}.json"

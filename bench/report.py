@@ -125,11 +125,14 @@ def least_disturbed(runs: list[dict[str, Any]], key: str = "scenario") -> list[d
 
 def ratios(runs: list[dict[str, Any]], over: str = "debit", under: str = "floor",
            figure: str = "rps") -> dict[int, float]:
-    """Return one scenario's figure (throughput, or whole-machine CPU per request) over
-    another's, per concurrency level."""
+    """Return one scenario's figure over another's, per concurrency level: throughput, CPU
+    per request of the whole machine (``cpu``) or of the stack alone (``stack``: the machine
+    less other work)."""
     def value(run: dict[str, Any]) -> float:
-        return float(run["total"]["rps"] if figure == "rps"
-                     else run["cpu_us_per_request"]["machine"])
+        per = run["cpu_us_per_request"]
+        if figure == "rps":
+            return float(run["total"]["rps"])
+        return float(per["machine"] - (per["others"] if figure == "stack" else 0))
 
     found = {(r["scenario"], r["concurrency"]): value(r) for r in runs}
     return {c: round(found[(over, c)] / found[(under, c)], 2)
@@ -150,6 +153,7 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "ceiling_over_floor": ratios(runs, "ceiling", "floor"),
         "debit_over_ceiling": ratios(runs, "debit", "ceiling"),
         "machine_cpu_per_debit_over_per_floor": ratios(runs, figure="cpu"),
+        "stack_cpu_per_debit_over_per_floor": ratios(runs, figure="stack"),
         "debit_p99_ms_at_8": debit8[0]["total"].get("p99_ms") if debit8 else None,
         "errors": sum(r["total"]["errors"] + r.get("errors_outside_window", 0) for r in runs),
         "redis_script_us_per_debit": {
@@ -211,7 +215,9 @@ def _ratio_lines(found: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]
               "ceiling_over_floor": "ceiling / floor (the most a debit can reach here)",
               "debit_over_ceiling": "debit / ceiling (what the HTTP layer leaves of it)",
               "machine_cpu_per_debit_over_per_floor":
-                  "whole-machine CPU per debit / per floor request"}
+                  "whole-machine CPU per debit / per floor request",
+              "stack_cpu_per_debit_over_per_floor":
+                  "the stack's CPU (the machine less other work) per debit / per floor request"}
     lines = [f"{label}: " + ", ".join(f"{ratio:.2f} at {c} conn" for c, ratio in
                                       found[key].items())
              for key, label in labels.items()]
