@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,14 @@ CONFIGURATIONS: dict[str, list[str]] = {
 }
 COLUMNS = (f"{'configuration':<20} {'floor':>6} {'ceil':>6} {'debit':>6} {'mix':>6} "
            f"{'d p50':>6} {'d p99':>6} {'d/f':>5} {'c/f':>5} {'d/c':>5} {'cpu d/f':>7} {'own':>5} "
-           f"{'wrk µs':>6} {'wkr µs':>6} {'rds µs':>6} {'nginx':>5} {'script':>6} {'err':>4} "
+           f"{'stack':>5} {'wrk µs':>6} {'wkr µs':>6} {'rds µs':>6} {'nginx':>5} {'script':>6} "
+           f"{'err':>4} "
            f"{'other':>5}")
 
 
 def file_name(name: str) -> str:
     """Return the results file name of a configuration."""
-    return "".join(c if c.isalnum() else "-" for c in name).strip("-").replace("--", "-")
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def row(name: str, results: dict[str, Any]) -> str:
@@ -64,7 +66,7 @@ def row(name: str, results: dict[str, Any]) -> str:
             f"{debit['total']['p50_ms']:>6.1f} {debit['total']['p99_ms']:>6.1f} "
             f"{ratio('debit_over_floor')} {ratio('ceiling_over_floor')} "
             f"{ratio('debit_over_ceiling')} {cpu_ratio:>7.2f} {own_ratio:>5.2f} "
-            f"{per['load generator']:>6.0f} "
+            f"{per['machine'] - per['others']:>5.0f} {per['load generator']:>6.0f} "
             f"{per['gunicorn workers']:>6.0f} {per['redis-server']:>6.0f} "
             f"{per.get('nginx', 0):>5.0f} {debit['redis']['evalsha_usec_per_call'] or 0:>6.0f} "
             f"{summary['errors']:>4} "
@@ -83,7 +85,8 @@ def table(found: dict[str, dict[str, Any]]) -> str:
              "rps: floor, ceiling and debit from wrk, mix from the Python generator; d p50/p99: "
              "debit latency (ms); d/f, c/f, d/c: debit/floor, ceiling/floor, debit/ceiling; "
              "cpu d/f: whole-machine CPU per debit over per floor request, own: the same "
-             "for the stack's processes alone (other work left out); µs: CPU per debit "
+             "for the stack's processes alone (other work left out); stack: their CPU per debit "
+             "(µs); µs: CPU per debit "
              "of wrk, the gunicorn workers, redis-server and nginx; script: µs per EVALSHA; "
              "other: cores used by other work on the machine (at most, over the runs shown)",
              "", COLUMNS]
