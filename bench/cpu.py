@@ -93,16 +93,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         server = RedisServer(Path(workdir), "--appendonly", "no").start()
         try:
-            os.environ.update({
-                "WALLETSVC_REDIS_URL": server.url,
-                "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
-                "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
-                "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"})
+            os.environ.update(settings(server.url))
             # the request log goes to a file, as under gunicorn
             with (Path(workdir) / "walletsvc.log").open("w") as log, redirect_stderr(log):
                 measure(options.requests, options.rounds, options.profile)
         finally:
             server.stop()
+
+
+def settings(redis_url: str) -> dict[str, str]:
+    """Return the service's settings for a run over ``redis_url``."""
+    return {"WALLETSVC_REDIS_URL": redis_url,
+            "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
+            "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
+            "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"}
+
+
+def funded_session(service: WSGIApp, wallet_id: str) -> str:
+    """Create and fund a wallet through the admin API and open a session; return its id."""
+    admin = {"Authorization": f"Bearer {gpas.ADMIN_KEY}"}
+    wallet = {"walletId": wallet_id, "playerId": "p", "currency": "BRL"}
+    funds = {"amount": "1000000.00", "reference": "cpu-funds", "subWallet": "REAL"}
+    for path, body in (("/admin/wallets", wallet), (f"/admin/wallets/{wallet_id}/deposits",
+                                                   funds)):
+        raw = json.dumps(body).encode()
+        status, answer = call(service, environ("POST", path, "", raw, admin))
+        assert status.startswith(("200", "201")), answer
+    status, answer = call(service, environ("POST", "/admin/launch-tokens", "",
+                                           json.dumps({"walletId": wallet_id}).encode(), admin))
+    token = json.loads(answer)["authToken"]
+    env = signed("POST", "/sessions", f"walletId={wallet_id}")
+    env["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return str(json.loads(call(service, env)[1])["id"])
 
 
 def measure(requests: int, rounds: int, profile: bool) -> None:
@@ -111,19 +133,7 @@ def measure(requests: int, rounds: int, profile: bool) -> None:
     from bench.floor import app as floor
     from wsgi import app as service
 
-    admin = {"Authorization": f"Bearer {gpas.ADMIN_KEY}"}
-    wallet = {"walletId": "cpu-1", "playerId": "p", "currency": "BRL"}
-    funds = {"amount": "1000000.00", "reference": "cpu-funds", "subWallet": "REAL"}
-    for path, body in (("/admin/wallets", wallet), ("/admin/wallets/cpu-1/deposits", funds)):
-        raw = json.dumps(body).encode()
-        status, answer = call(service, environ("POST", path, "", raw, admin))
-        assert status.startswith(("200", "201")), answer
-    status, answer = call(service, environ("POST", "/admin/launch-tokens", "",
-                                           b'{"walletId":"cpu-1"}', admin))
-    token = json.loads(answer)["authToken"]
-    env = signed("POST", "/sessions", "walletId=cpu-1")
-    env["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    session_id = json.loads(call(service, env)[1])["id"]
+    session_id = funded_session(service, "cpu-1")
 
     cpu_per_request(floor, [environment_of_ping() for _ in range(500)])  # warm up both
     cpu_per_request(service, debit_environs(session_id, 500, "warm"))

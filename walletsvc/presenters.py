@@ -1,19 +1,28 @@
-"""Turn domain records into the dictionaries the answer schemas dump (the API and the CLI)."""
+"""Turn domain records into the answers the API and the CLI write (the API's, exactly the shape
+its answer schemas declare: tests/api/test_answers_unchanged.py holds each to its schema)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from walletsvc.domain.clock import iso_utc
 from walletsvc.domain.gpas import Moved
 from walletsvc.domain.operator import IssuedToken, SessionStory
+from walletsvc.domain.reconciliation import ReconciliationRow
 from walletsvc.models import Applied, AuditEntry, Balance, Page, Wallet
 from walletsvc.money import from_minor
 from walletsvc.services import services
 
 # Audit fields that hold minor units, shown as decimals in the wallet's currency.
 _AMOUNT_FIELDS = ("amount", "real", "bonus", "real_after", "bonus_after")
+
+
+def reconciliation_rows(rows: Sequence[ReconciliationRow]) -> list[dict[str, Any]]:
+    """Return report rows as the dictionaries the answer is made of (their fields, in order)."""
+    return [dataclasses.asdict(row) for row in rows]
 
 
 def money(minor: int, currency: str) -> Decimal:
@@ -23,13 +32,19 @@ def money(minor: int, currency: str) -> Decimal:
 
 def balance_tree(balance: Balance, currency: str) -> dict[str, Any]:
     """Return the GPAS balance node: the wallet total over its REAL and BONUS leaves."""
+    known = services()
+    scale = known.currencies.scale(currency)
+    return _tree(known.config.wallet_code, balance, scale)
+
+
+def _tree(code: str, balance: Balance, scale: int) -> dict[str, Any]:
     return {
-        "code": services().config.wallet_code,
-        "leftBalance": money(balance.total, currency),
+        "code": code,
+        "leftBalance": from_minor(balance.total, scale),
         "subWalletsSummary": [
-            {"code": "REAL", "leftBalance": money(balance.real, currency),
+            {"code": "REAL", "leftBalance": from_minor(balance.real, scale),
              "subWalletsSummary": None},
-            {"code": "BONUS", "leftBalance": money(balance.bonus, currency),
+            {"code": "BONUS", "leftBalance": from_minor(balance.bonus, scale),
              "subWalletsSummary": None},
         ],
     }
@@ -37,13 +52,14 @@ def balance_tree(balance: Balance, currency: str) -> dict[str, Any]:
 
 def movement_result(moved: Moved) -> dict[str, Any]:
     """Return the GPAS movement result."""
-    applied, currency = moved.applied, moved.currency
-    tree = balance_tree(applied.balance, currency)
+    applied, known = moved.applied, services()
+    scale = known.currencies.scale(moved.currency)
+    tree = _tree(known.config.wallet_code, applied.balance, scale)
     return {
         "status": "OK",
         "movementId": applied.movement_id,
         "leftBalance": tree["leftBalance"],
-        "amountBonus": money(applied.bonus_part, currency),
+        "amountBonus": from_minor(applied.bonus_part, scale),
         "subWalletsSummary": tree["subWalletsSummary"],
     }
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
 from tests.support.store import FakeRedis
 from walletsvc import create_app
+from walletsvc.api.contract import contract_of
+from walletsvc.schemas import shared
 
 GOLDEN = Path(__file__).with_name("golden") / "answers.json"
 _RANDOM = [
@@ -48,6 +51,11 @@ def seen(response: TestResponse) -> dict[str, object]:
 
 
 def exchange(app: Flask) -> dict[str, dict[str, object]]:
+    """Play one of every kind of call, refusals included; return what each answer showed."""
+    return {name: seen(response) for name, response in answers_of(app).items()}
+
+
+def answers_of(app: Flask) -> dict[str, TestResponse]:
     """Play one of every kind of call, refusals included; return each answer by name."""
     client = app.test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
@@ -89,7 +97,7 @@ def exchange(app: Flask) -> dict[str, dict[str, object]]:
     }
     for name, call in calls.items():
         answers[name] = call()
-    return {name: seen(response) for name, response in answers.items()}
+    return answers
 
 
 @pytest.fixture
@@ -108,3 +116,20 @@ def test_every_answer_is_byte_for_byte_what_it_was(app: Flask) -> None:
     assert set(answers) == set(recorded)
     for name, answer in answers.items():
         assert answer == recorded[name], name
+
+
+def test_every_answer_is_exactly_what_its_declared_schema_dumps(app: Flask) -> None:
+    # The presenters build each answer in its schema's shape and it is written as it is: a
+    # field the schema lacks, or one it would render otherwise, fails here.
+    checked = []
+    for name, response in answers_of(app).items():
+        if response.status_code >= 300 or not response.is_json:
+            continue
+        request = response.request
+        endpoint, _ = app.url_map.bind("localhost").match(request.path, request.method)
+        declared = contract_of(app.view_functions[endpoint])
+        assert declared is not None and declared.answer is not None, name
+        answer = json.loads(response.get_data(), parse_float=Decimal, parse_int=Decimal)
+        assert shared(declared.answer).dump(answer) == answer, name
+        checked.append(name)
+    assert len(checked) >= 12, checked

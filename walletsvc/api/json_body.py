@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import simplejson
@@ -15,6 +16,8 @@ from walletsvc.errors import InvalidRequest
 MAX_DEPTH = 32
 # A "\ud800" escape decodes to a lone surrogate, which UTF-8 (and so Redis) cannot hold.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The only way such a surrogate gets into a body that is valid UTF-8: a \uD800-\uDFFF escape.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def refuse_oversized_stream() -> None:
@@ -24,8 +27,13 @@ def refuse_oversized_stream() -> None:
     the part it read: the signature check would then fail on a cut body (1006), and a view
     could read a prefix of what was sent.
     """
+    environ = request.environ
+    # A body with a length (and not chunked, as werkzeug decides) werkzeug limits itself.
+    chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+    if environ.get("CONTENT_LENGTH") and not chunked:
+        return
     limit = request.max_content_length
-    if request.content_length is not None or limit is None:
+    if limit is None:
         return
     body = request.get_data(cache=True)
     if len(body) >= limit and request.environ["wsgi.input"].read(1):
@@ -35,15 +43,17 @@ def refuse_oversized_stream() -> None:
 def parse_json(raw: bytes) -> Any:
     """Parse ``raw``: decimals exact, no NaN, no duplicate keys, bounded nesting, valid text."""
     try:
-        data = simplejson.loads(raw, use_decimal=True, allow_nan=False,
-                                object_pairs_hook=_unique_keys)
+        data = _DECODER.decode(raw.decode())  # invalid UTF-8 is a ValueError too
     except RecursionError:
         raise _too_deep() from None
     except ValueError:
         raise InvalidRequest("the body is not valid JSON") from None
     except ArithmeticError:  # decimal.InvalidOperation: an exponent past what a decimal holds
         raise InvalidRequest("the body holds a number out of range") from None
-    _check_values(data)
+    # Only a body that could break a rule is walked: one with more brackets than the depth
+    # allows, or with an escape that may stand for a lone surrogate.
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH or _SURROGATE_ESCAPE.search(raw):
+        _check_values(data)
     return data
 
 
@@ -52,6 +62,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(result) != len(pairs):
         raise ValueError("duplicate key")
     return result
+
+
+# Numbers as exact decimals, no NaN or infinities (JSONDecoder refuses them by default).
+_DECODER = simplejson.JSONDecoder(parse_float=Decimal, object_pairs_hook=_unique_keys)
 
 
 def _check_values(data: Any) -> None:

@@ -16,6 +16,7 @@ from walletsvc.api.auth import require_bearer
 from walletsvc.api.contract import contract
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.presenters import liability_view, statement_view
+from walletsvc.presenters import reconciliation_rows
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import (
     LedgerRangeQuerySchema,
@@ -81,6 +82,7 @@ def reconciliation(query: dict[str, Any]) -> Any:
     with open_book(services()) as book:
         rows = book.reconciliation.report(query["date_from"], query["date_to"],
                                           query.get("provider_code"))
+    views = reconciliation_rows(rows)
     if query["format"] == "csv":
-        return _csv(rows, ReconciliationRowSchema, "reconciliation")
-    return {"status": "success", "data": rows}
+        return _csv(views, ReconciliationRowSchema, "reconciliation")
+    return {"status": "success", "data": views}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
 from walletsvc.api.contract import contract
+from walletsvc.context import current_request
 from walletsvc.models import MovementKind, MovementRequest
 from walletsvc.observability import metrics
 from walletsvc.presenters import movement_result
@@ -38,7 +39,7 @@ def _move(kind: MovementKind, query: dict[str, Any], body: dict[str, Any]) -> di
         reference=body["externalReference"],
         description=body["description"],
         tags=body["tags"],
-        raw_body=request.get_data(cache=True),
+        raw_body=current_request().get_data(cache=True),
         value=body.get("value", 0),
         type_code=body.get("typeCode", ""),
         reverses=query.get("externalMovementId", ""),

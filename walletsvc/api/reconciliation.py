@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from walletsvc.api.auth import require_allowed_address, require_bearer
 from walletsvc.api.contract import contract
+from walletsvc.presenters import reconciliation_rows
 from walletsvc.schemas.reconciliation import (
     ReconciliationQuerySchema,
     ReconciliationReportSchema,
@@ -32,4 +33,4 @@ def report(query: dict[str, Any]) -> dict[str, Any]:
     """Return one row per (UTC date, provider, game, currency) of the inclusive date range."""
     rows = services().reconciliation.report(
         query["date_from"], query["date_to"], query.get("provider_code"))
-    return {"status": "success", "data": rows}
+    return {"status": "success", "data": reconciliation_rows(rows)}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g
 
+from walletsvc.context import current_request
 from walletsvc.observability import logs, metrics
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -33,27 +34,34 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish)
 
 
+# Each hook takes the request and ``g`` behind Flask's proxies once: every access through a
+# proxy looks the context up again, and these run on every request.
+
 def _start() -> None:
-    g.started = time.perf_counter()
-    offered = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    state = g._get_current_object()
+    state.started = time.perf_counter()
+    offered = current_request().environ.get("HTTP_X_REQUEST_ID", "")
+    state.request_id = offered if _REQUEST_ID.fullmatch(offered) else os.urandom(16).hex()
 
 
 def _finish(response: Response) -> Response:
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-    code = g.get("gpas_code", 0)
-    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    state = g._get_current_object()
+    asked = current_request()
+    elapsed = time.perf_counter() - state.get("started", time.perf_counter())
+    endpoint = asked.url_rule.rule if asked.url_rule else "unmatched"
+    code, request_id = state.get("gpas_code", 0), state.get("request_id", "")
+    response.headers[REQUEST_ID_HEADER] = request_id
     metrics.observe_request(endpoint, code, response.status_code, elapsed)
+    args = asked.args
     logs.request_line(
-        request_id=g.get("request_id", ""),
-        method=request.method,
+        request_id=request_id,
+        method=asked.method,
         endpoint=endpoint,
         status=response.status_code,
         code=code,
-        client=request.remote_addr,
-        parent_system=g.get("parent_system"),
-        wallet_session=request.args.get("walletSessionId") or request.args.get("id"),
+        client=asked.remote_addr,
+        parent_system=state.get("parent_system"),
+        wallet_session=args.get("walletSessionId") or args.get("id"),
         latency_ms=round(elapsed * 1000, 2),
     )
     return response

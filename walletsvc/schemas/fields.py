@@ -39,3 +39,24 @@ def reference() -> fields.String:
         required=True,
         validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[^\x00-\x1f\x7f-\x9f]+\Z")],
     )
+
+
+MAX_TAG_KEY = 100
+
+
+class Tags(fields.Dict):
+    """GPAS's opaque tags: an object of any values whose keys hold at most 100 characters.
+
+    The keys are checked in one pass (what ``Dict(keys=String(validate=Length(max=100)))``
+    checks, with the same messages), without a field run per key on every movement.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any
+                     ) -> dict[Any, Any]:
+        tags: dict[Any, Any] = super()._deserialize(  # type: ignore[no-untyped-call]
+            value, attr, data, **kwargs)
+        too_long = {key: {"key": [f"Longer than maximum length {MAX_TAG_KEY}."]}
+                    for key in tags if len(key) > MAX_TAG_KEY}
+        if too_long:
+            raise ValidationError(too_long)
+        return tags

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from walletsvc.schemas.fields import Money, reference, text
+from walletsvc.schemas.fields import Money, Tags, reference, text
 
 SESSION_ID = 100
 
@@ -38,7 +38,7 @@ class _MovementRequestSchema(Schema):
     externalReference = reference()
     value = Money(required=True)
     description = text(1000, min_length=0)
-    tags = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), required=True)
+    tags = Tags(required=True)
 
 
 class DebitRequestSchema(_MovementRequestSchema):
@@ -58,7 +58,7 @@ class RollbackRequestSchema(Schema):
 
     externalReference = reference()
     description = text(1000, min_length=0)
-    tags = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), required=True)
+    tags = Tags(required=True)
 
 
 class SessionSchema(Schema):

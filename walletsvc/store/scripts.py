@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -14,6 +15,8 @@ from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import ReplicatedWrites
 
 _COMMON = "common.lua"
+# Text as UTF-8, as Redis and cjson read it (no \u escapes to grow it).
+_ARGS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # The one script that is not acknowledged by replicas: it reads, and its only write is the
 # session's idle-timeout touch, which a failover may lose without harm.
 _READS = ("balance",)
@@ -28,8 +31,9 @@ def _source(name: str) -> str:
 class Script:
     """One Lua script bound to a client: each call is one EVALSHA, keys and arguments by name.
 
-    The script sees ARGV[1] = the key names in KEYS order, then name, value pairs (common.lua
-    names them back), so Python and Lua never have to agree on positions.
+    The script sees ARGV[1] = the key names in KEYS order and ARGV[2] = the arguments as one
+    JSON object of strings (common.lua names them back), so Python and Lua never have to agree
+    on positions, and a movement's twenty arguments cost the client one.
 
     A plain EVALSHA through ``execute_command``: redis-py's own ``Script`` checks deprecated
     arguments on every call, a cost paid on every movement. NOSCRIPT means the script did not
@@ -50,8 +54,8 @@ class Script:
 
     def __call__(self, keys: Mapping[str, str], args: Mapping[str, str | int]) -> Any:
         """Run the script on the named ``keys`` with the named ``args``; return its reply."""
-        pairs = [item for pair in args.items() for item in pair]
-        command = ("EVALSHA", self.sha, len(keys), *keys.values(), " ".join(keys), *pairs)
+        named = _ARGS.encode({name: str(value) for name, value in args.items()})
+        command = ("EVALSHA", self.sha, len(keys), *keys.values(), " ".join(keys), named)
         try:
             return self._send(keys, command)
         except NoScriptError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
@@ -60,8 +59,12 @@ def _applied(reply: Sequence[Any]) -> Applied:
                    int(amount))
 
 
+# Tags as GPAS sent them, compact, numbers exact, text as text (Redis holds UTF-8).
+_TAGS_JSON = simplejson.JSONEncoder(separators=(",", ":"), use_decimal=True, ensure_ascii=False)
+
+
 def _tags_json(tags: Mapping[str, Any]) -> str:
-    return simplejson.dumps(tags, separators=(",", ":"), use_decimal=True, ensure_ascii=False)
+    return _TAGS_JSON.encode(tags)
 
 
 class WalletStore:
@@ -263,7 +266,7 @@ class WalletStore:
             "kind": request.kind, "now": terms.now_ms, "late": terms.late_ms,
             "retention": self._retention_ms, "replay": "1" if terms.replay else "0",
             "refusal": terms.refusal.type if terms.refusal else "", "amount": terms.amount,
-            "mid": str(uuid.uuid4()), "fp": terms.fingerprint, "ps": ps, "wallet": wallet_id,
+            "mid": keys.new_id(), "fp": terms.fingerprint, "ps": ps, "wallet": wallet_id,
             "sid": sid, "ref": request.reference, "reverses": request.reverses,
             "type": request.type_code, "description": request.description,
             "tags": _tags_json(request.tags), "game": terms.game_id,

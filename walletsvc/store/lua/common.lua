@@ -1,6 +1,7 @@
 -- Prepended to every wallet script (store/scripts.py). Keys and arguments arrive by name: the
--- caller passes ARGV[1] = the names of KEYS in order, separated by spaces, then name, value
--- pairs; `K` and `A` below hold them by name, so no script depends on positions.
+-- caller passes ARGV[1] = the names of KEYS in order, separated by spaces, and ARGV[2] = a JSON
+-- object of the arguments, every value a string; `K` and `A` below hold them by name, so no
+-- script depends on positions (and a call carries two arguments, not forty).
 -- The helpers only read, or write after the caller has validated everything, so a script that
 -- returns an error status has written nothing (the rollback tombstone is the one deliberate
 -- exception, see rollback.lua).
@@ -9,15 +10,12 @@
 -- or {error status}, the status being a GPAS error type.
 
 local function named(keys, argv)
-  local k, a, i = {}, {}, 1
+  local k, i = {}, 1
   for name in string.gmatch(argv[1], '%S+') do
     k[name] = keys[i]
     i = i + 1
   end
-  for j = 2, #argv, 2 do
-    a[argv[j]] = argv[j + 1]
-  end
-  return k, a
+  return k, cjson.decode(argv[2])
 end
 local K, A = named(KEYS, ARGV)
 
