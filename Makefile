@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Production dependencies, pinned with hashes (scripts/lock.sh, `make lock`).
 LOCK := requirements.lock
 
-.PHONY: run run-ha test lint install lock bench bench-ledger clean
+.PHONY: run run-ha test lint install lock bench bench-matrix bench-ledger clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
@@ -34,7 +34,13 @@ lock: | $(BIN)/python
 
 ## bench: the benchmark (not part of `make test`; see bench/README.md), e.g. BENCH_ARGS="--repeat 2"
 bench: $(VENV)/.bench-installed
+	scripts/bench-tools.sh
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## bench-matrix: worker classes, nginx, appendfsync and a Redis Cluster, a run each (bench/matrix.py)
+bench-matrix: $(VENV)/.bench-installed
+	scripts/bench-tools.sh
+	$(BIN)/python -m bench.matrix $(BENCH_ARGS)
 
 ## bench-ledger: the outbox's cost to a debit and the exporter's throughput and lag (bench/ledger.py)
 bench-ledger: $(VENV)/.test-installed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -11,8 +10,10 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench import wrk
+
 if TYPE_CHECKING:
-    from bench.run import Bench
+    from bench.loads import Bench
 
 CONCURRENCY = 8
 RATE = 100  # samples per second per process: enough, and light on 2 cores
@@ -75,25 +76,25 @@ def summarize(folded: Path) -> dict[str, Any]:
             "functions_self_pct": shares(functions, 15)}
 
 
-def profile_debits(bench: Bench, wallets: list[str], results: Path) -> dict[str, Any]:
-    """Profile every gunicorn worker under the debit load at 8 connections, twice.
+def profile_debits(bench: Bench, results: Path) -> dict[str, Any]:
+    """Profile every gunicorn worker under wrk's debit load at 8 connections, twice.
 
     First CPU (``--gil``: samples only while Python runs, which in a single-threaded worker is
     its CPU time outside blocking calls), then wall time (``--idle``: every sample, waiting
     included), each for ``--profile-seconds``.
     """
     seconds = int(bench.args.profile_seconds)
-    plan = bench.plan("debit", CONCURRENCY, wallets)
-    plan["duration"] = 2 * seconds + 3
+    load = bench.wrk_load("debit", bench.stack.service, CONCURRENCY, 2 * seconds + 4, "profile")
     bench.wait_for_quiet()
-    process, out = bench.start_loadgen(plan)
-    time.sleep(plan["warmup"] + 1)
+    process = load.start()
+    time.sleep(1)
     profiles = {view: _record(bench, view, flag, seconds)
                 for view, flag in (("cpu", "--gil"), ("wall", "--idle"))}
-    if process.wait(timeout=600) != 0:
-        raise RuntimeError("the load generator failed under the profiler")
-    result = {"scenario": f"debit x{CONCURRENCY}, py-spy {RATE} Hz on every gunicorn process",
-              "load_under_profiler": json.loads(out.read_text())["total"], **profiles}
+    under = wrk.result(process, load.seconds + 60)
+    load.remove_files()
+    result = {"scenario": f"debit x{CONCURRENCY} from wrk, py-spy {RATE} Hz on every gunicorn "
+                          f"process of {bench.stack.service.label}",
+              "load_under_profiler": under["total"], **profiles}
     (results / "profile-debit.txt").write_text(text(result) + "\n")
     return result
 

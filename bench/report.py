@@ -1,4 +1,4 @@
-"""The readable table of a benchmark's results, and latency against concurrency as a plot."""
+"""The readable tables of a benchmark's results, and latency against concurrency as a plot."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from bench import memory
 from bench.profile import text as profile_text
 
 SCENARIOS = ("floor", "ceiling", "debit", "mix")  # in the order they run at each level
-
-ENDPOINT_ORDER = ["ping", "debit", "credit", "rollback", "balance", "open", "close"]
-HEADER = (f"{'scenario':<8} {'endpoint':<9} {'conn':>4} {'rps':>8} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'p99 ms':>7} {'errors':>6}")
-
-
 REPLICA_SCENARIOS = ("debit", "debit-replicated")  # --replica: without, then with WAIT
+ENDPOINT_ORDER = ["ping", "debit", "credit", "rollback", "balance", "open", "close"]
+# CPU columns: what usage.window measured, in this order, and how the table heads them.
+PROCESSES = {"load generator": "loadgen", "gunicorn master": "master",
+             "gunicorn workers": "workers", "redis-server": "redis", "nginx": "nginx",
+             "rest of the stack": "idle apps", "runner": "runner", "others": "other work",
+             "machine": "machine"}
+HEADER = (f"{'scenario':<8} {'endpoint':<9} {'conn':>4} {'generator':<9} {'rps':>8} "
+          f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'errors':>6}")
 
 
 def app_of(scenario: str) -> str:
@@ -29,11 +31,17 @@ def app_of(scenario: str) -> str:
     return scenario if scenario in ("floor", "ceiling") else "walletsvc"
 
 
+def generator(run: dict[str, Any]) -> str:
+    """Return the short name of the load generator that drove ``run``."""
+    return "wrk" if run.get("generator") == "wrk" else "python"
+
+
 def replica_table(runs: list[dict[str, Any]]) -> str:
     """Return the debits with a replica attached, each repetition's pair side by side: walletsvc
     as shipped, then with MIN_REPLICAS=1 (they ran one after the other)."""
-    lines = ["debits, primary with one replica attached: walletsvc as shipped (MIN_REPLICAS=0) "
-             "against WALLETSVC_REDIS_MIN_REPLICAS=1 (WAIT after each write), run in turn",
+    lines = ["debits (wrk), primary with one replica attached: walletsvc as shipped "
+             "(MIN_REPLICAS=0) against WALLETSVC_REDIS_MIN_REPLICAS=1 (WAIT after each write), "
+             "run in turn",
              f"{'conn':>4} {'rps 0':>7} {'rps 1':>7} {'1 / 0':>6} {'p50 0':>7} {'p50 1':>7} "
              f"{'p99 0':>7} {'p99 1':>7} {'errors':>6} {'other work':>10}"]
     pairs = [runs[i:i + 2] for i in range(0, len(runs) - 1, 2)]
@@ -50,26 +58,42 @@ def replica_table(runs: list[dict[str, Any]]) -> str:
 
 def run_line(result: dict[str, Any]) -> str:
     """Return a one-line progress note for a finished run."""
-    total, cpu = result["total"], result["cpu_cores"]
-    return (f"{result['scenario']} x{result['concurrency']} (after waiting "
-            f"{result.get('waited_for_quiet_s', 0)} s for quiet): {total['rps']} rps, "
-            f"p99 {total.get('p99_ms')} ms, {total['errors']} errors; CPU cores: "
-            + ", ".join(f"{name} {used}" for name, used in cpu.items() if used >= 0.01))
+    total, per = result["total"], result["cpu_us_per_request"]
+    return (f"{result['scenario']} x{result['concurrency']} ({generator(result)}, "
+            f"{result['serving']}, after waiting {result.get('waited_for_quiet_s', 0)} s for "
+            f"quiet): {total['rps']} rps, p50 {total.get('p50_ms')} ms, p99 "
+            f"{total.get('p99_ms')} ms, {total['errors']} errors; CPU µs per request: "
+            + ", ".join(f"{PROCESSES.get(name, name)} {used:.0f}" for name, used in per.items()
+                        if used >= 1))
 
 
-def _row(scenario: str, endpoint: str, concurrency: int, s: dict[str, Any]) -> str:
-    return (f"{scenario:<8} {endpoint:<9} {concurrency:>4} {s['rps']:>8.1f} "
-            f"{s.get('p50_ms', 0):>7.2f} {s.get('p95_ms', 0):>7.2f} {s.get('p99_ms', 0):>7.2f} "
-            f"{s['errors']:>6}")
+def _row(run: dict[str, Any], endpoint: str, s: dict[str, Any]) -> str:
+    return (f"{run['scenario']:<8} {endpoint:<9} {run['concurrency']:>4} {generator(run):<9} "
+            f"{s['rps']:>8.1f} {s.get('p50_ms', 0):>7.2f} {s.get('p90_ms', 0):>7.2f} "
+            f"{s.get('p99_ms', 0):>7.2f} {s['errors']:>6}")
 
 
 def _endpoint_rows(run: dict[str, Any]) -> list[str]:
     endpoints = run["endpoints"]
-    rows = [_row(run["scenario"], name, run["concurrency"], endpoints[name])
-            for name in ENDPOINT_ORDER if name in endpoints]
+    rows = [_row(run, name, endpoints[name]) for name in ENDPOINT_ORDER if name in endpoints]
     if len(endpoints) > 1:
-        rows.append(_row(run["scenario"], "all", run["concurrency"], run["total"]))
+        rows.append(_row(run, "all", run["total"]))
     return rows
+
+
+def cpu_rows(runs: list[dict[str, Any]]) -> list[str]:
+    """Return the CPU per request (µs) of every process, one line per run."""
+    shown = [name for name in PROCESSES
+             if any(name in run["cpu_us_per_request"] for run in runs)]
+    lines = ["CPU per request (µs, over the measured window; 'idle apps': the stack's other "
+             "gunicorns and nginx, 'other work': everything else on the machine):",
+             f"  {'load':<13} " + " ".join(f"{PROCESSES[name]:>10}" for name in shown)]
+    for run in runs:
+        per = run["cpu_us_per_request"]
+        lines.append(f"  {run['scenario']:<8} x{run['concurrency']:<3} "
+                     + " ".join(f"{per[name]:>10.0f}" if name in per else f"{'-':>10}"
+                                for name in shown))
+    return lines
 
 
 def _disturbance(run: dict[str, Any]) -> float:
@@ -78,10 +102,11 @@ def _disturbance(run: dict[str, Any]) -> float:
 
 
 def least_disturbed(runs: list[dict[str, Any]], key: str = "scenario") -> list[dict[str, Any]]:
-    """Of repeated runs, keep for each concurrency level one repetition whole (its floor, debit
-    and mix, or each wallet count), so that what is compared ran side by side: the repetition
-    whose most disturbed run had the least other work; of equally quiet ones the fastest, since
-    what disturbs and cannot be seen (the host's other guests) only slows a run."""
+    """Of repeated runs, keep for each concurrency level one repetition whole (its floor,
+    ceiling, debit and mix, or each count), so that what is compared ran side by side: the
+    repetition whose most disturbed run had the least other work; of equally quiet ones the
+    fastest, since what disturbs and cannot be seen (the host's other guests) only slows a
+    run."""
     seen: Counter[tuple[Any, int]] = Counter()
     repetitions: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for run in runs:
@@ -98,84 +123,139 @@ def least_disturbed(runs: list[dict[str, Any]], key: str = "scenario") -> list[d
     return [run for _, group in best.values() for run in group]
 
 
+def ratios(runs: list[dict[str, Any]], over: str = "debit", under: str = "floor",
+           figure: str = "rps") -> dict[int, float]:
+    """Return one scenario's figure over another's, per concurrency level: throughput, CPU
+    per request of the whole machine (``cpu``) or of the stack alone (``stack``: the machine
+    less other work)."""
+    def value(run: dict[str, Any]) -> float:
+        per = run["cpu_us_per_request"]
+        if figure == "rps":
+            return float(run["total"]["rps"])
+        return float(per["machine"] - (per["others"] if figure == "stack" else 0))
+
+    found = {(r["scenario"], r["concurrency"]): value(r) for r in runs}
+    return {c: round(found[(over, c)] / found[(under, c)], 2)
+            for (scenario, c) in found
+            if scenario == under and (over, c) in found and found[(under, c)]}
+
+
 def summary(results: dict[str, Any]) -> dict[str, Any]:
     """Return the numbers the targets are about, from the least disturbed runs."""
     runs = least_disturbed(results["runs"])
     debit8 = [r for r in runs if r["scenario"] == "debit" and r["concurrency"] == 8]
-    scale = least_disturbed(results["scale"], key="wallets")
-    pairs = scale_ratios(results["scale"])
-    return {
+    scale = least_disturbed(results.get("scale", []), key="wallets")
+    pairs = scale_ratios(results.get("scale", []))
+    found: dict[str, Any] = {
+        "serving": results["meta"]["serving"], "appendfsync": results["meta"]["appendfsync"],
+        "redis": results["meta"]["redis"],
         "debit_over_floor": ratios(runs),
         "ceiling_over_floor": ratios(runs, "ceiling", "floor"),
         "debit_over_ceiling": ratios(runs, "debit", "ceiling"),
-        "best_debit_over_best_floor": round(
-            max(r["total"]["rps"] for r in runs if r["scenario"] == "debit")
-            / max(r["total"]["rps"] for r in runs if r["scenario"] == "floor"), 2),
+        "machine_cpu_per_debit_over_per_floor": ratios(runs, figure="cpu"),
+        "stack_cpu_per_debit_over_per_floor": ratios(runs, figure="stack"),
         "debit_p99_ms_at_8": debit8[0]["total"].get("p99_ms") if debit8 else None,
-        "errors": sum(r["total"]["errors"] + r["errors_outside_window"] for r in runs),
-        "scale_rps": {entry["wallets"]: entry["run"]["total"]["rps"] for entry in scale},
-        "scale_ratio_per_repetition": pairs,
-        "scale_ratio_median": round(statistics.median(pairs), 2) if pairs else None,
-        "memory_bytes": {key.removeprefix("bytes_per_"): results["memory"].get(key)
-                         for key in memory.ROWS},
+        "errors": sum(r["total"]["errors"] + r.get("errors_outside_window", 0) for r in runs),
+        "redis_script_us_per_debit": {
+            r["concurrency"]: r["redis"]["evalsha_usec_per_call"]
+            for r in runs if r["scenario"] == "debit"},
     }
+    if scale:
+        found["scale_rps"] = {entry["wallets"]: entry["run"]["total"]["rps"] for entry in scale}
+        found["scale_ratio_per_repetition"] = pairs
+        found["scale_ratio_median"] = round(statistics.median(pairs), 2) if pairs else None
+    if results.get("workers"):
+        found["debit_rps_by_workers"] = {
+            entry["workers"]: entry["run"]["total"]["rps"]
+            for entry in least_disturbed(results["workers"], key="workers")}
+    if "memory" in results:
+        found["memory_bytes"] = {key.removeprefix("bytes_per_"): results["memory"].get(key)
+                                 for key in memory.ROWS}
+    return found
 
 
-def ratios(runs: list[dict[str, Any]], over: str = "debit", under: str = "floor"
-           ) -> dict[int, float]:
-    """Return one scenario's throughput over another's (debit-only over the floor's), per
-    concurrency level."""
-    rps = {(r["scenario"], r["concurrency"]): r["total"]["rps"] for r in runs}
-    return {c: round(rps[(over, c)] / rps[(under, c)], 2)
-            for (scenario, c) in rps if scenario == under and (over, c) in rps}
+def heading(meta: dict[str, Any]) -> str:
+    """Return the line that says what ran, where and when."""
+    fsync = meta["fsync"]
+    return (f"walletsvc benchmark {meta['date']} at {meta['git_head']} "
+            f"({len(meta['uncommitted_in_service'])} uncommitted files in the service), "
+            f"{meta['cores']} cores; gunicorn {meta['serving']}; {meta['redis']} "
+            f"{meta['redis_version']}, appendfsync {meta['appendfsync']} (fdatasync on its disk: "
+            f"p50 {fsync['fdatasync_p50_us']:.0f} µs, p99 {fsync['fdatasync_p99_us']:.0f} µs); "
+            f"{meta['duration_s']} s per run after {meta['warmup_s']} s warm-up"
+            + (f"; each load run {meta['repeat']} times, the table shows of each level the "
+               "repetition least disturbed by other work" if meta["repeat"] > 1 else ""))
 
 
 def table(results: dict[str, Any]) -> str:
     """Return every result as readable text."""
-    meta, runs = results["meta"], least_disturbed(results["runs"])
+    runs = least_disturbed(results["runs"])
     found = summary(results)
-    lines = [f"walletsvc benchmark {meta['date']} at {meta['git_head']} "
-             f"({len(meta['uncommitted_in_service'])} uncommitted files in the service), "
-             f"{meta['cores']} cores, {meta['gunicorn_workers']} sync workers, "
-             f"redis {meta['redis_version']} appendfsync {meta['appendfsync']}, "
-             f"{meta['duration_s']} s per run after {meta['warmup_s']} s warm-up"
-             + (f", each load run {meta['repeat']} times: the table shows for each level the "
-                "repetition least disturbed by other work" if meta["repeat"] > 1 else ""),
-             "", HEADER]
+    lines = [heading(results["meta"]), "", HEADER]
     for run in runs:
         lines += _endpoint_rows(run)
-    lines.append("")
-    disturbed = {run["concurrency"]: 0.0 for run in runs}
-    for run in runs:
-        disturbed[run["concurrency"]] = max(disturbed[run["concurrency"]], _disturbance(run))
-    lines.append("debit-only / floor throughput: " + ", ".join(
-        f"{ratio:.2f} at {c} conn (other work up to {disturbed[c]:.1f} cores)"
-        for c, ratio in found["debit_over_floor"].items())
-        + f"; best debit / best floor: {found['best_debit_over_best_floor']:.2f}")
-    for name, label in (("ceiling_over_floor", "ceiling / floor (the most a debit can reach "
-                         "here)"), ("debit_over_ceiling", "debit-only / ceiling (what the HTTP "
-                                    "layer leaves of it)")):
-        lines.append(f"{label}: " + ", ".join(
-            f"{ratio:.2f} at {c} conn" for c, ratio in found.get(name, {}).items()))
-    lines.append(f"debit p99 at 8 connections: {found['debit_p99_ms_at_8']} ms; errors in all "
-                 f"runs shown: {found['errors']}")
-    lines += ["", "CPU cores used during each run (of the machine's "
-              f"{meta['cores']}): load generator / app workers / redis / other work / machine"]
-    for run in runs:
-        cpu = run["cpu_cores"]
-        app = cpu.get(app_of(run["scenario"]), 0)
-        lines.append(f"  {run['scenario']:<7} x{run['concurrency']:<3} {cpu['loadgen']:.2f} / "
-                     f"{app:.2f} / {cpu['redis']:.2f} / {cpu['others']:.2f} / "
-                     f"{cpu['machine']:.2f}   redis script "
-                     f"{run['redis']['evalsha_usec_per_call'] or 0} us/call, "
-                     f"AOF rewrites {run['redis']['forks']}, "
-                     f"load generator {1e6 * cpu['loadgen'] / run['total']['rps']:.0f} us "
-                     "CPU/request")
-    lines += ["", *_memory(results["memory"]), "",
-              *_scale(results["scale"])]
+    lines += ["", *_ratio_lines(found, runs), "", *cpu_rows(runs), "", *_redis_lines(runs)]
+    if results.get("workers"):
+        lines += ["", *workers_table(results["workers"])]
+    if "memory" in results:
+        lines += ["", *_memory(results["memory"])]
+    if results.get("scale"):
+        lines += ["", *_scale(results["scale"])]
     if "profile" in results:
         lines += ["", profile_text(results["profile"])]
     return "\n".join(lines)
+
+
+def _ratio_lines(found: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
+    disturbed: dict[int, float] = {}
+    for run in runs:
+        disturbed[run["concurrency"]] = max(disturbed.get(run["concurrency"], 0.0),
+                                            _disturbance(run))
+    labels = {"debit_over_floor": "debit / floor throughput",
+              "ceiling_over_floor": "ceiling / floor (the most a debit can reach here)",
+              "debit_over_ceiling": "debit / ceiling (what the HTTP layer leaves of it)",
+              "machine_cpu_per_debit_over_per_floor":
+                  "whole-machine CPU per debit / per floor request",
+              "stack_cpu_per_debit_over_per_floor":
+                  "the stack's CPU (the machine less other work) per debit / per floor request"}
+    lines = [f"{label}: " + ", ".join(f"{ratio:.2f} at {c} conn" for c, ratio in
+                                      found[key].items())
+             for key, label in labels.items()]
+    lines.append("other work on the machine during each level's runs, at most: " + ", ".join(
+        f"{cores:.1f} cores at {c} conn" for c, cores in disturbed.items()))
+    lines.append(f"debit p99 at 8 connections: {found['debit_p99_ms_at_8']} ms; errors in all "
+                 f"runs shown: {found['errors']}")
+    return lines
+
+
+def _redis_lines(runs: list[dict[str, Any]]) -> list[str]:
+    lines = ["Redis per debit: script time (INFO commandstats cmdstat_evalsha usec / calls), "
+             "redis-server CPU (all of it, fsync and networking included), AOF rewrites:"]
+    for run in runs:
+        if run["redis"]["evalsha_calls"]:
+            lines.append(f"  {run['scenario']:<8} x{run['concurrency']:<3} script "
+                         f"{run['redis']['evalsha_usec_per_call']} µs, redis-server "
+                         f"{run['cpu_us_per_request']['redis-server']:.0f} µs CPU per request, "
+                         f"rewrites {run['redis']['forks']}")
+    return lines
+
+
+def workers_table(entries: list[dict[str, Any]]) -> list[str]:
+    """Return debit throughput against the walletsvc worker count."""
+    lines = ["Debits (wrk) by walletsvc worker count, every run in order: per core-second is "
+             "debits per second over the cores the whole machine used",
+             f"  {'workers':>7} {'conn':>4} {'rps':>8} {'p50 ms':>7} {'p99 ms':>7} "
+             f"{'errors':>6} {'cores':>6} {'per core-s':>10} {'worker µs':>9} {'redis µs':>8}"]
+    for entry in entries:
+        run = entry["run"]
+        total, cores, per = run["total"], run["cpu_cores"], run["cpu_us_per_request"]
+        lines.append(
+            f"  {entry['workers']:>7} {run['concurrency']:>4} {total['rps']:>8.1f} "
+            f"{total.get('p50_ms', 0):>7.2f} {total.get('p99_ms', 0):>7.2f} "
+            f"{total['errors']:>6} {cores['machine']:>6.2f} "
+            f"{total['rps'] / cores['machine'] if cores['machine'] else 0:>10.0f} "
+            f"{per['gunicorn workers']:>9.0f} {per['redis-server']:>8.0f}")
+    return lines
 
 
 def _memory(results: dict[str, Any]) -> list[str]:
@@ -236,12 +316,13 @@ def plot(results: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series = {"floor (ping)": ("floor", "ping"), "ceiling (debit)": ("ceiling", "debit"),
-              "debit only": ("debit", "debit"), "mix: debit": ("mix", "debit")}
+    series = {"floor (ping, wrk)": ("floor", "ping"),
+              "ceiling (debit, wrk)": ("ceiling", "debit"),
+              "debit (wrk)": ("debit", "debit"), "mix (python): debit": ("mix", "debit")}
     figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
     runs = least_disturbed(results["runs"])
     for colour, (label, (scenario, endpoint)) in enumerate(series.items()):
-        chosen = [r for r in runs if r["scenario"] == scenario]
+        chosen = [r for r in runs if r["scenario"] == scenario and endpoint in r["endpoints"]]
         levels = [r["concurrency"] for r in chosen]
         for pct, style in (("p50_ms", "--"), ("p99_ms", "-")):
             latency.plot(levels, [r["endpoints"][endpoint][pct] for r in chosen], style,

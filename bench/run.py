@@ -1,184 +1,79 @@
 """One command for the whole benchmark: ``python -m bench.run --duration 10 --concurrency 1,8,32``.
 
-Starts redis-server, walletsvc, the floor app and the ceiling app (each under gunicorn with
-config/gunicorn.conf.py), then for each concurrency level runs the floor, the ceiling (debits
-with only Flask around the domain call), a debit-only load and the GPAS mix, each from a
-separate load-generator process; then a profile of the debit load
-(py-spy), Redis memory per session and per movement, and the mix with 1,000 against 100,000
-wallets. Writes bench/results/latest.json and latency.png and prints the table.
+Starts redis-server (or a 3-master cluster), walletsvc, the floor app and the ceiling app (each
+under gunicorn with config/gunicorn.conf.py, the worker class and count as told, optionally
+behind the reference nginx), then for each concurrency level runs the floor, the ceiling
+(debits with only Flask around the domain call) and debits from wrk, and the GPAS mix from the
+Python generator; then debits with 1, 2 and 4 workers, a profile of the debit load (py-spy),
+Redis memory per session and per movement, and the mix with 1,000 against 100,000 wallets.
+Writes bench/results/latest.json, latest.txt and latency.png and prints the table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
-import random
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psutil
-
-from bench import data, memory, report
+from bench import data, fsync, memory, report, usage
+from bench.loads import QUIET_CORES, Bench
 from bench.profile import profile_debits
-from bench.stack import ROOT, Stack
-from walletsvc.store import RedisClient, WalletStore, connect
+from bench.stack import ROOT, Serving, Stack
 
 RESULTS = ROOT / "bench" / "results"
 WORKDIR = ROOT / "var" / "bench"
-MAX_RPS = 3000  # enough launch tokens for a mix at this rate (more is reported, not fatal)
-REQUESTS_PER_SESSION = 40  # the mix's average, a little low so tokens last
-QUIET_CORES = 0.3  # the machine counts as quiet when other work uses less than this
 
 
-class Bench:
-    """The running stack, its store, and the load-generator runs against it."""
+def levels(bench: Bench, scenarios: list[str]) -> list[dict[str, Any]]:
+    """Every scenario at every level, side by side, ``--repeat`` times."""
+    return [bench.load(scenario, concurrency)
+            for _ in range(bench.args.repeat)
+            for concurrency in bench.args.concurrency
+            for scenario in scenarios]
 
-    def __init__(self, args: argparse.Namespace, stack: Stack) -> None:
-        self.args, self.stack = args, stack
-        self.redis: RedisClient = connect(stack.redis.url, socket_timeout=30.0)
-        self.store = WalletStore(self.redis, data.RETENTION_MS)
-        self.rng = random.Random(args.seed)
 
-    def tokens(self, wallets: list[str], scenario: str, concurrency: int) -> list[Any]:
-        """Launch tokens for each player: one session for debits, enough for the mix."""
-        if scenario == "floor":
-            return []
-        seconds = self.args.warmup + self.args.duration
-        per_player = 1 if scenario in ("ceiling", "debit") else math.ceil(
-            seconds * MAX_RPS / REQUESTS_PER_SESSION / concurrency) + 2
-        return data.launch_tokens(self.store, wallets, concurrency, per_player, self.rng)
+def worker_counts(bench: Bench) -> list[dict[str, Any]]:
+    """Debits at ``--scale-concurrency`` with each of ``--scale-workers`` walletsvc workers."""
+    runs = []
+    for _ in range(bench.args.repeat):
+        for workers in bench.args.scale_workers:
+            service = bench.stack.restart_service(workers)
+            runs.append({"workers": workers,
+                         "run": bench.load("debit", bench.args.scale_concurrency, service)})
+    return runs
 
-    def plan(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
-        """Return a load-generator plan (sessions are always opened on the service)."""
-        server = self.stack.apps[report.app_of(scenario)]
-        return {"port": server.port, "service_port": self.stack.service.port,
-                "scenario": scenario, "concurrency": concurrency,
-                "warmup": self.args.warmup, "duration": self.args.duration,
-                "tokens": self.tokens(wallets, scenario, concurrency),
-                "nonce": uuid.uuid4().hex[:8], "seed": self.rng.randrange(1 << 30),
-                "pids": {"redis": self.stack.redis_pids,
-                         **{name: [app.pid] for name, app in self.stack.apps.items()}}}
 
-    def start_loadgen(self, plan: dict[str, Any]) -> tuple[subprocess.Popen[bytes], Path]:
-        """Start the load generator on ``plan``; return the process and its result file."""
-        name = f"{plan['scenario']}-{plan['concurrency']}"
-        plan_file, out = WORKDIR / f"plan-{name}.json", WORKDIR / f"result-{name}.json"
-        plan_file.write_text(json.dumps(plan))
-        out.unlink(missing_ok=True)
-        process = subprocess.Popen([sys.executable, "-m", "bench.loadgen", str(plan_file),
-                                    str(out)], cwd=ROOT)
-        return process, out
-
-    def wait_for_quiet(self) -> float:
-        """Wait up to ``--quiet-wait`` seconds for other work to leave the CPUs; return the wait.
-
-        Between runs the stack is idle, so what keeps the machine busy then is other work.
-        """
+def wallet_counts(bench: Bench) -> list[dict[str, Any]]:
+    """The mix at one concurrency level on an empty Redis with N wallets, for each N."""
+    runs = []
+    for count in [n for _ in range(bench.args.repeat) for n in bench.args.scale_wallets]:
+        bench.redis.flushall()
         started = time.monotonic()
-        while time.monotonic() - started < self.args.quiet_wait:
-            idle = psutil.cpu_times_percent(interval=1.0).idle
-            if (100 - idle) / 100 * self.stack.cores < QUIET_CORES:
-                break
-        return round(time.monotonic() - started, 1)
-
-    def settle(self) -> None:
-        """Wait for an AOF rewrite that setup writes set off (100,000 wallets do) to finish."""
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            persistence = self.redis.info("persistence")
-            if not (persistence.get("aof_rewrite_in_progress")
-                    or persistence.get("aof_rewrite_scheduled")):
-                return
-            time.sleep(0.5)
-
-    def fresh_aof(self) -> None:
-        """Rewrite the append-only file now, and wait for it.
-
-        Creating 100,000 wallets more than doubles the file, so Redis would otherwise start an
-        automatic rewrite (a fork copying the whole dataset) during the measured run, whose
-        CPU would be charged to the wallet count. Both counts start from a fresh file.
-        """
-        if self.args.appendfsync != "off":
-            self.redis.bgrewriteaof()  # answers once started (or scheduled behind a running one)
-            self.settle()
-
-    def load(self, scenario: str, concurrency: int, wallets: list[str]) -> dict[str, Any]:
-        """Run one scenario at one concurrency level; return its measurements."""
-        plan = self.plan(scenario, concurrency, wallets)
-        self.settle()
-        waited = self.wait_for_quiet()
-        before = self.redis_stats()
-        process, out = self.start_loadgen(plan)
-        if process.wait(timeout=plan["warmup"] + plan["duration"] + 300) != 0:
-            raise RuntimeError(f"the load generator failed on {scenario} x{concurrency}")
-        result: dict[str, Any] = json.loads(out.read_text())
-        after = self.redis_stats()
-        calls = after["evalsha_calls"] - before["evalsha_calls"]
-        result["redis"] = {
-            "evalsha_calls": calls,
-            "evalsha_usec_per_call": round(
-                (after["evalsha_usec"] - before["evalsha_usec"]) / calls, 1) if calls else None,
-            "forks": after["forks"] - before["forks"]}
-        result["waited_for_quiet_s"] = waited
-        print(report.run_line(result), flush=True)
-        return result
-
-    def redis_stats(self) -> dict[str, int]:
-        """Return the script counters and the fork count (AOF rewrites) of Redis."""
-        evalsha = self.redis.info("commandstats").get("cmdstat_evalsha", {})
-        return {"evalsha_calls": int(evalsha.get("calls", 0)),
-                "evalsha_usec": int(evalsha.get("usec", 0)),
-                "forks": int(self.redis.info("stats")["total_forks"])}
-
-    def replica_levels(self, wallets: list[str]) -> list[dict[str, Any]]:
-        """Debits without and with WAIT for the replica, side by side at every level."""
-        return [self.load(scenario, concurrency, wallets)
-                for _ in range(self.args.repeat)
-                for concurrency in self.args.concurrency
-                for scenario in report.REPLICA_SCENARIOS]
-
-    def levels(self, wallets: list[str]) -> list[dict[str, Any]]:
-        """The floor, the ceiling, the debit-only load and the mix at every level, ``--repeat``
-        times."""
-        return [self.load(scenario, concurrency, wallets)
-                for _ in range(self.args.repeat)
-                for concurrency in self.args.concurrency
-                for scenario in report.SCENARIOS]
-
-    def memory(self) -> dict[str, Any]:
-        """Redis memory per wallet, per open session and per stored movement (INFO deltas)."""
-        return memory.measure(self.redis, self.args.memory_sessions,
-                              self.args.memory_movements_per_session)
-
-    def scale(self) -> list[dict[str, Any]]:
-        """The mix at one concurrency level on an empty Redis with N wallets, for each N."""
-        runs = []
-        for count in [n for _ in range(self.args.repeat) for n in self.args.scale_wallets]:
-            self.redis.flushall()
-            started = time.monotonic()
-            wallets = data.wallets_via_store(self.store, count, f"s{count}", _now_ms())
-            created = time.monotonic() - started
-            used = data.used_memory(self.redis)
-            self.fresh_aof()
-            run = self.load("mix", self.args.scale_concurrency, wallets)
-            runs.append({"wallets": count, "create_seconds": round(created, 1),
-                         "used_memory": used, "run": run})
-        return runs
+        bench.wallets = data.wallets_via_store(bench.store, count, f"s{count}", _now_ms())
+        created = time.monotonic() - started
+        used = data.used_memory(bench.redis)
+        _fresh_aof(bench)
+        run = bench.load("mix", bench.args.scale_concurrency)
+        runs.append({"wallets": count, "create_seconds": round(created, 1),
+                     "used_memory": used, "run": run})
+    return runs
 
 
-def _write_replica(results: dict[str, Any], out: Path) -> None:
-    """Write and print the --replica comparison."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1) + "\n")
-    table = report.replica_table(results["replica"])
-    out.with_suffix(".txt").write_text(table + "\n")
-    print(table, f"\nresults: {out}", sep="\n")
+def _fresh_aof(bench: Bench) -> None:
+    """Rewrite the append-only file now, and wait for it.
+
+    Creating 100,000 wallets more than doubles the file, so Redis would otherwise start an
+    automatic rewrite (a fork copying the whole dataset) during the measured run, whose CPU
+    would be charged to the wallet count. Both counts start from a fresh file.
+    """
+    if bench.args.appendfsync != "off":
+        bench.redis.bgrewriteaof()  # answers once started (or scheduled behind a running one)
+        bench.settle()
 
 
 def _now_ms() -> int:
@@ -190,88 +85,120 @@ def _meta(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         return subprocess.run(["git", *command], cwd=ROOT, capture_output=True,
                               text=True).stdout.strip()
 
-    redis = connect(stack.redis.url, socket_timeout=5.0)
-    server = redis.info("server")
+    server = Bench(args, stack).redis_info("server")
     return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
             "git_head": git("rev-parse", "--short", "HEAD"),
             "uncommitted_in_service": git("status", "--porcelain", "--", "walletsvc", "config",
                                           "wsgi.py").splitlines(),
-            "cores": stack.cores, "python": platform.python_version(),
+            "cores": usage.machine_cores(), "python": platform.python_version(),
             "redis_version": server["redis_version"], "appendfsync": args.appendfsync,
-            "gunicorn_workers": len(stack.service.workers()),
+            "redis": "3-master cluster" if args.cluster else "single redis-server",
+            "serving": stack.service.label, "proxy": args.proxy,
+            "fsync": fsync.probe(stack.redis_servers[0].directory),
             "duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat,
-            "quiet_wait_s": args.quiet_wait}
+            "quiet_wait_s": args.quiet_wait, "wrk_threads": args.wrk_threads}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Read the command line."""
     def numbers(text: str) -> list[int]:
-        return [int(part) for part in text.split(",")]
+        return [int(part) for part in text.split(",") if part]
 
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--duration", type=float, default=10, help="measured seconds per run")
-    parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds first")
-    parser.add_argument("--concurrency", type=numbers, default=[1, 8, 32])
-    parser.add_argument("--wallets", type=int, default=1000, help="wallets the players use")
-    parser.add_argument("--appendfsync", default="always",
-                        choices=["always", "everysec", "no", "off"],
-                        help="Redis AOF policy (make run ships 'always'; 'off': no AOF)")
-    parser.add_argument("--workers", type=int, help="WALLETSVC_WORKERS (default: the config's)")
-    parser.add_argument("--scale-wallets", type=numbers, default=[1000, 100_000])
-    parser.add_argument("--scale-concurrency", type=int, default=8)
-    parser.add_argument("--memory-sessions", type=int, default=1000)
-    parser.add_argument("--memory-movements-per-session", type=int, default=10)
-    parser.add_argument("--profile-seconds", type=float, default=10,
-                        help="py-spy on the debit load at 8 connections; 0 to skip")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run every load this many times; the table shows, of each, the "
-                             "run least disturbed by other work on the machine")
-    parser.add_argument("--quiet-wait", type=float, default=0,
-                        help="before each load, wait up to this many seconds for other work "
-                             f"on the machine to drop under {QUIET_CORES} cores")
-    parser.add_argument("--replica", action="store_true",
-                        help="only debits, with a replica attached: walletsvc as shipped and "
-                             "with WALLETSVC_REDIS_MIN_REPLICAS=1, side by side (replica.json)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
-    return parser.parse_args(argv)
+    add = parser.add_argument
+    add("--duration", type=float, default=10, help="measured seconds per run")
+    add("--warmup", type=float, default=2, help="unmeasured seconds before each run")
+    add("--concurrency", type=numbers, default=[1, 8, 32], help="connections, e.g. 1,8,32")
+    add("--scenarios", type=lambda text: text.split(","), default=list(report.SCENARIOS),
+        help="the loads at each level (floor,ceiling,debit,mix)")
+    add("--wallets", type=int, default=1000, help="wallets the players use")
+    add("--appendfsync", default="always", choices=["always", "everysec", "no", "off"],
+        help="Redis AOF policy (make run ships 'always'; 'off': no AOF)")
+    add("--cluster", action="store_true", help="a 3-master Redis Cluster instead of one server")
+    add("--worker-class", help="gunicorn worker class (default: the config's, sync)")
+    add("--workers", type=int, help="gunicorn workers (default: the config's)")
+    add("--threads", type=int, help="threads per gthread worker")
+    add("--proxy", choices=["none", "nginx"], default="none",
+        help="nginx: each app behind the reference nginx (bench/proxy.py)")
+    add("--wrk-threads", type=int, default=2, help="wrk threads (never more than connections)")
+    add("--max-rps", type=int, default=6000,
+        help="debits prepared per second of a wrk run (each goes out once)")
+    add("--scale-workers", type=numbers, default=[1, 2, 4],
+        help="debits with each of these walletsvc worker counts ('' skips)")
+    add("--scale-wallets", type=numbers, default=[1000, 100_000], help="'' skips")
+    add("--scale-concurrency", type=int, default=8)
+    add("--memory-sessions", type=int, default=1000, help="0 skips the memory figures")
+    add("--memory-movements-per-session", type=int, default=10)
+    add("--profile-seconds", type=float, default=10,
+        help="py-spy on the debit load at 8 connections; 0 skips it")
+    add("--loads-only", action="store_true",
+        help="only the loads at each level (no scale-out, profile, memory or wallet counts)")
+    add("--repeat", type=int, default=1,
+        help="run every load this many times; the table shows, of each level, the "
+             "repetition least disturbed by other work on the machine")
+    add("--quiet-wait", type=float, default=0,
+        help="before each load, wait up to this many seconds for other work on the machine "
+             f"to drop under {QUIET_CORES} cores")
+    add("--replica", action="store_true",
+        help="only debits, with a replica attached: walletsvc as shipped and with "
+             "WALLETSVC_REDIS_MIN_REPLICAS=1, side by side (replica.json)")
+    add("--seed", type=int, default=1)
+    add("--out", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+    if args.loads_only:
+        args.scale_workers, args.scale_wallets, args.profile_seconds = [], [], 0
+        args.memory_sessions = 0
+    return args
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the stack, run everything asked for, stop the stack; return the results."""
+    WORKDIR.mkdir(parents=True, exist_ok=True)
+    serving = Serving(args.worker_class, args.workers, args.threads, args.proxy)
+    stack = Stack(WORKDIR / time.strftime("%Y%m%d-%H%M%S"), args.appendfsync, serving,
+                  replica=args.replica, cluster=args.cluster)
+    try:
+        stack.start()
+        bench = Bench(args, stack)
+        results: dict[str, Any] = {"meta": _meta(args, stack), "setup": bench.create_wallets()}
+        if args.replica:
+            results["replica"] = levels(bench, list(report.REPLICA_SCENARIOS))
+            return results
+        results["runs"] = levels(bench, args.scenarios)
+        results["workers"] = worker_counts(bench) if args.scale_workers else []
+        if args.profile_seconds:
+            results["profile"] = profile_debits(bench, RESULTS)
+        if args.memory_sessions:  # on an emptied Redis
+            results["memory"] = memory.measure(bench.redis, args.memory_sessions,
+                                               args.memory_movements_per_session)
+        results["scale"] = wallet_counts(bench) if args.scale_wallets else []
+        return results
+    finally:
+        stack.stop()
+
+
+def write(results: dict[str, Any], out: Path) -> None:
+    """Write the results as JSON and as the table, print the table, draw the plot."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if "replica" in results:
+        out = out.with_name("replica.json")
+        text = report.replica_table(results["replica"])
+    else:
+        results = {"summary": report.summary(results), **results}
+        text = report.table(results)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    out.with_suffix(".txt").write_text(text + "\n")
+    print(text)
+    if "runs" in results and len({run["concurrency"] for run in results["runs"]}) > 1:
+        report.plot(results, out.with_name("latency.png"))
+    print(f"\nresults: {out}")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run everything and write the results."""
     args = parse_args(argv)
-    WORKDIR.mkdir(parents=True, exist_ok=True)
-    stack = Stack(WORKDIR / time.strftime("%Y%m%d-%H%M%S"), args.appendfsync, args.workers,
-                  replica=args.replica)
-    try:
-        stack.start()
-        bench = Bench(args, stack)
-        results: dict[str, Any] = {"meta": _meta(args, stack)}
-        started = time.monotonic()
-        wallets = data.wallets_via_admin_api(stack.service.port, args.wallets, "w")
-        results["setup"] = {"wallets_via_admin_api": len(wallets),
-                            "seconds": round(time.monotonic() - started, 1)}
-        if args.replica:
-            results["replica"] = bench.replica_levels(wallets)
-        else:
-            results["runs"] = bench.levels(wallets)
-            if args.profile_seconds:
-                results["profile"] = profile_debits(bench, wallets, RESULTS)
-            results["memory"] = bench.memory()
-            results["scale"] = bench.scale()
-    finally:
-        stack.stop()
-    if args.replica:
-        _write_replica(results, args.out.with_name("replica.json"))
-        return
-    results = {"summary": report.summary(results), **results}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
-    args.out.with_suffix(".txt").write_text(report.table(results) + "\n")
-    print(report.table(results))
-    report.plot(results, args.out.with_name("latency.png"))
-    print(f"\nresults: {args.out}, plot: {args.out.with_name('latency.png')}")
+    write(measure(args), args.out)
 
 
 if __name__ == "__main__":

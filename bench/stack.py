@@ -1,5 +1,6 @@
-"""The stack under test: redis-server, and walletsvc, the floor and the ceiling apps, each under
-gunicorn."""
+"""The stack under test: redis-server (or a 3-master cluster), and walletsvc, the floor and the
+ceiling apps, each under gunicorn with the shipped config, optionally behind the reference
+nginx."""
 
 from __future__ import annotations
 
@@ -10,43 +11,77 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import redis
 
-from bench import gpas
-from tests.redis_server import RedisServer, free_port
+from bench import gpas, proxy
+from tests.redis_server import RedisClusterServers, RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How gunicorn serves the apps; None keeps what config/gunicorn.conf.py ships."""
+
+    worker_class: str | None = None
+    workers: int | None = None
+    threads: int | None = None
+    proxy: str = "none"
+
+    def arguments(self) -> list[str]:
+        """Return gunicorn's command-line options (they override the config file's)."""
+        found = ["--worker-class", self.worker_class] if self.worker_class else []
+        return found + (["--threads", str(self.threads)] if self.threads else [])
+
+    def label(self, workers: int) -> str:
+        """Return a short name: class, workers (x threads), and the proxy if any."""
+        name = self.worker_class or "sync"
+        count = f"{workers}x{self.threads}" if self.threads else str(workers)
+        return f"{name} {count}" + (" behind nginx" if self.proxy == "nginx" else "")
 
 
 class Gunicorn:
     """One gunicorn with the shipped config file, serving ``app`` on a loopback port."""
 
-    def __init__(self, app: str, env: dict[str, str], log: Path, ready_path: str) -> None:
-        self.app, self.log, self.ready_path = app, log, ready_path
+    def __init__(self, app: str, env: dict[str, str], log: Path, ready_path: str,
+                 serving: Serving) -> None:
+        self.app, self.log, self.ready_path, self.serving = app, log, ready_path, serving
         self.port = free_port()
         self.env = {**env, "WALLETSVC_BIND": f"127.0.0.1:{self.port}",
-                    # a metrics directory of its own (the config may empty it at start)
+                    # a metrics directory of its own (the config empties it at start)
                     "PROMETHEUS_MULTIPROC_DIR": str(log.parent / f"prometheus-{self.port}")}
+        if serving.workers:
+            self.env["WALLETSVC_WORKERS"] = str(serving.workers)
         self.process: subprocess.Popen[bytes] | None = None
+        self.nginx: proxy.BenchNginx | None = None
 
     def start(self) -> Gunicorn:
-        """Start gunicorn and wait until ``ready_path`` answers 200."""
+        """Start gunicorn (and nginx in front of it) and wait until ``ready_path`` answers."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", self.app],
+                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py",
+                 *self.serving.arguments(), self.app],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        if self.serving.proxy == "nginx":
+            self.nginx = proxy.front(self.log.with_suffix(".nginx"), self.port)
+        deadline = time.monotonic() + 60
         while not self._ready():
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn {self.app} did not start, see {self.log}")
             time.sleep(0.1)
         return self
 
+    @property
+    def load_port(self) -> int:
+        """Return the port the load goes to: nginx's load listener, else gunicorn's."""
+        return self.nginx.load if self.nginx else self.port
+
     def _ready(self) -> bool:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        connection = http.client.HTTPConnection("127.0.0.1", self.load_port, timeout=2)
         try:
             connection.request("GET", self.ready_path)
             return connection.getresponse().status == 200
@@ -65,39 +100,71 @@ class Gunicorn:
         """Return the workers' pids."""
         return [child.pid for child in psutil.Process(self.pid).children()]
 
+    @property
+    def label(self) -> str:
+        """Return how it serves, e.g. ``gevent 2 behind nginx``."""
+        return self.serving.label(len(self.workers()))
+
     def stop(self) -> None:
-        """Stop gunicorn gracefully."""
+        """Stop nginx, then gunicorn gracefully."""
+        if self.nginx:
+            self.nginx.stop()
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=30)
 
 
-class Stack:
-    """redis-server (append-only file as `make run` starts it), walletsvc, floor and ceiling."""
+def persistence(appendfsync: str) -> list[str]:
+    """Return redis-server's options for an AOF policy (``off``: no append-only file)."""
+    if appendfsync == "off":
+        return ["--appendonly", "no"]
+    return ["--appendonly", "yes", "--appendfsync", appendfsync]
 
-    def __init__(self, workdir: Path, appendfsync: str, workers: int | None,
-                 replica: bool = False) -> None:
+
+class Stack:
+    """redis-server (AOF as `make run` starts it) or a 3-master cluster, walletsvc, floor and
+    ceiling, each under gunicorn as ``serving`` says."""
+
+    def __init__(self, workdir: Path, appendfsync: str, serving: Serving,
+                 replica: bool = False, cluster: bool = False) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
-        self.workdir = workdir
-        persistence = (["--appendonly", "no"] if appendfsync == "off" else
-                       ["--appendonly", "yes", "--appendfsync", appendfsync])
-        self.redis = RedisServer(workdir / "redis", *persistence)
+        self.workdir, self.serving = workdir, serving
+        self.cluster = RedisClusterServers(workdir / "cluster") if cluster else None
+        for node in self.cluster.nodes if self.cluster else []:
+            node.extra = (*node.extra, *persistence(appendfsync))
+        self.redis = RedisServer(workdir / "redis", *persistence(appendfsync))
         # --replica: a replica of it, and a second walletsvc that waits for it after each write
-        self.replica = RedisServer(workdir / "replica", *persistence, "--replicaof", "127.0.0.1",
-                                   str(self.redis.port)) if replica else None
-        env = {**os.environ,
-               "WALLETSVC_REDIS_URL": self.redis.url,
-               "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
-               "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
-               "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"}
-        if workers:
-            env["WALLETSVC_WORKERS"] = str(workers)
-        self.service = Gunicorn("wsgi:app", env, workdir / "walletsvc.log", "/healthz")
-        self.floor = Gunicorn("bench.floor:app", env, workdir / "floor.log", "/ping")
-        self.ceiling = Gunicorn("bench.ceiling:app", env, workdir / "ceiling.log", "/healthz")
-        self.replicated = Gunicorn("wsgi:app", {**env, "WALLETSVC_REDIS_MIN_REPLICAS": "1"},
-                                   workdir / "walletsvc-replicated.log", "/healthz"
+        self.replica = RedisServer(workdir / "replica", *persistence(appendfsync),
+                                   "--replicaof", "127.0.0.1", str(self.redis.port)
                                    ) if replica else None
+        self.env = {**os.environ,
+                    "WALLETSVC_REDIS_URL": self.redis_url,
+                    "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
+                    "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
+                    "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"}
+        self.service = self._gunicorn("wsgi:app", "walletsvc", "/healthz")
+        self.floor = self._gunicorn("bench.floor:app", "floor", "/ping")
+        self.ceiling = self._gunicorn("bench.ceiling:app", "ceiling", "/healthz")
+        self.replicated = Gunicorn("wsgi:app", {**self.env, "WALLETSVC_REDIS_MIN_REPLICAS": "1"},
+                                   workdir / "walletsvc-replicated.log", "/healthz", serving
+                                   ) if replica else None
+
+    def _gunicorn(self, app: str, name: str, ready: str, serving: Serving | None = None
+                  ) -> Gunicorn:
+        return Gunicorn(app, self.env, self.workdir / f"{name}.log", ready,
+                        serving or self.serving)
+
+    @property
+    def redis_url(self) -> str:
+        """Return the URL walletsvc is given."""
+        return self.cluster.url if self.cluster else self.redis.url
+
+    @property
+    def redis_servers(self) -> list[RedisServer]:
+        """Return every redis-server of the stack (each master, the replica if any)."""
+        if self.cluster:
+            return list(self.cluster.nodes)
+        return [self.redis, self.replica] if self.replica else [self.redis]
 
     @property
     def apps(self) -> dict[str, Gunicorn]:
@@ -105,20 +172,12 @@ class Stack:
         apps = {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling}
         return {**apps, "walletsvc-replicated": self.replicated} if self.replicated else apps
 
-    @property
-    def redis_pids(self) -> list[int]:
-        """Return the pids of redis-server and of its replica, if any."""
-        servers = [self.redis, self.replica] if self.replica else [self.redis]
-        return [server.process.pid for server in servers if server.process]
-
-    @property
-    def cores(self) -> int:
-        """Return the machine's core count."""
-        return os.cpu_count() or 1
-
     def start(self) -> Stack:
         """Start Redis, then the apps."""
-        self.redis.start()
+        if self.cluster:
+            self.cluster.start()
+        else:
+            self.redis.start()
         if self.replica:
             self.replica.start()
             replica = redis.Redis(port=self.replica.port, decode_responses=True)
@@ -129,10 +188,17 @@ class Stack:
             server.start()
         return self
 
+    def restart_service(self, workers: int) -> Gunicorn:
+        """Serve walletsvc again with ``workers`` workers (and everything else unchanged)."""
+        self.service.stop()
+        serving = Serving(self.serving.worker_class, workers, self.serving.threads,
+                          self.serving.proxy)
+        self.service = self._gunicorn("wsgi:app", f"walletsvc-{workers}", "/healthz", serving)
+        return self.service.start()
+
     def stop(self) -> None:
         """Stop everything that was started."""
         for server in self.apps.values():
             server.stop()
-        if self.replica:
-            self.replica.stop()
-        self.redis.stop()
+        for node in self.redis_servers:
+            node.stop()
