@@ -70,7 +70,7 @@ def slow_clients(stack: Stack) -> Iterator[list[ssl.SSLSocket]]:
 
 def test_slow_clients_do_not_hold_gunicorn_workers(stack: Stack,
                                                    slow_clients: list[socket.socket]) -> None:
-    # Two sync workers and eight stalled bodies: nginx holds them all and gunicorn sees none,
+    # Two workers and eight stalled bodies: nginx holds them all and gunicorn sees none,
     # so a GPAS call is answered well before the stalled ones time out (client_body_timeout).
     _, session = stack.open_session("10")
     connection = stack.nginx.client("public", GPAS, stack.pki.gpas_client, timeout=4)

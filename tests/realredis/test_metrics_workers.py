@@ -21,8 +21,8 @@ def test_request_counts_are_summed_across_workers(redis_server: RedisServer,
         _, session_id = service.funded_session("100")
         metrics_dir = tmp_path / f"prometheus-{service.port}"
         sent = 0
-        # Batches of eight requests in flight at once (a sync worker serves one at a time),
-        # until a second worker has served: workers still booting serve nothing at first.
+        # Batches of eight requests in flight at once, each on a connection of its own, until
+        # a second worker has served: workers still booting serve nothing at first.
         with ThreadPoolExecutor(max_workers=8) as pool:
             while sent == 0 or (sent < 400 and len(_worker_files(metrics_dir)) < 2):
                 statuses = list(pool.map(
