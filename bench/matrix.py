@@ -1,7 +1,7 @@
 """Worker classes, proxy, fsync policy and Redis Cluster, each in a run of its own, in one table.
 
 ``python -m bench.matrix [--duration 10 --concurrency 8 --repeat 2 --quiet-wait 30]
-[--only sync,gevent-2]`` runs ``bench.run --loads-only`` once per configuration below (a stack
+[--only sync-5,gevent-2]`` runs ``bench.run --loads-only`` once per configuration below (a stack
 of its own each: floor, ceiling, debit and the mix side by side), writes each one's results to
 bench/results/matrix/NAME.json and .txt, and the comparison to bench/results/matrix.txt.
 """
@@ -17,19 +17,21 @@ from typing import Any
 from bench import report, run
 
 MATRIX = run.RESULTS / "matrix"
-# name -> bench.run options; the first is what config/gunicorn.conf.py ships.
+# name -> bench.run options, each naming its worker class and count. What
+# config/gunicorn.conf.py ships is gevent, a worker per core: "gevent 2" on 2 cores.
 CONFIGURATIONS: dict[str, list[str]] = {
-    "sync (shipped)": [],
+    "sync 5": ["--worker-class", "sync", "--workers", "5"],
     "gthread 2x2": ["--worker-class", "gthread", "--workers", "2", "--threads", "2"],
     "gthread 2x4": ["--worker-class", "gthread", "--workers", "2", "--threads", "4"],
     "gthread 2x8": ["--worker-class", "gthread", "--workers", "2", "--threads", "8"],
     "gevent 2": ["--worker-class", "gevent", "--workers", "2"],
     "gevent 3": ["--worker-class", "gevent", "--workers", "3"],
-    "sync + nginx": ["--proxy", "nginx"],
+    "sync 5 + nginx": ["--worker-class", "sync", "--workers", "5", "--proxy", "nginx"],
     "gthread 2x4 + nginx": ["--worker-class", "gthread", "--workers", "2", "--threads", "4",
                             "--proxy", "nginx"],
     "gevent 2 + nginx": ["--worker-class", "gevent", "--workers", "2", "--proxy", "nginx"],
-    "sync everysec": ["--appendfsync", "everysec"],
+    "sync 5 everysec": ["--worker-class", "sync", "--workers", "5",
+                        "--appendfsync", "everysec"],
     "gevent 2 everysec": ["--worker-class", "gevent", "--workers", "2",
                           "--appendfsync", "everysec"],
     "gevent 2 cluster": ["--worker-class", "gevent", "--workers", "2", "--cluster"],
@@ -38,7 +40,7 @@ COLUMNS = (f"{'configuration':<20} {'floor':>6} {'ceil':>6} {'debit':>6} {'mix':
            f"{'d p50':>6} {'d p99':>6} {'d/f':>5} {'c/f':>5} {'d/c':>5} {'cpu d/f':>7} {'own':>5} "
            f"{'stack':>5} {'wrk µs':>6} {'wkr µs':>6} {'rds µs':>6} {'nginx':>5} {'script':>6} "
            f"{'err':>4} "
-           f"{'other':>5}")
+           f"{'other':>5} {'commit':<8}")
 
 
 def file_name(name: str) -> str:
@@ -70,14 +72,15 @@ def row(name: str, results: dict[str, Any]) -> str:
             f"{per['gunicorn workers']:>6.0f} {per['redis-server']:>6.0f} "
             f"{per.get('nginx', 0):>5.0f} {debit['redis']['evalsha_usec_per_call'] or 0:>6.0f} "
             f"{summary['errors']:>4} "
-            f"{max(r['cpu_cores']['others'] for r in runs.values()):>5.2f}")
+            f"{max(r['cpu_cores']['others'] for r in runs.values()):>5.2f} "
+            f"{results['meta']['git_head'][:8]:<8}")
 
 
 def table(found: dict[str, dict[str, Any]]) -> str:
     """Return the comparison of every configuration measured."""
     first = next(iter(found.values()))["meta"]
-    lines = [f"walletsvc worker classes, proxy and persistence, {first['date']} at "
-             f"{first['git_head']}, {first['cores']} cores, Redis {first['redis_version']}, "
+    lines = [f"walletsvc worker classes, proxy and persistence, {first['cores']} cores, "
+             f"Redis {first['redis_version']}, "
              f"{first['duration_s']} s per load after {first['warmup_s']} s warm-up, "
              f"{next(iter(found.values()))['runs'][0]['concurrency']} connections; each "
              "configuration in a run of its own (floor, ceiling, debit, mix side by side); "
@@ -88,7 +91,8 @@ def table(found: dict[str, dict[str, Any]]) -> str:
              "for the stack's processes alone (other work left out); stack: their CPU per debit "
              "(µs); µs: CPU per debit "
              "of wrk, the gunicorn workers, redis-server and nginx; script: µs per EVALSHA; "
-             "other: cores used by other work on the machine (at most, over the runs shown)",
+             "other: cores used by other work on the machine (at most, over the runs shown); "
+             "commit: the code each configuration ran",
              "", COLUMNS]
     lines += [row(name, results) for name, results in found.items()]
     return "\n".join(lines)
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run every configuration (or those of ``--only``) and write the comparison."""
     parser = argparse.ArgumentParser(prog="python -m bench.matrix", description=__doc__)
     parser.add_argument("--only", type=lambda text: text.split(","),
-                        help="configurations by file name, e.g. sync-shipped,gevent-2")
+                        help="configurations by file name, e.g. sync-5,gevent-2")
     parser.add_argument("--table", action="store_true",
                         help="run nothing: write the comparison of the stored results again")
     options, passed = parser.parse_known_args(argv)

@@ -116,7 +116,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--appendfsync", default="always", choices=["always", "everysec", "no", "off"],
         help="Redis AOF policy (make run ships 'always'; 'off': no AOF)")
     add("--cluster", action="store_true", help="a 3-master Redis Cluster instead of one server")
-    add("--worker-class", help="gunicorn worker class (default: the config's, sync)")
+    add("--worker-class", help="gunicorn worker class (default: the config's)")
     add("--workers", type=int, help="gunicorn workers (default: the config's)")
     add("--threads", type=int, help="threads per gthread worker")
     add("--proxy", choices=["none", "nginx"], default="none",

@@ -4,6 +4,7 @@ nginx."""
 
 from __future__ import annotations
 
+import ast
 import http.client
 import json
 import os
@@ -21,6 +22,16 @@ from bench import gpas, proxy
 from tests.redis_server import RedisClusterServers, RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+GUNICORN_CONFIG = ROOT / "config" / "gunicorn.conf.py"
+
+
+def shipped_worker_class() -> str:
+    """Return the worker class config/gunicorn.conf.py ships (read, not run: it has effects)."""
+    for node in ast.parse(GUNICORN_CONFIG.read_text()).body:
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                and any(isinstance(t, ast.Name) and t.id == "worker_class" for t in node.targets)):
+            return str(node.value.value)
+    return "sync"  # gunicorn's own default
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,7 @@ class Serving:
 
     def label(self, workers: int) -> str:
         """Return a short name: class, workers (x threads), and the proxy if any."""
-        name = self.worker_class or "sync"
+        name = self.worker_class or shipped_worker_class()
         count = f"{workers}x{self.threads}" if self.threads else str(workers)
         return f"{name} {count}" + (" behind nginx" if self.proxy == "nginx" else "")
 
@@ -63,7 +74,7 @@ class Gunicorn:
         """Start gunicorn (and nginx in front of it) and wait until ``ready_path`` answers."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py",
+                [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
                  *self.serving.arguments(), self.app],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         if self.serving.proxy == "nginx":
