@@ -72,6 +72,7 @@ def test_one_json_line_per_request_with_its_outcome(
     for line in requests:
         assert line["parent_system"] == "BL13GT"
         assert line["wallet_session"] == session_id
+        assert line["client"] == "127.0.0.1"  # the test client's address
         assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"])
         assert line["latency_ms"] >= 0
 
