@@ -11,13 +11,14 @@ bind = os.environ.get("WALLETSVC_BIND", "127.0.0.1:8000")
 
 # gevent workers, one per core: a worker serves other requests while one waits on Redis, and
 # keeps connections open (keep-alive), so a client or nginx sends request after request on
-# one connection instead of opening one per request. Measured side by side on 2 cores (wrk,
-# 8 connections; bench/results/matrix.txt): gevent x2 used 878-893 us of worker CPU per debit
-# against 952-1,015 for sync x5 and gthread, served the most debits per second and had the
-# lowest p99; more workers than cores only added switching (1, 2, 4 workers: 865, 1,186, 969
-# debits/s). The Redis client, the metrics files and the log lines are used from greenlets as
-# from threads (gevent patches sockets and locks); the suite's gunicorn tests run on this
-# class. The ledger's reports (psycopg) block their worker while PostgreSQL answers: they are
+# one connection instead of opening one per request. Measured on 2 cores, each configuration
+# in a run of its own (wrk, 8 connections; bench/results/matrix.txt): gevent x2 used 773 us of
+# worker CPU per debit against 834 for sync x5 and 878-1,160 for gthread (802 against 847 and
+# 908 behind nginx), served the most debits per second directly (1,706; sync x5 1,605, within
+# the noise) with the lowest p99 (9.0 ms); a third worker on two cores only added switching
+# (833 us per debit). The Redis client, the metrics files and the log lines are used from
+# greenlets as from threads (gevent patches sockets and locks); the suite's gunicorn tests run
+# on this class. The ledger's reports (psycopg) block their worker while PostgreSQL answers: they are
 # the operator's, and rare.
 workers = int(os.environ.get("WALLETSVC_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gevent"
