@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The system programs `make bench` drives: wrk (the load generator) and nginx (--proxy nginx),
-# from Debian's packages. Installed only when absent, as .ci/run installs the suite's; a
+# The system programs the benchmark drives: wrk (the load generator), nginx (--proxy nginx) and
+# valgrind (bench.instructions), from Debian's packages. Installed only when absent, as .ci/run installs the suite's; a
 # package's own service is never started here (policy-rc.d). Not root: say what to install.
 set -euo pipefail
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "the benchmark needs: ${missing[*]}; install them with" \
