@@ -98,7 +98,9 @@ def test_call_of_the_wrong_shape_is_refused_and_changes_nothing(
     assert_refused(redis_client, lambda: send(gpas, faulty(live)), INVALID_REQUEST)
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+    "application/xml", "text/json", "application/jsonp"])
 @pytest.mark.parametrize("name", BODY_ENDPOINTS)
 def test_body_that_is_not_declared_json_is_refused_and_changes_nothing(
         gpas: GpasClient, live: Live, redis_client: RedisClient, name: str,

@@ -231,18 +231,7 @@ def test_number_beyond_any_decimal_is_refused_and_changes_nothing(
     assert "out of range" in json_of(response)["message"]
 
 
-# Content types and bodies where none belongs -------------------------------------------------
-
-@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=x", "application/xml",
-                                          "text/json", "application/jsonp"])
-@pytest.mark.parametrize("name", ["debit", "rollback"])
-def test_other_content_types_are_refused_and_change_nothing(
-        gpas: GpasClient, live: Live, redis_client: RedisClient, name: str,
-        content_type: str) -> None:
-    call = endpoint_call(name, live)
-    assert_refused(redis_client, lambda: send(gpas, call, content_type=content_type),
-                   INVALID_REQUEST)
-
+# Byte order marks, and bodies where none belongs (content types: test_errors_request.py) ----
 
 def test_byte_order_mark_before_the_json_is_tolerated_and_signed_as_sent(
         gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from tests.support.service import Service
 from tests.support.settings import PARENT_ID
+from tests.support.threads import ClientThreads
 from walletsvc.store import keys
 
 RESENDS = 50  # a call left unanswered this many times stays unknown
@@ -41,7 +42,7 @@ class Call:
     movement_id: str | None
 
 
-class SignedLoad:
+class SignedLoad(ClientThreads):
     """Client threads sending signed movements until the block ends."""
 
     def __init__(self, service: Service, sessions: list[tuple[str, str]], clients: int = 8,
@@ -49,20 +50,7 @@ class SignedLoad:
         self.service = service
         self.sessions = sessions
         self.calls: list[Call] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._client, args=(seed * 100 + n,))
-                         for n in range(clients)]
-
-    def __enter__(self) -> SignedLoad:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+        super().__init__(seed * 100 + n for n in range(clients))
 
     def _client(self, seed: int) -> None:
         rng = random.Random(seed)

@@ -6,7 +6,6 @@ import http.client
 import os
 import random
 import signal
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from tests.redis_server import RedisBinary, RedisServer
 from tests.support.service import Service
 from tests.support.settings import PARENT_ID
 from tests.support.store import hash_fields, stream_fields
+from tests.support.threads import ClientThreads
 from walletsvc.store import keys
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
@@ -35,29 +35,16 @@ def durable_redis(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[RedisSe
     server.stop()
 
 
-class Traffic:
+class Traffic(ClientThreads):
     """Client threads sending signed debits, credits and rollbacks until told to stop."""
 
     def __init__(self, service: Service, sessions: list[tuple[str, str]], threads: int) -> None:
         self.gpas = service.gpas
         self.sessions = sessions
         self.outcomes: list[tuple[str, int | None]] = []  # (reference, HTTP status or None)
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run, args=(seed,))
-                         for seed in range(threads)]
+        super().__init__(range(threads))
 
-    def __enter__(self) -> Traffic:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
-
-    def _run(self, seed: int) -> None:
+    def _client(self, seed: int) -> None:
         rng = random.Random(seed)
         applied: list[str] = []
         while not self._stop.is_set():

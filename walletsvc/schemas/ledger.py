@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from walletsvc.schemas.admin import SubBalancesSchema
 from walletsvc.schemas.fields import Money
 from walletsvc.schemas.reconciliation import ReconciliationQuerySchema, ReconciliationRowSchema
 
@@ -43,14 +44,6 @@ class StatementLineSchema(Schema):
     movementId = fields.String(allow_none=True)
 
 
-class BalancePairSchema(Schema):
-    """REAL and BONUS at one moment."""
-
-    real = Money(dump_only=True)
-    bonus = Money(dump_only=True)
-    total = Money(dump_only=True)
-
-
 class StatementSchema(Schema):
     """A wallet's statement: balances at the start and the end, and every movement between."""
 
@@ -59,8 +52,8 @@ class StatementSchema(Schema):
     currency = fields.String()
     dateFrom = fields.String()
     dateTo = fields.String()
-    opening = fields.Nested(BalancePairSchema)
-    closing = fields.Nested(BalancePairSchema)
+    opening = fields.Nested(SubBalancesSchema)
+    closing = fields.Nested(SubBalancesSchema)
     lines = fields.List(fields.Nested(StatementLineSchema))
 
 
