@@ -127,6 +127,22 @@ def test_with_no_replica_every_write_answers_500_and_a_resend_applies_it_once(
     assert admin.balance(wallet_id)["real"] == 101  # the debit, credit and rollback, once each
 
 
+def test_readiness_says_a_replica_is_missing_and_recovers_once_it_is_online(pair: Pair) -> None:
+    client = pair.app(**WAITING).test_client()
+    missing = client.get("/readyz")
+    assert missing.status_code == 503
+    assert missing.get_json()["problems"] == [
+        "0 of 1 replicas online: writes wait for 1 (WALLETSVC_REDIS_MIN_REPLICAS) and answer "
+        "500 until one is back; check the replica and its link to the primary"]
+    assert pair.app().test_client().get("/readyz").status_code == 200  # nothing is waited for
+    pair.start_replica()
+    assert client.get("/readyz").status_code == 200
+    pair.replica.stop()
+    wait_for("the primary to see its replica gone",
+             lambda: info(pair.primary.port)["connected_slaves"] == 0)
+    assert client.get("/readyz").status_code == 503
+
+
 def test_a_replay_is_answered_only_once_a_replica_has_the_original(pair: Pair) -> None:
     pair.start_replica()
     gpas_of = [GpasClient(pair.app(**WAITING).test_client()) for _ in range(2)]

@@ -98,8 +98,11 @@ def _answering(redis: RedisClient) -> dict[str, dict[str, Any]]:
     return found
 
 
-def problems(info: dict[str, Any]) -> list[str]:
-    """Return what makes one node unfit to move money, each with the setting and the fix."""
+def problems(info: dict[str, Any], replicas: int = 0) -> list[str]:
+    """Return what makes one node unfit to move money, each with the setting and the fix.
+
+    ``replicas``: how many replicas every write waits for (WALLETSVC_REDIS_MIN_REPLICAS).
+    """
     found = []
     policy = info.get("maxmemory_policy")
     if policy != SAFE_POLICY:
@@ -115,14 +118,26 @@ def problems(info: dict[str, Any]) -> list[str]:
     if "err" in (info.get("rdb_last_bgsave_status"), info.get("aof_last_write_status")):
         found.append("persistence is failing (MISCONF): Redis may refuse writes until it can "
                      "write to disk again; check its disk and log")
+    online = _online_replicas(info)
+    if replicas and info.get("role") == "master" and online < replicas:
+        found.append(f"{online} of {replicas} replicas online: writes wait for "
+                     f"{replicas} (WALLETSVC_REDIS_MIN_REPLICAS) and answer 500 until one is "
+                     "back; check the replica and its link to the primary")
     return found
 
 
-def health(redis: RedisClient) -> list[str]:
+def _online_replicas(info: dict[str, Any]) -> int:
+    """Count the replicas INFO shows in sync (slave0, slave1, ...: state=online)."""
+    return sum(1 for name, value in info.items()
+               if name.startswith("slave") and name[5:].isdigit() and isinstance(value, dict)
+               and value.get("state") == "online")
+
+
+def health(redis: RedisClient, replicas: int = 0) -> list[str]:
     """Return every node's problems, prefixed by the node where there are several."""
     nodes = _per_node(redis)
     return [problem if len(nodes) == 1 else f"{node}: {problem}"
-            for node, info in nodes.items() for problem in problems(info)]
+            for node, info in nodes.items() for problem in problems(info, replicas)]
 
 
 @dataclass

@@ -76,7 +76,8 @@ class WalletStore:
         self.redis = redis
         self._cluster = cluster
         # Every write, scripts and plain commands alike, goes through here to wait for replicas.
-        self._writes = ReplicatedWrites(redis, acknowledgement or Acknowledgement())
+        self._acknowledgement = acknowledgement or Acknowledgement()
+        self._writes = ReplicatedWrites(redis, self._acknowledgement)
         self._scripts = Scripts.register(redis, self._writes)
         self._retention_ms = retention_ms
         self._owners: OrderedDict[str, SessionOwner] = OrderedDict()
@@ -89,7 +90,7 @@ class WalletStore:
         Raises RedisError when Redis does not answer.
         """
         self._scripts.ensure_loaded(self.redis)
-        return safety.health(self.redis)
+        return safety.health(self.redis, self._acknowledgement.replicas)
 
     # Wallets -----------------------------------------------------------------------------
 
