@@ -20,7 +20,7 @@ DURABLE = ("--appendonly", "yes", "--appendfsync", "always")
 MASTER_NAME = "walletsvc"
 # As the deployment guide sets it. With 1000, a primary just promoted under the failover
 # tests' load once missed the Sentinels' pings for a second, and they failed over a second
-# time: nothing acknowledged was lost, but writes stopped for 18 s.
+# time: nothing acknowledged was lost, but writes stopped for about 19 s.
 DOWN_AFTER_MS = 2000
 NODE_TIMEOUT_MS = 2000
 
