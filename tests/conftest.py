@@ -89,6 +89,18 @@ def redis_server(redis_binary: RedisBinary, redis_servers: RedisServers) -> Redi
 
 
 @pytest.fixture(scope="session")
+def newest_redis_server(redis_servers: RedisServers) -> RedisServer:
+    """The newest Redis version's server this machine has (7.x, which CI must have).
+
+    For tests whose subject is not Redis (nginx, the host install): they run once, not once
+    per version; everything that depends on Redis's version takes ``redis_server``.
+    """
+    binaries = redis_binaries()
+    newest = next((binary for binary in reversed(binaries) if not binary.problem), binaries[-1])
+    return redis_servers.single(require(newest))
+
+
+@pytest.fixture(scope="session")
 def redis_cluster(redis_binary: RedisBinary, redis_servers: RedisServers) -> RedisClusterServers:
     """A real three-master Redis Cluster on loopback for the whole run, one per version."""
     return redis_servers.cluster(redis_binary)

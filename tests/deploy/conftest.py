@@ -29,14 +29,14 @@ __all__ = ["make_nginx", "nginx_binary", "pki"]  # the proxy's fixtures, used he
 
 
 @pytest.fixture(scope="session")
-def host(redis_server: RedisServer) -> Iterator[Host]:
+def host(newest_redis_server: RedisServer) -> Iterator[Host]:
     """A root tree installed as the guide installs a host, its settings filled in."""
     require_root("scripts/install-host.sh (useradd, chown)")
     require_program("useradd", "passwd")
     root = make_root()
     try:
         installed = install(root)
-        installed.fill_in_settings(redis_server.url, f"{HOST},{GPAS}")
+        installed.fill_in_settings(newest_redis_server.url, f"{HOST},{GPAS}")
         yield installed
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -43,11 +43,11 @@ def make_nginx(nginx_binary: str, pki: Pki, tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture(scope="module")
-def stack(make_nginx: Callable[..., Nginx], redis_server: RedisServer, pki: Pki,
+def stack(make_nginx: Callable[..., Nginx], newest_redis_server: RedisServer, pki: Pki,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """walletsvc under gunicorn with the guide's proxy settings, behind the shipped nginx."""
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    service = Service(redis_server.url, log, WALLETSVC_TRUSTED_PROXY_COUNT="1",
+    service = Service(newest_redis_server.url, log, WALLETSVC_TRUSTED_PROXY_COUNT="1",
                       WALLETSVC_GPAS_ALLOWED_IPS=f"{HOST},{GPAS}").start()
     try:
         yield Stack(make_nginx(service.port), service, pki)
