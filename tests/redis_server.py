@@ -99,16 +99,29 @@ def _bindable(port: int) -> bool:
         return True
 
 
+# Ports this process has handed out. A port is chosen before its server binds it, so without
+# this two servers started together could be given the same free port (it happened: a
+# Sentinel and the TCP proxy in front of a replica).
+_GIVEN: set[int] = set()
+
+
 def free_port(cluster: bool = False) -> int:
-    """Return a loopback port nothing listens on now (for a cluster node, its bus port too)."""
-    if not cluster:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return int(sock.getsockname()[1])
+    """Return a loopback port nothing listens on now and this process has not handed out
+    before (for a cluster node, its bus port too)."""
     rng = random.Random()
-    while True:  # the cluster bus listens on port + 10000, so the port must be <= 55535
-        port = rng.randint(20000, 45000)
-        if _bindable(port) and _bindable(port + 10000):
+    while True:
+        if cluster:  # the cluster bus listens on port + 10000, so the port must be <= 55535
+            port = rng.randint(20000, 45000)
+            if not (_bindable(port) and _bindable(port + 10000)):
+                continue
+            taken = {port, port + 10000}
+        else:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+            taken = {port}
+        if not taken & _GIVEN:
+            _GIVEN.update(taken)
             return port
 
 
