@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import simplejson
-from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from walletsvc.context import current_request
 from walletsvc.errors import InvalidRequest
 
 # GPAS bodies are flat objects with one level of tags; 32 levels leave room and bound the work.
@@ -27,16 +27,17 @@ def refuse_oversized_stream() -> None:
     the part it read: the signature check would then fail on a cut body (1006), and a view
     could read a prefix of what was sent.
     """
-    environ = request.environ
+    asked = current_request()
+    environ = asked.environ
     # A body with a length (and not chunked, as werkzeug decides) werkzeug limits itself.
     chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
     if environ.get("CONTENT_LENGTH") and not chunked:
         return
-    limit = request.max_content_length
+    limit = asked.max_content_length
     if limit is None:
         return
-    body = request.get_data(cache=True)
-    if len(body) >= limit and request.environ["wsgi.input"].read(1):
+    body = asked.get_data(cache=True)
+    if len(body) >= limit and environ["wsgi.input"].read(1):
         raise RequestEntityTooLarge()
 
 
