@@ -60,15 +60,21 @@ def binaries() -> Path:
     folder = _wheel_binaries()
     if os.geteuid() != 0 or _runs_as_unprivileged(folder / "postgres"):
         return folder
-    copy = Path(tempfile.gettempdir()) / f"walletsvc-postgresql-{_version(folder)}"
-    if not (copy / "bin" / "postgres").exists():
-        staging = Path(tempfile.mkdtemp(prefix="walletsvc-postgresql-"))
-        shutil.copytree(folder.parent, staging / "install", symlinks=True)
+    # The binaries find their libraries by a relative path ($ORIGIN/../../../pgserver.libs), so
+    # the copy keeps the wheel's layout: pgserver/pginstall beside pgserver.libs.
+    wheel = folder.parents[2]
+    relative = folder.relative_to(wheel)
+    copy = Path(tempfile.gettempdir()) / f"walletsvc-pgserver-{_version(folder)}"
+    if not (copy / relative / "postgres").exists():
+        staging = Path(tempfile.mkdtemp(prefix="walletsvc-pgserver-"))
+        shutil.copytree(folder.parent, staging / "install" / relative.parent, symlinks=True)
+        shutil.copytree(wheel / "pgserver.libs", staging / "install" / "pgserver.libs",
+                        symlinks=True)
         os.chmod(staging, 0o755)
         with contextlib.suppress(OSError):  # another process copied it first
             os.rename(staging / "install", copy)
         shutil.rmtree(staging, ignore_errors=True)
-    return copy / "bin"
+    return copy / relative
 
 
 def _version(folder: Path) -> str:
