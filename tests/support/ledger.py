@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from flask import Flask
@@ -14,7 +14,8 @@ from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.exporter import Exporter, ExportSettings, ExportStats
-from walletsvc.store import RedisClient
+from walletsvc.services import EXTENSION, Services
+from walletsvc.store import RedisClient, WalletStore
 
 
 @dataclass
@@ -40,6 +41,11 @@ class Bench:
         """Run a query on the ledger; return its rows."""
         with connect(self.url) as conn:
             return conn.execute(query, params).fetchall()
+
+    @property
+    def store(self) -> WalletStore:
+        """The app's store."""
+        return cast(Services, self.app.extensions[EXTENSION]).store
 
     def conn(self) -> psycopg.Connection[tuple[Any, ...]]:
         """Open a connection to the ledger."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from flask import Blueprint, Response
+from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
 from walletsvc.api.auth import require_bearer
@@ -25,11 +26,14 @@ def scrape() -> Response:
         require_bearer(token)
     state, _ = readiness()
     open_sessions: int | None = None
-    gauges = []
+    gauges: list[Collector] = []
     # Redis down, or gone between the reads: the gauges are left out, the rest is served.
     with contextlib.suppress(RedisError):
         if state != "unreachable":
             open_sessions = services().audit.open_sessions(services().clock())
+            shards = services().store.fence()
+            gauges.append(metrics.FenceGauges(len(shards.ready), len(shards.restoring),
+                                              len(shards.missing)))
             gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
     return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
                     mimetype=metrics.CONTENT_TYPE)
