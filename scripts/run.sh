@@ -74,6 +74,10 @@ wait_ready(os.environ["WALLETSVC_LEDGER_URL"], 60)'
   echo "PostgreSQL on 127.0.0.1:$PG_PORT, data in $VAR/postgres (the ledger)"
 fi
 
+# A new store is marked ready by hand; one that lost its data (var/redis gone, the ledger
+# kept) is refused here and rebuilt with `walletsvc ledger restore` (docs/runbooks/store-lost-data.md).
+"$BIN/walletsvc" store init >/dev/null
+
 # A demo wallet with 100.00 BRL, and a fresh launch token for it.
 "$BIN/walletsvc" create-wallet --wallet-id demo-wallet --player demo-player --currency BRL \
   >/dev/null 2>&1 || true

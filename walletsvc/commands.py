@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from walletsvc.domain.operator import Operator
 from walletsvc.errors import WalletError
 from walletsvc.ledger.commands import ledger
-from walletsvc.ledger.database import LedgerUnreachable, connect
+from walletsvc.ledger.database import LedgerUnreachable, connect, migrate
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.money import AmountError, parse_decimal
 from walletsvc.presenters import (
@@ -203,6 +203,8 @@ def store_init() -> None:
         with contextlib.ExitStack() as stack:
             conn = (stack.enter_context(connect(found.config.ledger_url))
                     if found.config.ledger_url else None)
+            if conn is not None:
+                migrate(conn)  # a new ledger gets its tables before init reads them
             result = initialise(found.store, conn, found.clock())
     except (InitRefused, LedgerUnreachable) as exc:
         raise click.ClickException(str(exc)) from None
