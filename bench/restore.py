@@ -16,6 +16,7 @@ import argparse
 import importlib.util
 import json
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,6 +50,7 @@ def baseline_module(commit: str, folder: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("baseline_restore", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 

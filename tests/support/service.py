@@ -16,6 +16,9 @@ from typing import Any
 from tests.redis_server import free_port
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
+from tests.support.store import initialise
+from walletsvc.config import Config
+from walletsvc.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +78,12 @@ class Service:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Service:
-        """Start gunicorn and wait until it answers /healthz."""
+        """Mark the store ready as an installation does once, start gunicorn, wait for it."""
+        config = Config.from_env(self.env)
+        redis = connect(config.redis_url, 5.0, config.redis_cluster,
+                        (config.redis_sentinel_username, config.redis_sentinel_password))
+        initialise(redis)
+        redis.close()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import fakeredis
 from redis.cluster import RedisCluster
@@ -11,6 +11,7 @@ from redis.cluster import RedisCluster
 from walletsvc.store import RedisClient, keys
 from walletsvc.store.fence import READY
 
+R = TypeVar("R", bound=RedisClient)
 TEST_STORE = "00000000-0000-4000-8000-000000000000"
 
 
@@ -18,6 +19,12 @@ def initialised() -> dict[str, Any]:
     """Return the snapshot of a store just initialised: its markers and nothing else."""
     return {keys.store_marker(shard): ("hash", {"state": READY, "store": TEST_STORE, "at": "0"})
             for shard in keys.SHARDS}
+
+
+def ready(redis: R) -> R:
+    """Return ``redis`` after marking its store ready (``initialise``)."""
+    initialise(redis)
+    return redis
 
 
 def initialise(redis: RedisClient) -> None:
