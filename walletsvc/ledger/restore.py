@@ -28,10 +28,12 @@ from walletsvc.domain.clock import utc_day
 from walletsvc.ledger.records import millis, moment
 from walletsvc.store import WalletStore, keys
 from walletsvc.store.fence import READY, RESTORING, new_identity
+from walletsvc.store.restoring import RestoredEntry
 
 _FETCH = 5000
 _RESTORED = ("debit", "credit", "rollback", "tombstone", "deposit", "withdrawal")
-_COUNTED = {"debit": ("bet", "count_bet"), "credit": ("win", "count_win")}
+_COUNTED = {"debit": ("bet", "count_bet"), "credit": ("win", "count_win"),
+            "rollback": ("", "")}
 
 
 class RestoreRefused(Exception):
@@ -97,7 +99,9 @@ class Restorer:
     def _entries(self, targets: Sequence[str]) -> _ByShard:
         """Return the targets' entries of the retention period, by shard, oldest first."""
         return _ByShard(self._rows(
-            "restore_entries", "SELECT shard, entry_ms, entry_seq, fields FROM ledger_entries"
+            "restore_entries", "SELECT shard, entry_ms, entry_seq, event, wallet_id,"
+            " parent_system, reference, reverses, reversed_kind, currency, amount, game_id,"
+            " provider_code, at, fields::text FROM ledger_entries"
             " WHERE shard = ANY(%s) AND at > %s AND event = ANY(%s)"
             ' ORDER BY shard COLLATE "C", entry_ms, entry_seq',
             list(targets), moment(self._now - self._retention), list(_RESTORED)))
@@ -112,13 +116,17 @@ class Restorer:
     def _shard(self, shard: str, entries: _ByShard, wallets: _ByShard) -> None:
         """Write one shard: its records and streams, its counters, then its wallets."""
         counters = _Counters()
-        for _, ms, seq, fields in entries.take(shard):
-            ts = int(fields["ts"])
+        for (_, ms, seq, event, wallet, ps, ref, reverses, reversed_kind, currency, amount,
+             game, provider, at, fields) in entries.take(shard):
+            ts = millis(at)
             ttl = ts + self._retention - self._now
             if ttl <= 0:
                 continue
-            self._writer.entry(f"{ms}-{seq}", fields, ttl)
-            counters.count(shard, ts, fields)
+            self._writer.entry(RestoredEntry(f"{ms}-{seq}", event, wallet, ps, ref,
+                                             reverses, fields), ttl)
+            if event in _COUNTED:
+                counters.count((shard, utc_day(ts)), ts, event, reversed_kind,
+                               (provider, game, currency), amount)
             self.stats.records += 1
         self._writer.flush()
         self.stats.stream_entries = self._writer.stream_entries
@@ -172,20 +180,17 @@ class _Counters:
             lambda: defaultdict(int))
         self.last: dict[tuple[str, str], int] = {}
 
-    def count(self, shard: str, ts: int, f: dict[str, str]) -> None:
-        """Count one entry, if it is a movement."""
-        event = f["event"]
-        if event not in ("debit", "credit", "rollback"):
-            return
-        key = (shard, utc_day(ts))
+    def count(self, key: tuple[str, str], ts: int, event: str, reversed_kind: str | None,
+              game: tuple[str, str, str], amount: int) -> None:
+        """Count one movement on its (shard, UTC day) under (provider, game, currency)."""
         counters = self.values[key]
-        prefix = keys.COUNTER_SEPARATOR.join((f["provider"], f["game"], f["currency"], ""))
+        prefix = keys.COUNTER_SEPARATOR.join((*game, ""))
         if event == "rollback":
-            total = ("bet" if f["_reversed"] == "debit" else "win") + "_rollback"
+            total = ("bet" if reversed_kind == "debit" else "win") + "_rollback"
             names = (total, "count_rollback")
         else:
             names = _COUNTED[event]
-        counters[prefix + names[0]] += int(f["amount"])
+        counters[prefix + names[0]] += amount
         counters[prefix + names[1]] += 1
         self.last[key] = max(self.last.get(key, 0), ts)
 

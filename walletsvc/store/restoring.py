@@ -8,11 +8,9 @@ shard's slot, so on a Redis Cluster it is written by a pipeline beside them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
 
 from redis.cluster import RedisCluster
 
@@ -22,20 +20,28 @@ from walletsvc.store.replication import ReplicatedWrites
 from walletsvc.store.scripts import Script
 
 _BATCH = 500
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _STREAMED = frozenset({"debit", "credit", "rollback", "deposit", "withdrawal"})
 _ADJUSTMENTS = frozenset({"deposit", "withdrawal"})
 
 
-def _flat(mapping: Mapping[str, str]) -> list[str]:
-    return [item for pair in mapping.items() for item in pair]
+@dataclass(frozen=True)
+class RestoredEntry:
+    """One ledger entry to write back: what its keys are made of, and its fields as JSON."""
+
+    entry_id: str  # the outbox stream id, ms-seq: the wallet stream entry's id too
+    event: str
+    wallet: str
+    parent_system: str
+    reference: str
+    reverses: str
+    fields_json: str
 
 
 @dataclass
 class _Batch:
     keys: list[str] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)
     owners: list[tuple[str, str, int]] = field(default_factory=list)  # on a cluster
 
     def key(self, name: str) -> int:
@@ -56,40 +62,31 @@ class ShardWriter:
         self._batch = _Batch()
         self.stream_entries = 0
 
-    def entry(self, entry_id: str, fields: Mapping[str, str], ttl_ms: int) -> None:
-        """Queue one outbox entry (as the ledger keeps it) with the TTL its records get."""
-        event = fields["event"]
-        wallet = fields.get("wallet") or fields["_wallet"]
+    def entry(self, entry: RestoredEntry, ttl_ms: int) -> None:
+        """Queue one ledger entry with the TTL its records get."""
         batch = self._batch
-        if event in _ADJUSTMENTS:
-            record = keys.adjustment(wallet, fields["ref"])
-            rec = {"fp": fields["_fp"], "mid": fields["mid"],
-                   "real_after": fields["real_after"], "bonus_after": fields["bonus_after"]}
+        if entry.event in _ADJUSTMENTS:
+            record = batch.key(keys.adjustment(entry.wallet, entry.reference))
+            owner = target = 0
         else:
-            record = keys.movement(wallet, fields["ps"], fields["ref"])
-            rec = _movement_record(fields)
-        entry: dict[str, Any] = {"r": batch.key(record), "ttl": str(ttl_ms), "rec": _flat(rec),
-                                 "o": 0, "t": 0, "s": 0}
-        if event not in _ADJUSTMENTS:
-            self._owner(entry, fields["ps"], fields["ref"], wallet, ttl_ms)
-        if event == "rollback":
-            entry["t"] = batch.key(keys.movement(wallet, fields["ps"], fields["reverses"]))
-            entry["ref"] = fields["ref"]
-        if event in _STREAMED:
-            entry["s"] = batch.key(keys.wallet_stream(wallet))
-            entry["id"] = entry_id
-            entry["audit"] = _flat({k: v for k, v in fields.items() if not k.startswith("_")})
-        batch.entries.append(entry)
+            record = batch.key(keys.movement(entry.wallet, entry.parent_system, entry.reference))
+            owner = self._owner(keys.reference_owner(entry.parent_system, entry.reference),
+                                entry.wallet, ttl_ms)
+            target = batch.key(keys.movement(entry.wallet, entry.parent_system, entry.reverses)
+                               ) if entry.event == "rollback" else 0
+        stream = batch.key(keys.wallet_stream(entry.wallet)) if entry.event in _STREAMED else 0
+        # The entry's fields go as the ledger keeps them (JSON text), never parsed here.
+        batch.entries.append(f'{{"k":[{record},{stream},{owner},{target}],"t":"{ttl_ms}",'
+                             f'"i":"{entry.entry_id}","f":{entry.fields_json}}}')
         if len(batch.entries) >= _BATCH:
             self.flush()
 
-    def _owner(self, entry: dict[str, Any], parent_system: str, reference: str, wallet: str,
-               ttl_ms: int) -> None:
-        owner = keys.reference_owner(parent_system, reference)
-        if self._cluster:  # the directory is in other slots: not in this script's call
+    def _owner(self, owner: str, wallet: str, ttl_ms: int) -> int:
+        """Return the directory key's index, or 0 on a cluster (it is in another slot)."""
+        if self._cluster:
             self._batch.owners.append((owner, wallet, ttl_ms))
-        else:
-            entry["o"], entry["wallet"] = self._batch.key(owner), wallet
+            return 0
+        return self._batch.key(owner)
 
     def flush(self) -> None:
         """Write what is queued: one script call, and on a cluster one directory pipeline."""
@@ -101,8 +98,8 @@ class ShardWriter:
             for owner, wallet, ttl_ms in batch.owners:
                 pipe.set(owner, wallet, px=ttl_ms)
             pipe.execute()
-        self.stream_entries += int(self._script.positional(batch.keys,
-                                                           [_ENCODE(batch.entries)]))
+        payload = "[" + ",".join(batch.entries) + "]"
+        self.stream_entries += int(self._script.positional(batch.keys, [payload]))
 
     def counters(self, day_counters: Mapping[tuple[str, str], Mapping[str, int]],
                  ttls: Mapping[tuple[str, str], int]) -> None:
@@ -129,21 +126,6 @@ class ShardWriter:
                 pipe.execute()
         pipe.execute()
         return count
-
-
-def _movement_record(f: Mapping[str, str]) -> dict[str, str]:
-    """Return a movement's record (or a tombstone) as the movement scripts write it."""
-    if f["event"] == "tombstone":
-        return {"kind": "tombstone", "sid": f["sid"], "by": f["by"], "ts": f["ts"]}
-    record = {"kind": f["event"], "fp": f["_fp"], "mid": f["mid"], "sid": f["sid"],
-              "amount": f["amount"], "real": str(abs(int(f["real"]))),
-              "bonus": str(abs(int(f["bonus"]))), "real_after": f["real_after"],
-              "bonus_after": f["bonus_after"], "ts": f["ts"]}
-    if f["event"] == "rollback":
-        record["reverses"] = f["reverses"]
-    else:
-        record.update(game=f["game"], provider=f["provider"])
-    return record
 
 
 def restore_script(redis: RedisClient, writes: ReplicatedWrites) -> Script:
