@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from flask import Blueprint, Response
+from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
 from walletsvc.api.auth import require_bearer
@@ -13,23 +14,25 @@ from walletsvc.ledger.metrics import LedgerBacklog
 from walletsvc.ledger.outbox import Outbox
 from walletsvc.observability import metrics
 from walletsvc.services import services
+from walletsvc.store.metrics import RedisMemory
 
 bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    """Expose request, movement, store, session and ledger-lag metrics (Prometheus text)."""
+    """Expose request, movement, store, session, Redis memory and ledger-lag metrics."""
     token = services().config.metrics_token
     if token:
         require_bearer(token)
     state, _ = readiness()
     open_sessions: int | None = None
-    gauges = []
+    gauges: list[Collector] = []
     # Redis down, or gone between the reads: the gauges are left out, the rest is served.
     with contextlib.suppress(RedisError):
         if state != "unreachable":
             open_sessions = services().audit.open_sessions(services().clock())
+            gauges.append(RedisMemory(services().store.memory()))
             gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
     return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
                     mimetype=metrics.CONTENT_TYPE)

@@ -92,6 +92,10 @@ class WalletStore:
         self._scripts.ensure_loaded(self.redis)
         return safety.health(self.redis, self._acknowledgement.replicas)
 
+    def memory(self) -> dict[str, safety.Memory]:
+        """Return each node's memory against its maxmemory (what headroom alerts watch)."""
+        return safety.memory(self.redis)
+
     # Wallets -----------------------------------------------------------------------------
 
     def create_wallet(self, wallet_id: str, player_id: str, currency: str, now_ms: int) -> None:
