@@ -14,13 +14,14 @@ from walletsvc.ledger.metrics import LedgerBacklog
 from walletsvc.ledger.outbox import Outbox
 from walletsvc.observability import metrics
 from walletsvc.services import services
+from walletsvc.store.metrics import RedisMemory
 
 bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    """Expose request, movement, store, session and ledger-lag metrics (Prometheus text)."""
+    """Expose request, movement, store, session, Redis memory and ledger-lag metrics."""
     token = services().config.metrics_token
     if token:
         require_bearer(token)
@@ -34,6 +35,7 @@ def scrape() -> Response:
             shards = services().store.fence()
             gauges.append(metrics.FenceGauges(len(shards.ready), len(shards.restoring),
                                               len(shards.missing)))
+            gauges.append(RedisMemory(services().store.memory()))
             gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
     return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
                     mimetype=metrics.CONTENT_TYPE)

@@ -116,6 +116,10 @@ class WalletStore:
         """Set the markers of ``shards`` (init, restore), each acknowledged as writes are."""
         fence.mark(self._writes, shards, state, identity, now_ms)
 
+    def memory(self) -> dict[str, safety.Memory]:
+        """Return each node's memory against its maxmemory (what headroom alerts watch)."""
+        return safety.memory(self.redis)
+
     # Wallets -----------------------------------------------------------------------------
 
     def create_wallet(self, wallet_id: str, player_id: str, currency: str, now_ms: int) -> None:
