@@ -73,10 +73,12 @@ class Restorer:
         identity = min(fence.identities) if fence.identities else new_identity()
         self._store.mark_shards(targets, RESTORING, identity, self._now)
         entries, wallets = self._entries(targets), self._wallets(targets)
-        for shard in targets:
-            self._shard(shard, entries, wallets)
-            self._store.mark_shards([shard], READY, identity, self._now)
-            self.stats.shards += 1
+        try:
+            for shard in targets:
+                self._shard(shard, entries, wallets, identity)
+        finally:
+            self._writer.close()
+        self.stats.stream_entries = self._writer.stream_entries
         return self.stats
 
     def _refuse_live(self, missing: Sequence[str]) -> None:
@@ -113,8 +115,8 @@ class Restorer:
             " blocked, real, bonus FROM ledger_wallets WHERE shard = ANY(%s)"
             ' ORDER BY shard COLLATE "C", wallet_id', list(targets)))
 
-    def _shard(self, shard: str, entries: _ByShard, wallets: _ByShard) -> None:
-        """Write one shard: its records and streams, its counters, then its wallets."""
+    def _shard(self, shard: str, entries: _ByShard, wallets: _ByShard, identity: str) -> None:
+        """Queue one shard: its records and streams, its counters, its wallets, its marker."""
         counters = _Counters()
         for (_, ms, seq, event, wallet, ps, ref, reverses, reversed_kind, currency, amount,
              game, provider, at, fields) in entries.take(shard):
@@ -128,12 +130,13 @@ class Restorer:
                 counters.count((shard, utc_day(ts)), ts, event, reversed_kind,
                                (provider, game, currency), amount)
             self.stats.records += 1
-        self._writer.flush()
-        self.stats.stream_entries = self._writer.stream_entries
-        self._writer.counters(counters.values, {
-            key: last + self._retention - self._now for key, last in counters.last.items()})
+        hashes = [_wallet_hash(row) for row in wallets.take(shard)]
+        self._writer.finish_shard(shard, counters.values, {
+            key: last + self._retention - self._now for key, last in counters.last.items()},
+            hashes, READY, identity, self._now)
         self.stats.counters += len(counters.values)
-        self.stats.wallets += self._writer.wallets(map(_wallet_hash, wallets.take(shard)))
+        self.stats.wallets += len(hashes)
+        self.stats.shards += 1
 
 
 def holding(store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]],

@@ -4,17 +4,25 @@ The ledger (walletsvc/ledger/restore.py) reads what to write; this module alone 
 lies in Redis. Records and wallet-stream entries go in batches through one script call
 (restore.lua), a few hundred entries a round trip; the reference directory lives outside the
 shard's slot, so on a Redis Cluster it is written by a pipeline beside them.
+
+Every write runs on one background thread, in the order it was queued, while the caller reads
+the next rows from PostgreSQL: the two halves of the work overlap instead of taking turns. After
+the first failure nothing more is written (a shard is never marked ready past a failed batch),
+and the failure is raised to the caller.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import queue
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from redis.cluster import RedisCluster
 
-from walletsvc.store import keys
+from walletsvc.store import fence, keys
 from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import ReplicatedWrites
 from walletsvc.store.scripts import Script
@@ -52,14 +60,51 @@ class _Batch:
         return self.index[name]
 
 
-class ShardWriter:
-    """Write one shard's ledger entries back into Redis, in batches, idempotently."""
+class _InOrder:
+    """One background thread running the tasks it is given in order; stops at a failure."""
 
-    def __init__(self, redis: RedisClient, script: Script) -> None:
+    def __init__(self, depth: int = 4) -> None:
+        self._tasks: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.Queue(maxsize=depth))
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="restore-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, task: Callable[..., Any], *args: Any) -> None:
+        """Queue ``task``; raise the failure of an earlier one instead."""
+        self._raise()
+        self._tasks.put((task, args))
+
+    def close(self) -> None:
+        """Wait for every queued task; raise the first failure."""
+        self._tasks.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _run(self) -> None:
+        while (item := self._tasks.get()) is not None:
+            if self._failure is None:
+                task, args = item
+                try:
+                    task(*args)
+                except BaseException as exc:  # handed to the caller at its next call
+                    self._failure = exc
+
+
+class ShardWriter:
+    """Write shards' ledger entries back into Redis, in batches, in order, idempotently."""
+
+    def __init__(self, redis: RedisClient, script: Script, writes: ReplicatedWrites) -> None:
         self._redis = redis
         self._script = script
+        self._writes = writes
         self._cluster = isinstance(redis, RedisCluster)
         self._batch = _Batch()
+        self._background = _InOrder()
         self.stream_entries = 0
 
     def entry(self, entry: RestoredEntry, ttl_ms: int) -> None:
@@ -89,10 +134,25 @@ class ShardWriter:
         return self._batch.key(owner)
 
     def flush(self) -> None:
-        """Write what is queued: one script call, and on a cluster one directory pipeline."""
+        """Queue the write of what is batched: one script call (and a directory pipeline)."""
         batch, self._batch = self._batch, _Batch()
-        if not batch.entries:
-            return
+        if batch.entries:
+            self._background.submit(self._send, batch)
+
+    def finish_shard(self, shard: str, counters: Mapping[tuple[str, str], Mapping[str, int]],
+                     ttls: Mapping[tuple[str, str], int],
+                     wallets: Sequence[tuple[str, Mapping[str, str]]], state: str,
+                     identity: str, now_ms: int) -> None:
+        """Queue the shard's last writes: its counters, its wallets, then its marker."""
+        self.flush()
+        self._background.submit(self._finish, shard, counters, ttls, wallets,
+                                (state, identity, now_ms))
+
+    def close(self) -> None:
+        """Wait until everything queued is written; raise the first failure."""
+        self._background.close()
+
+    def _send(self, batch: _Batch) -> None:
         if batch.owners:
             pipe = self._redis.pipeline(transaction=False)
             for owner, wallet, ttl_ms in batch.owners:
@@ -101,31 +161,28 @@ class ShardWriter:
         payload = "[" + ",".join(batch.entries) + "]"
         self.stream_entries += int(self._script.positional(batch.keys, [payload]))
 
-    def counters(self, day_counters: Mapping[tuple[str, str], Mapping[str, int]],
-                 ttls: Mapping[tuple[str, str], int]) -> None:
-        """Write the shard's reconciliation counters, each hash whole (idempotent)."""
-        pipe = self._redis.pipeline(transaction=False)
-        for (shard, day), counters in sorted(day_counters.items()):
-            key = keys.reconciliation(shard, day)
-            pipe.hset(key, mapping={name: str(value) for name, value in counters.items()})
-            pipe.pexpire(key, ttls[(shard, day)])
-        pipe.execute()
+    def _finish(self, shard: str, counters: Mapping[tuple[str, str], Mapping[str, int]],
+                ttls: Mapping[tuple[str, str], int],
+                wallets: Sequence[tuple[str, Mapping[str, str]]],
+                marker: tuple[str, str, int]) -> None:
+        """Write counters and wallets pipelined, then the marker with its acknowledgement.
 
-    def wallets(self, wallets: Iterable[tuple[str, Mapping[str, str]]]) -> int:
-        """Write wallets' hashes (player, currency, balances, blocked flag, creation).
-
-        Pipelined without waiting for replicas: the shard's marker, written after them with
-        its acknowledgement, is confirmed only once replicas hold everything before it.
+        The marker waits for replicas as every write does, so it is confirmed only once
+        replicas hold everything written before it.
         """
-        pipe, count = self._redis.pipeline(transaction=False), 0
+        pipe = self._redis.pipeline(transaction=False)
+        for (counter_shard, day), values in sorted(counters.items()):
+            key = keys.reconciliation(counter_shard, day)
+            pipe.hset(key, mapping={name: str(value) for name, value in values.items()})
+            pipe.pexpire(key, ttls[(counter_shard, day)])
         for wallet_id, state in wallets:
             pipe.hset(keys.wallet(wallet_id),
                       mapping={name: value for name, value in state.items()})
-            count += 1
             if len(pipe) >= _BATCH:
                 pipe.execute()
         pipe.execute()
-        return count
+        fence.mark(self._writes, [shard], *marker)
+
 
 
 def restore_script(redis: RedisClient, writes: ReplicatedWrites) -> Script:

@@ -109,7 +109,7 @@ class WalletStore:
 
     def restore_writer(self) -> ShardWriter:
         """Return the writer ``ledger restore`` rebuilds a shard with (store/restoring.py)."""
-        return ShardWriter(self.redis, restore_script(self.redis, self._writes))
+        return ShardWriter(self.redis, restore_script(self.redis, self._writes), self._writes)
 
     def mark_shards(self, shards: Sequence[str], state: str, identity: str, now_ms: int
                     ) -> None:
