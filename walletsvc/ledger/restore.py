@@ -24,16 +24,15 @@ from typing import Any
 
 import psycopg
 
-from walletsvc.domain.clock import utc_day
 from walletsvc.ledger.records import millis, moment
 from walletsvc.store import WalletStore, keys
 from walletsvc.store.fence import READY, RESTORING, new_identity
-from walletsvc.store.restoring import RestoredEntry
 
 _FETCH = 5000
 _RESTORED = ("debit", "credit", "rollback", "tombstone", "deposit", "withdrawal")
 _COUNTED = {"debit": ("bet", "count_bet"), "credit": ("win", "count_win"),
-            "rollback": ("", "")}
+            "rollback": ("", "")}  # a rollback's names depend on what it reversed:
+_ROLLED_BACK = {"debit": "bet_rollback", "credit": "win_rollback"}
 
 
 class RestoreRefused(Exception):
@@ -61,6 +60,7 @@ class Restorer:
         self._retention = retention_ms
         self._now = now_ms
         self._writer = store.restore_writer()
+        self._since = moment(now_ms - retention_ms)
         self.stats = RestoreStats()
 
     def run(self) -> RestoreStats:
@@ -72,10 +72,10 @@ class Restorer:
         self._refuse_live(fence.missing)
         identity = min(fence.identities) if fence.identities else new_identity()
         self._store.mark_shards(targets, RESTORING, identity, self._now)
-        entries, wallets = self._entries(targets), self._wallets(targets)
+        rows = self._entries(targets), self._counters(targets), self._wallets(targets)
         try:
             for shard in targets:
-                self._shard(shard, entries, wallets, identity)
+                self._shard(shard, *rows, identity)
         finally:
             self._writer.close()
         self.stats.stream_entries = self._writer.stream_entries
@@ -99,14 +99,28 @@ class Restorer:
             yield from cur
 
     def _entries(self, targets: Sequence[str]) -> _ByShard:
-        """Return the targets' entries of the retention period, by shard, oldest first."""
+        """Return the targets' entries of the retention period, by shard, oldest first.
+
+        Each with the TTL its records get (milliseconds left of the retention, exact: epoch is
+        numeric), and its fields as the ledger keeps them, as text.
+        """
         return _ByShard(self._rows(
             "restore_entries", "SELECT shard, entry_ms, entry_seq, event, wallet_id,"
-            " parent_system, reference, reverses, reversed_kind, currency, amount, game_id,"
-            " provider_code, at, fields::text FROM ledger_entries"
+            " parent_system, reference, reverses,"
+            " (extract(epoch FROM at) * 1000)::bigint + %s, fields::text FROM ledger_entries"
             " WHERE shard = ANY(%s) AND at > %s AND event = ANY(%s)"
             ' ORDER BY shard COLLATE "C", entry_ms, entry_seq',
-            list(targets), moment(self._now - self._retention), list(_RESTORED)))
+            self._retention - self._now, list(targets), self._since, list(_RESTORED)))
+
+    def _counters(self, targets: Sequence[str]) -> _ByShard:
+        """Return the targets' reconciliation sums, by shard, as the movement scripts count."""
+        return _ByShard(self._rows(
+            "restore_counters", "SELECT shard, to_char(at, 'YYYY-MM-DD') AS day, provider_code,"
+            " game_id, currency, event, reversed_kind, sum(amount)::bigint, count(*),"
+            " max(extract(epoch FROM at) * 1000)::bigint FROM ledger_entries"
+            " WHERE shard = ANY(%s) AND at > %s AND event = ANY(%s)"
+            " GROUP BY shard, day, provider_code, game_id, currency, event, reversed_kind"
+            ' ORDER BY shard COLLATE "C"', list(targets), self._since, list(_COUNTED)))
 
     def _wallets(self, targets: Sequence[str]) -> _ByShard:
         """Return the targets' wallets, by shard."""
@@ -115,21 +129,13 @@ class Restorer:
             " blocked, real, bonus FROM ledger_wallets WHERE shard = ANY(%s)"
             ' ORDER BY shard COLLATE "C", wallet_id', list(targets)))
 
-    def _shard(self, shard: str, entries: _ByShard, wallets: _ByShard, identity: str) -> None:
+    def _shard(self, shard: str, entries: _ByShard, counted: _ByShard, wallets: _ByShard,
+               identity: str) -> None:
         """Queue one shard: its records and streams, its counters, its wallets, its marker."""
-        counters = _Counters()
-        for (_, ms, seq, event, wallet, ps, ref, reverses, reversed_kind, currency, amount,
-             game, provider, at, fields) in entries.take(shard):
-            ts = millis(at)
-            ttl = ts + self._retention - self._now
-            if ttl <= 0:
-                continue
-            self._writer.entry(RestoredEntry(f"{ms}-{seq}", event, wallet, ps, ref,
-                                             reverses, fields), ttl)
-            if event in _COUNTED:
-                counters.count((shard, utc_day(ts)), ts, event, reversed_kind,
-                               (provider, game, currency), amount)
+        for _, ms, seq, event, wallet, ps, ref, reverses, ttl, fields in entries.take(shard):
+            self._writer.entry(f"{ms}-{seq}", event, wallet, ps, ref, reverses, fields, ttl)
             self.stats.records += 1
+        counters = _counters(counted.take(shard))
         hashes = [_wallet_hash(row) for row in wallets.take(shard)]
         self._writer.finish_shard(shard, counters.values, {
             key: last + self._retention - self._now for key, last in counters.last.items()},
@@ -175,27 +181,26 @@ def _wallet_hash(row: tuple[Any, ...]) -> tuple[str, dict[str, str]]:
         "created": str(millis(created)) if created else "0"}
 
 
+@dataclass
 class _Counters:
-    """A shard's reconciliation counters, summed from its entries as the scripts count them."""
+    """A shard's reconciliation counter hashes, by (shard, UTC day), with their last change."""
 
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], dict[str, int]] = defaultdict(
-            lambda: defaultdict(int))
-        self.last: dict[tuple[str, str], int] = {}
+    values: dict[tuple[str, str], dict[str, int]]
+    last: dict[tuple[str, str], int]
 
-    def count(self, key: tuple[str, str], ts: int, event: str, reversed_kind: str | None,
-              game: tuple[str, str, str], amount: int) -> None:
-        """Count one movement on its (shard, UTC day) under (provider, game, currency)."""
-        counters = self.values[key]
-        prefix = keys.COUNTER_SEPARATOR.join((*game, ""))
-        if event == "rollback":
-            total = ("bet" if reversed_kind == "debit" else "win") + "_rollback"
-            names = (total, "count_rollback")
-        else:
-            names = _COUNTED[event]
-        counters[prefix + names[0]] += amount
-        counters[prefix + names[1]] += 1
-        self.last[key] = max(self.last.get(key, 0), ts)
+
+def _counters(rows: Iterator[tuple[Any, ...]]) -> _Counters:
+    """Name the ledger's sums as the movement scripts name their counters (common.lua)."""
+    found = _Counters(defaultdict(dict), {})
+    for shard, day, provider, game, currency, event, reversed_kind, total, count, last in rows:
+        prefix = keys.COUNTER_SEPARATOR.join((provider, game, currency, ""))
+        names = (_ROLLED_BACK[reversed_kind], "count_rollback") if event == "rollback" \
+            else _COUNTED[event]
+        hash_ = found.values[(shard, day)]
+        for name, value in zip(names, (total, count), strict=True):
+            hash_[prefix + name] = hash_.get(prefix + name, 0) + value
+        found.last[(shard, day)] = max(found.last.get((shard, day), 0), last)
+    return found
 
 
 def restore(store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]], retention_ms: int,

@@ -32,19 +32,6 @@ _STREAMED = frozenset({"debit", "credit", "rollback", "deposit", "withdrawal"})
 _ADJUSTMENTS = frozenset({"deposit", "withdrawal"})
 
 
-@dataclass(frozen=True)
-class RestoredEntry:
-    """One ledger entry to write back: what its keys are made of, and its fields as JSON."""
-
-    entry_id: str  # the outbox stream id, ms-seq: the wallet stream entry's id too
-    event: str
-    wallet: str
-    parent_system: str
-    reference: str
-    reverses: str
-    fields_json: str
-
-
 @dataclass
 class _Batch:
     keys: list[str] = field(default_factory=list)
@@ -107,22 +94,23 @@ class ShardWriter:
         self._background = _InOrder()
         self.stream_entries = 0
 
-    def entry(self, entry: RestoredEntry, ttl_ms: int) -> None:
-        """Queue one ledger entry with the TTL its records get."""
+    def entry(self, entry_id: str, event: str, wallet: str, parent_system: str, reference: str,
+              reverses: str | None, fields_json: str, ttl_ms: int) -> None:
+        """Queue one ledger entry (its outbox id, what its keys are made of, its fields as the
+        ledger keeps them) with the TTL its records get."""
         batch = self._batch
-        if entry.event in _ADJUSTMENTS:
-            record = batch.key(keys.adjustment(entry.wallet, entry.reference))
+        if event in _ADJUSTMENTS:
+            record = batch.key(keys.adjustment(wallet, reference))
             owner = target = 0
         else:
-            record = batch.key(keys.movement(entry.wallet, entry.parent_system, entry.reference))
-            owner = self._owner(keys.reference_owner(entry.parent_system, entry.reference),
-                                entry.wallet, ttl_ms)
-            target = batch.key(keys.movement(entry.wallet, entry.parent_system, entry.reverses)
-                               ) if entry.event == "rollback" else 0
-        stream = batch.key(keys.wallet_stream(entry.wallet)) if entry.event in _STREAMED else 0
-        # The entry's fields go as the ledger keeps them (JSON text), never parsed here.
+            record = batch.key(keys.movement(wallet, parent_system, reference))
+            owner = self._owner(keys.reference_owner(parent_system, reference), wallet, ttl_ms)
+            target = batch.key(keys.movement(wallet, parent_system, reverses or "")
+                               ) if event == "rollback" else 0
+        stream = batch.key(keys.wallet_stream(wallet)) if event in _STREAMED else 0
+        # The fields go as the ledger keeps them (JSON text), never parsed here.
         batch.entries.append(f'{{"k":[{record},{stream},{owner},{target}],"t":"{ttl_ms}",'
-                             f'"i":"{entry.entry_id}","f":{entry.fields_json}}}')
+                             f'"i":"{entry_id}","f":{fields_json}}}')
         if len(batch.entries) >= _BATCH:
             self.flush()
 
