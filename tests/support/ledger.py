@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import psycopg
@@ -10,12 +13,38 @@ from flask import Flask
 
 from tests.support.admin import AdminClient
 from tests.support.gpas import GpasClient
+from tests.support.service import ROOT
 from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.exporter import Exporter, ExportSettings, ExportStats
 from walletsvc.services import EXTENSION, Services
 from walletsvc.store import RedisClient, WalletStore
+
+WALLETSVC = str(Path(sys.executable).parent / "walletsvc")
+
+
+class Exporters:
+    """``walletsvc ledger export --follow`` processes, started and killed by the test."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as log:
+            process = subprocess.Popen(
+                [WALLETSVC, "ledger", "export", "--follow",
+                 "--per-shard", "5", "--claim-idle", "1"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(30)
 
 
 @dataclass

@@ -111,11 +111,16 @@ class Service:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=30)
 
-    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the admin API; assert success; return the body."""
-        answer = self.http.open(
+    def admin_answer(self, method: str, path: str, body: dict[str, Any] | None = None
+                     ) -> Answer:
+        """Call the admin API; return its answer, whatever it is."""
+        return self.http.open(
             f"/admin{path}", method=method, data=json.dumps(body or {}).encode(),
             headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the admin API; assert success; return the body."""
+        answer = self.admin_answer(method, path, body)
         assert answer.status_code in (200, 201), answer.json
         return answer.json
 
