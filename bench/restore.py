@@ -1,14 +1,15 @@
 """Restore's speed: records per second before (the code of BASELINE) and now, in one run.
 
-    .venv/bin/python -m bench.restore [--debits 40000] [--players 500] [--repeat 3]
+    .venv/bin/python -m bench.restore [--debits 20000] [--copies 9] [--players 500] [--repeat 3]
 
 Starts its own PostgreSQL, then on one redis-server and on a cluster of three: puts
 ``--debits`` debits of ``--players`` players through the service and the exporter into the
-ledger, then empties Redis and restores it from the same ledger ``--repeat`` times each way,
-alternately: with ``walletsvc/ledger/restore.py`` as it was at ``--baseline`` (read with
-``git show``), and with today's. Each restored Redis is checked against the baseline's (the
-same records, streams, counters and wallets); the time of the README's sizing example (120
-million records) is given from the best run of each. Writes bench/results/restore.json.
+ledger, adds ``--copies`` copies of each (``multiply``), then empties Redis and restores it
+from the same ledger ``--repeat`` times each way, alternately: with
+``walletsvc/ledger/restore.py`` as it was at ``--baseline`` (read with ``git show``), and with
+today's. Each restored Redis is checked against the baseline's (the same records, streams,
+counters and wallets); the time of the README's sizing example (120 million records) is given
+from the best run of each. Writes bench/results/restore.json.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.database import connect as connect_ledger
 from walletsvc.ledger.exporter import Exporter, ExportSettings
+from walletsvc.ledger.records import COLUMNS
 from walletsvc.ledger.restore import restore
 from walletsvc.services import EXTENSION, Services
 from walletsvc.store import RedisClient, connect, keys
@@ -85,6 +87,28 @@ def figures(label: str, rates: list[float]) -> dict[str, Any]:
             round(SIZING_RECORDS / best / 3600, 2)}
 
 
+def multiply(ledger_url: str, copies: int) -> None:
+    """Add ``copies`` copies of every restored entry, each a movement of its own.
+
+    The service puts a few tens of thousands of movements into the ledger in reasonable time;
+    a restore is measured on more. Each copy keeps its wallet, shard and time, and gets its
+    own reference, movement id and stream id (the sequence part moved past the originals).
+    """
+    columns = [c for c in COLUMNS if c != "exported_at"]
+    changed = {
+        "entry_seq": "entry_seq + n * 1000000",
+        "movement_id": "movement_id || '~' || n",
+        "reference": "reference || '~' || n",
+        "fields": "(fields::jsonb || jsonb_build_object('ref', (fields->>'ref') || '~' || n,"
+                  " 'mid', (fields->>'mid') || '~' || n))::json",
+    }
+    select = ", ".join(changed.get(column, column) for column in columns)
+    with connect_ledger(ledger_url) as conn:
+        conn.execute(f"INSERT INTO ledger_entries ({', '.join(columns)})"  # noqa: S608
+                     f" SELECT {select} FROM ledger_entries, generate_series(1, %s) AS n"
+                     " WHERE event IN ('debit', 'credit', 'deposit', 'withdrawal')", (copies,))
+
+
 def empty(redis: RedisClient) -> None:
     if isinstance(redis, RedisCluster):
         redis.flushall(target_nodes=RedisCluster.PRIMARIES)
@@ -102,6 +126,7 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
     exporter = Exporter(redis, ledger_url, ExportSettings(per_shard=500))
     exporter.export_pending()
     exporter.close()
+    multiply(ledger_url, args.copies)
     now = services.clock()
     rates: dict[str, list[float]] = {"baseline": [], "now": []}
     with connect_ledger(ledger_url) as conn:
@@ -131,8 +156,10 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
 def main() -> None:
     """Fill a ledger, restore it with the baseline and with today's code, compare."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--debits", type=int, default=40_000)
+    parser.add_argument("--debits", type=int, default=20_000)
     parser.add_argument("--players", type=int, default=500)
+    parser.add_argument("--copies", type=int, default=9,
+                        help="Copies of each movement added in the ledger (see multiply).")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", default="c63464d")
     args = parser.parse_args()
