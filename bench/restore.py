@@ -176,12 +176,12 @@ def main() -> None:
             try:
                 results.append(compare(connect(servers.url, 30.0), database, baseline, label,
                                        args))
+                print(json.dumps(results[-1], indent=2), flush=True)
             finally:
                 servers.stop()
     finally:
         stop_postgres(postgres)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from tests.redis_server import RedisBinary, RedisServer
 from tests.support.admin import open_session
 from tests.support.answers import error_of
 from tests.support.ledger import Bench, make_bench
+from tests.support.store import ready
 from walletsvc.ledger.exporter import Exporter, ExportSettings
 from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import connect, keys
@@ -33,7 +34,7 @@ REFUSED = (500, 1001, "SYSTEM_ERROR")
 def full(redis_binary: RedisBinary, tmp_path: Path, ledger_url: str) -> Iterator[Bench]:
     """The app over a redis-server of its own, with a ledger; the server stopped afterwards."""
     server = RedisServer(tmp_path / "redis", binary=redis_binary).start()
-    client = connect(server.url, socket_timeout=5.0)
+    client = ready(connect(server.url, socket_timeout=5.0))
     try:
         yield make_bench(client, ledger_url)
     finally:

@@ -64,5 +64,6 @@ def test_a_refused_movement_writes_nothing_to_the_outbox(
     before = outbox(redis_client, wallet_id)
     assert error_of(gpas.debit(session_id, "5"))[1] == 1007
     gpas.debit(session_id, "1", reference="bet-1")
-    assert error_of(gpas.debit(session_id, "1", reference="bet-1"))[1] == 1003
+    assert error_of(gpas.debit(session_id, "2", reference="bet-1"))[1] == 1003
+    assert gpas.debit(session_id, "1", reference="bet-1").status_code == 200  # replayed
     assert [e["event"] for e in outbox(redis_client, wallet_id)[len(before):]] == ["debit"]
