@@ -15,6 +15,7 @@ import psycopg
 import simplejson
 from flask.cli import with_appcontext
 from marshmallow import Schema
+from redis.exceptions import RedisError
 
 from walletsvc.errors import WalletError
 from walletsvc.ledger.book import open_book
@@ -24,6 +25,7 @@ from walletsvc.ledger.outbox import Outbox
 from walletsvc.ledger.presenters import liability_view, statement_view
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.verify import verify
+from walletsvc.ledger.verify_report import report
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
@@ -110,16 +112,17 @@ def status() -> None:
               help="Seconds to look again while entries are still in flight.")
 @with_appcontext
 def verify_command(wait_s: float) -> None:
-    """Compare every wallet's balances and flags in Redis with the ledger; exit 1 on any."""
+    """Check Redis against the ledger, balances and references; exit 1 on any finding."""
     found = services()
     with _connect(found) as conn:
-        verdict = verify(found.store.redis, conn, wait_s)
-    for difference in verdict.differences:
-        click.echo(f"{difference.wallet_id}: {difference.what}: Redis {difference.redis}, "
-                   f"ledger {difference.ledger}")
-    click.echo(f"{verdict.wallets} wallets compared, {len(verdict.differences)} differences, "
-               f"{verdict.backlog.pending} entries still waiting for the ledger")
-    if verdict.differences:
+        migrate(conn)
+        try:
+            verdict = verify(found.store.redis, conn, now_ms=found.clock(),
+                             retention_ms=found.config.retention_ms, wait_s=wait_s)
+        except (RedisError, psycopg.Error) as exc:
+            raise click.ClickException(f"verify stopped: {type(exc).__name__}: {exc}") from None
+    click.echo("\n".join(report(verdict, found.currencies)))
+    if not verdict.clean:
         sys.exit(1)
 
 

@@ -1,0 +1,18 @@
+-- What `walletsvc ledger verify` needs: the indexes that let it find a reference applied twice
+-- by grouping in PostgreSQL instead of reading every row.
+--
+-- On a large ledger the two indexes take a while to build, and the exporter's inserts wait for
+-- them (its entries wait in Redis meanwhile, as during a PostgreSQL outage). To avoid the wait,
+-- build the same index on each month partition first with CREATE INDEX CONCURRENTLY: an index
+-- on the parent attaches a matching partition index instead of building it again.
+
+-- A GPAS reference is unique per parent system across all wallets (SPEC B5), and a rollback's
+-- own reference shares that space. A tombstone blocks a reference without applying it, so it
+-- is not in the index.
+CREATE INDEX ledger_entries_reference ON ledger_entries (parent_system, reference)
+    WHERE event IN ('debit', 'credit', 'rollback');
+
+-- An operator adjustment's reference is unique per wallet, deposits and withdrawals together
+-- (one record key for both in Redis).
+CREATE INDEX ledger_entries_adjustment ON ledger_entries (wallet_id, reference)
+    WHERE event IN ('deposit', 'withdrawal');
