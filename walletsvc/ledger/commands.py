@@ -26,6 +26,7 @@ from walletsvc.ledger.presenters import liability_view, statement_view
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.verify import verify
 from walletsvc.ledger.verify_report import report
+from walletsvc.ledger.verify_runs import recorded
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
@@ -110,18 +111,21 @@ def status() -> None:
 @ledger.command("verify")
 @click.option("--wait", "wait_s", type=click.FloatRange(0), default=10.0,
               help="Seconds to look again while entries are still in flight.")
+@click.option("--quiet", is_flag=True, help="Print nothing when every check passes (cron).")
 @with_appcontext
-def verify_command(wait_s: float) -> None:
-    """Check Redis against the ledger, balances and references; exit 1 on any finding."""
+def verify_command(wait_s: float, quiet: bool) -> None:
+    """Check Redis against the ledger, balances and references; keep the run; exit 1 if any."""
     found = services()
     with _connect(found) as conn:
         migrate(conn)
         try:
-            verdict = verify(found.store.redis, conn, now_ms=found.clock(),
-                             retention_ms=found.config.retention_ms, wait_s=wait_s)
+            verdict = recorded(conn, lambda: verify(
+                found.store.redis, conn, now_ms=found.clock(),
+                retention_ms=found.config.retention_ms, wait_s=wait_s))
         except (RedisError, psycopg.Error) as exc:
             raise click.ClickException(f"verify stopped: {type(exc).__name__}: {exc}") from None
-    click.echo("\n".join(report(verdict, found.currencies)))
+    if not (quiet and verdict.clean):
+        click.echo("\n".join(report(verdict, found.currencies)))
     if not verdict.clean:
         sys.exit(1)
 

@@ -1,5 +1,6 @@
 -- What `walletsvc ledger verify` needs: the indexes that let it find a reference applied twice
--- by grouping in PostgreSQL instead of reading every row.
+-- by grouping in PostgreSQL instead of reading every row, and the record of each of its runs
+-- that /metrics reports to Prometheus.
 --
 -- On a large ledger the two indexes take a while to build, and the exporter's inserts wait for
 -- them (its entries wait in Redis meanwhile, as during a PostgreSQL outage). To avoid the wait,
@@ -16,3 +17,16 @@ CREATE INDEX ledger_entries_reference ON ledger_entries (parent_system, referenc
 -- (one record key for both in Redis).
 CREATE INDEX ledger_entries_adjustment ON ledger_entries (wallet_id, reference)
     WHERE event IN ('deposit', 'withdrawal');
+
+-- One row per `ledger verify` run: whether it found nothing, and what it counted (or the error
+-- that stopped it). Kept in the ledger, not in Redis, so that the last good run is still known
+-- when Redis has lost its data, and any walletsvc instance reports the same.
+CREATE TABLE ledger_verify_runs (
+    id          bigserial   PRIMARY KEY,
+    started_at  timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT now(),
+    ok          boolean     NOT NULL,
+    findings    jsonb       NOT NULL
+);
+
+CREATE INDEX ledger_verify_runs_success ON ledger_verify_runs (finished_at) WHERE ok;
