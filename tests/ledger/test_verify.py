@@ -12,7 +12,7 @@ from click.testing import Result
 
 from tests.support.admin import open_session
 from tests.support.answers import json_of
-from tests.support.ledger import Bench
+from tests.support.ledger import Bench, movement_ids, replay_after_redis_lost_its_data
 from tests.support.settings import PARENT_ID
 from tests.support.traffic import play
 from walletsvc.ledger.doubled import Doubled
@@ -41,14 +41,6 @@ def named(doubled: list[Doubled]) -> dict[tuple[str | None, str], list[tuple[Any
     """Map each doubled reference to its applications: (wallet, event, movement, amount)."""
     return {(d.parent_system, d.reference): [(a.wallet_id, a.event, a.movement_id, a.amount)
                                              for a in d.applications] for d in doubled}
-
-
-def movement_ids(bench: Bench, reference: str) -> list[str]:
-    """Return the ledger's movement ids of a reference's applications, oldest first."""
-    rows = bench.sql("SELECT movement_id FROM ledger_entries WHERE reference = %s AND event IN"
-                     " ('debit', 'credit', 'rollback', 'deposit', 'withdrawal')"
-                     " ORDER BY at, shard, entry_ms, entry_seq", reference)
-    return [str(mid) for (mid,) in rows]
 
 
 def apply_again_in_the_ledger(bench: Bench, reference: str, movement_id: str) -> None:
@@ -100,17 +92,6 @@ def test_a_reference_applied_twice_in_the_ledger_alone_is_named(bench: Bench) ->
             for u in verdict.recall.listed} == {("bet-1", "second-bet", first),
                                                 ("fund-REAL", "second-deposit", deposit)}
     assert {d.what for d in verdict.differences} == {"real", "real after the last entry"}
-
-
-def replay_after_redis_lost_its_data(bench: Bench, wallet_id: str) -> None:
-    """A minute later, empty Redis, create the wallet again with its deposit, and resend
-    GPAS's movements."""
-    bench.clock.advance(60)
-    bench.redis.flushall()
-    bench.admin.wallet(real="100", wallet_id=wallet_id)  # the same deposit reference
-    session = json_of(bench.gpas.open_session(wallet_id, bench.admin.token(wallet_id)))["id"]
-    assert bench.gpas.debit(session, "10", "bet-1").status_code == 200
-    assert bench.gpas.credit(session, "4", "win-1").status_code == 200
 
 
 def test_references_applied_again_after_redis_lost_its_data_are_found_in_both_stores(

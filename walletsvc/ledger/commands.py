@@ -18,6 +18,7 @@ from marshmallow import Schema
 from redis.exceptions import RedisError
 
 from walletsvc.errors import WalletError
+from walletsvc.ledger.accepted import AcceptRefused, accept
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
 from walletsvc.ledger.exporter import Exporter, ExportSettings
@@ -128,6 +129,27 @@ def verify_command(wait_s: float, quiet: bool) -> None:
         click.echo("\n".join(report(verdict, found.currencies)))
     if not verdict.clean:
         sys.exit(1)
+
+
+@ledger.command("verify-accept")
+@click.argument("reference")
+@click.argument("movement_ids", nargs=-1, required=True)
+@click.option("--parent-system", help="The parent system of a GPAS reference.")
+@click.option("--wallet", "wallet_id", help="The wallet of an operator adjustment reference.")
+@click.option("--note", required=True, help="What was done about it (the correction, GPAS).")
+@with_appcontext
+def verify_accept(reference: str, movement_ids: tuple[str, ...], parent_system: str | None,
+                  wallet_id: str | None, note: str) -> None:
+    """Accept a reference's extra applications as dealt with: verify stops counting them."""
+    if (parent_system is None) == (wallet_id is None):
+        raise click.UsageError("name the reference's --parent-system or --wallet (one of them)")
+    with _connect(services()) as conn:
+        migrate(conn)
+        try:
+            accept(conn, (parent_system, wallet_id), reference, list(movement_ids), note)
+        except AcceptRefused as exc:
+            raise click.ClickException(str(exc)) from None
+    _echo_json({"accepted": list(movement_ids)})
 
 
 @ledger.command("restore")

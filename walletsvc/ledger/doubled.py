@@ -6,14 +6,15 @@ the Redis retention period only: after it, Redis has forgotten the reference and
 again, so two applications at least that far apart are not a double.
 
 PostgreSQL does the grouping (``GROUP BY ... HAVING count(*) > 1`` over the partial indexes of
-migration 0002); Python reads only the rows of references found more than once.
+migration 0002); Python reads only the rows of references found more than once. Applications
+an operator accepted as dealt-with doubles (``accepted``) are left out.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,9 +80,10 @@ class Doubled:
         return list(dict.fromkeys(a.wallet_id for a in self.applications))
 
 
-def doubled_references(conn: psycopg.Connection[tuple[Any, ...]],
-                       retention_ms: int) -> list[Doubled]:
-    """Return every GPAS and adjustment reference applied twice within ``retention_ms``."""
+def doubled_references(conn: psycopg.Connection[tuple[Any, ...]], retention_ms: int,
+                       accepted: frozenset[str] = frozenset()) -> list[Doubled]:
+    """Return every GPAS and adjustment reference applied twice within ``retention_ms``,
+    leaving out the applications an operator accepted as dealt-with doubles."""
     window = retention_ms * ONE_MS
     found = []
     for query in (_GPAS, _ADJUSTMENTS):
@@ -89,7 +91,9 @@ def doubled_references(conn: psycopg.Connection[tuple[Any, ...]],
         with conn.cursor(name="doubled") as cur:
             cur.itersize = 2000
             cur.execute(query)
-            found += [doubled for doubled in _groups(cur) if _within(doubled, window)]
+            kept = (_without(doubled, accepted) for doubled in _groups(cur))
+            found += [doubled for doubled in kept
+                      if len(doubled.applications) > 1 and _within(doubled, window)]
     conn.rollback()
     return found
 
@@ -100,6 +104,11 @@ def _groups(rows: Iterator[tuple[Any, ...]]) -> Iterator[Doubled]:
     for (parent_system, _, reference), group in keyed:
         applications = tuple(Application(*row[2:]) for row in group)
         yield Doubled(parent_system, reference, applications)
+
+
+def _without(doubled: Doubled, accepted: frozenset[str]) -> Doubled:
+    return replace(doubled, applications=tuple(
+        a for a in doubled.applications if a.movement_id not in accepted))
 
 
 def _within(doubled: Doubled, window: timedelta) -> bool:

@@ -50,6 +50,7 @@ class Recall:
     """How many entries were looked up, and what differed (counted all, listed up to a limit)."""
 
     limit: int
+    accepted: frozenset[str] = frozenset()
     checked: int = 0
     other_id: int = 0
     missing: int = 0
@@ -66,9 +67,11 @@ class Recall:
 
 
 def recall(audit: AuditTrail, conn: psycopg.Connection[tuple[Any, ...]], now_ms: int,
-           retention_ms: int, limit: int = 50) -> Recall:
-    """Look up every entry of the retention period in Redis; return what differs."""
-    result = Recall(limit)
+           retention_ms: int, accepted: frozenset[str] = frozenset(), limit: int = 50
+           ) -> Recall:
+    """Look up every entry of the retention period in Redis; return what differs, but for
+    the movements accepted as dealt-with doubles."""
+    result = Recall(limit, accepted)
     since = moment(now_ms - retention_ms + MARGIN_MS)
     with conn.cursor(name="recorded") as cur:
         cur.itersize = _BATCH
@@ -87,7 +90,7 @@ def _compare(audit: AuditTrail, batch: list[tuple[Any, ...]], result: Recall) ->
     recorded = audit.recorded_movements(references)
     for (wallet_id, parent_system, reference), row, (kind, mid) in zip(
             references, batch, recorded, strict=True):
-        if mid != row[4]:
+        if mid != row[4] and not {mid, row[4]} & result.accepted:
             result.add(Unrecorded(wallet_id, parent_system, reference, row[3], row[4], kind,
                                   mid))
 

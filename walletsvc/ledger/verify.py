@@ -9,6 +9,8 @@ Three checks, each of which must find nothing:
 - recorded references: every reference the ledger applied within the retention period is
   still recorded by Redis, under the same movement id (``recorded``).
 
+A double an operator has dealt with is accepted (``accepted``) and no longer counted.
+
 Run it under traffic if need be: a wallet that moved since its last export differs until its
 entries are in, so the wallets that differ are looked at again, alone (each read close in time
 to its ledger row), for up to ``wait_s`` while the outbox still holds entries.
@@ -24,6 +26,7 @@ from typing import Any, cast
 import psycopg
 from psycopg import sql
 
+from walletsvc.ledger.accepted import accepted_ids
 from walletsvc.ledger.doubled import Doubled, doubled_references
 from walletsvc.ledger.outbox import Backlog, Outbox
 from walletsvc.ledger.recorded import Recall, recall
@@ -158,10 +161,11 @@ def verify(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]], *, now
            retention_ms: int, wait_s: float = 10.0) -> Verdict:
     """Run every check: balances, doubled references, references as Redis records them."""
     wallets, differences, backlog = balances(redis, conn, wait_s)
-    audit = AuditTrail(redis)
-    doubled = [_with_redis(audit, found) for found in doubled_references(conn, retention_ms)]
+    audit, accepted = AuditTrail(redis), accepted_ids(conn)
+    doubled = [_with_redis(audit, found)
+               for found in doubled_references(conn, retention_ms, accepted)]
     return Verdict(wallets, differences, backlog, doubled,
-                   recall(audit, conn, now_ms, retention_ms))
+                   recall(audit, conn, now_ms, retention_ms, accepted))
 
 
 def _with_redis(audit: AuditTrail, doubled: Doubled) -> Doubled:

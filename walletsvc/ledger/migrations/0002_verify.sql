@@ -1,6 +1,6 @@
 -- What `walletsvc ledger verify` needs: the indexes that let it find a reference applied twice
--- by grouping in PostgreSQL instead of reading every row, and the record of each of its runs
--- that /metrics reports to Prometheus.
+-- by grouping in PostgreSQL instead of reading every row, the record of each of its runs that
+-- /metrics reports to Prometheus, and the doubles an operator has dealt with.
 --
 -- On a large ledger the two indexes take a while to build, and the exporter's inserts wait for
 -- them (its entries wait in Redis meanwhile, as during a PostgreSQL outage). To avoid the wait,
@@ -30,3 +30,15 @@ CREATE TABLE ledger_verify_runs (
 );
 
 CREATE INDEX ledger_verify_runs_success ON ledger_verify_runs (finished_at) WHERE ok;
+
+-- A movement that applied a reference a second time, dealt with by an operator (corrected by an
+-- adjustment of its own, GPAS told): verify no longer counts it, so that a double found once
+-- does not fail every run after. The ledger itself is never changed.
+CREATE TABLE ledger_verify_accepted (
+    movement_id   text        PRIMARY KEY,
+    parent_system text,                    -- NULL: an operator adjustment's reference
+    wallet_id     text        NOT NULL,
+    reference     text        NOT NULL,
+    note          text        NOT NULL,
+    accepted_at   timestamptz NOT NULL DEFAULT now()
+);
