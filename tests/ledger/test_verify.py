@@ -219,3 +219,20 @@ def test_grouping_uses_the_reference_indexes_on_every_partition(bench: Bench) ->
             plan = "\n".join(str(row[0]) for row in conn.execute(f"EXPLAIN {query}"))
             assert "Seq Scan" not in plan, plan
             assert plan.count(index) >= 2, plan  # both months, through the partial index
+
+
+def test_references_are_checked_on_one_node_and_on_a_cluster(any_bench: Bench) -> None:
+    bench = any_bench
+    wallets = [open_session(bench.gpas, bench.admin, real="50") for _ in range(4)]
+    for n, (_, session_id) in enumerate(wallets):  # wallets in several slots
+        assert bench.gpas.debit(session_id, "1", f"bet-{n}").status_code == 200
+    bench.export()
+    assert run_verify(bench).clean
+    (first,) = movement_ids(bench, "bet-3")
+    apply_again_in_the_ledger(bench, "bet-3", "second-bet")
+
+    verdict = run_verify(bench)
+
+    assert [(d.reference, d.in_redis) for d in verdict.doubled] == [("bet-3", (first,))]
+    assert verdict.recall.checked == 9  # 4 deposits, 4 debits, bet-3 again
+    assert [u.ledger_movement_id for u in verdict.recall.listed] == ["second-bet"]
