@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.admin import open_session
 from tests.support.ledger import Bench, make_bench
-from walletsvc.ledger.verify_runs import recorded
+from walletsvc.ledger.verify_runs import run_and_keep
 from walletsvc.store import RedisClient, keys
 
 SUCCESS = "walletsvc_ledger_verify_last_success_timestamp_seconds"
@@ -61,7 +61,7 @@ def test_a_run_that_cannot_finish_is_kept_as_failed(bench: Bench) -> None:
         raise ConnectionError("Redis went away")
 
     with bench.conn() as conn, pytest.raises(ConnectionError):
-        recorded(conn, broken)
+        run_and_keep(conn, broken)
     assert runs(bench) == [(False, {"error": "ConnectionError: Redis went away"})]
     assert gauges(bench) == {SUCCESS: 0, FAILED: 1}
 

@@ -27,7 +27,7 @@ from walletsvc.ledger.presenters import liability_view, statement_view
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.verify import verify
 from walletsvc.ledger.verify_report import report
-from walletsvc.ledger.verify_runs import recorded
+from walletsvc.ledger.verify_runs import run_and_keep
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
@@ -120,7 +120,7 @@ def verify_command(wait_s: float, quiet: bool) -> None:
     with _connect(found) as conn:
         migrate(conn)
         try:
-            verdict = recorded(conn, lambda: verify(
+            verdict = run_and_keep(conn, lambda: verify(
                 found.store.redis, conn, now_ms=found.clock(),
                 retention_ms=found.config.retention_ms, wait_s=wait_s))
         except (RedisError, psycopg.Error) as exc:

@@ -26,7 +26,7 @@ _BATCH = 2000
 # their expiry are not looked up, so that a record expiring during the run is not reported.
 MARGIN_MS = 86_400_000
 _APPLIED = """
-SELECT wallet_id, parent_system, reference, event, movement_id, at FROM ledger_entries
+SELECT wallet_id, parent_system, reference, event, movement_id FROM ledger_entries
 WHERE at > %s AND event IN ('debit', 'credit', 'rollback', 'deposit', 'withdrawal')
 """
 _ADJUSTMENTS = frozenset({"deposit", "withdrawal"})
@@ -86,7 +86,7 @@ def recall(audit: AuditTrail, conn: psycopg.Connection[tuple[Any, ...]], now_ms:
 def _compare(audit: AuditTrail, batch: list[tuple[Any, ...]], result: Recall) -> None:
     # An adjustment's row has no parent system; its record is the wallet's.
     references = [(wallet_id, None if event in _ADJUSTMENTS else parent_system, reference)
-                  for wallet_id, parent_system, reference, event, _, _ in batch]
+                  for wallet_id, parent_system, reference, event, _ in batch]
     recorded = audit.recorded_movements(references)
     for (wallet_id, parent_system, reference), row, (kind, mid) in zip(
             references, batch, recorded, strict=True):

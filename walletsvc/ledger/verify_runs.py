@@ -4,7 +4,8 @@ back for /metrics: when verify last found nothing, and whether its latest run fo
 The outcome lives in PostgreSQL rather than in Redis: it must survive the very loss of Redis
 data that verify is there to catch, and ``ledger restore`` wants an empty Redis. /metrics reads
 it at scrape time, as it reads the ledger's lag from the outboxes, so every instance reports the
-same; psycopg waits cooperatively under gevent, so a slow PostgreSQL delays only the scrape.
+same. psycopg waits cooperatively once gevent has patched ``select`` (gunicorn's gevent workers
+patch before they load the app), so a slow PostgreSQL delays the scrape, not the worker.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def findings(verdict: Verdict) -> dict[str, int]:
             "entriesWaiting": verdict.backlog.pending}
 
 
-def recorded(conn: psycopg.Connection[tuple[Any, ...]], run: Callable[[], Verdict]) -> Verdict:
+def run_and_keep(conn: psycopg.Connection[tuple[Any, ...]], run: Callable[[], Verdict]
+                 ) -> Verdict:
     """Run verify and keep its outcome; a run that raises is kept as failed, then re-raised."""
     started = datetime.now(UTC)
     try:
