@@ -26,7 +26,7 @@ from tests.redis_server import (
 from tests.support.admin import AdminClient
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
-from tests.support.store import FakeRedis
+from tests.support.store import FakeRedis, initialise
 from tests.tools import in_ci, unavailable
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres
@@ -108,12 +108,13 @@ def redis_cluster(redis_binary: RedisBinary, redis_servers: RedisServers) -> Red
 
 @contextmanager
 def emptied(url: str) -> Iterator[RedisClient]:
-    """Connect to ``url`` as production does and empty every master first."""
+    """Connect to ``url`` as production does; empty every master, then ``store init`` it."""
     client = connect(url, socket_timeout=5.0)
     if isinstance(client, RedisCluster):
         client.flushall(target_nodes=RedisCluster.PRIMARIES)
     else:
         client.flushall()
+    initialise(client)
     try:
         yield client
     finally:

@@ -16,7 +16,7 @@ from tests.support.admin import AdminClient
 from tests.support.answers import decimal_json, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import START_MS, FakeClock
-from tests.support.store import snapshot
+from tests.support.store import initialised, snapshot
 from walletsvc.domain.clock import iso_utc
 from walletsvc.store import RedisClient
 
@@ -111,14 +111,14 @@ def test_create_wallet_refusals_print_the_gpas_error_and_store_nothing(
         runner: FlaskCliRunner, redis_client: RedisClient, args: list[str],
         error: tuple[int, str]) -> None:
     assert refused(runner, "create-wallet", "--player", "p", *args) == error
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 def test_create_wallet_needs_player_and_currency(runner: FlaskCliRunner,
                                                  redis_client: RedisClient) -> None:
     assert "--player" in usage_error(runner, "create-wallet", "--currency", "BRL")
     assert "--currency" in usage_error(runner, "create-wallet", "--player", "p")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 def test_show_wallet_prints_what_the_admin_api_shows(runner: FlaskCliRunner,
@@ -255,7 +255,7 @@ def test_adjustment_of_an_unknown_wallet_is_refused_and_stores_nothing(
         runner: FlaskCliRunner, redis_client: RedisClient, command: str) -> None:
     assert refused(runner, command, "no-such-wallet", "5", "--reference", "op-1") == (
         1010, "NOT_FOUND")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 # block and unblock ------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def test_blocked_wallet_cannot_open_a_session(runner: FlaskCliRunner, admin: Adm
 def test_blocking_an_unknown_wallet_is_refused_and_creates_nothing(
         runner: FlaskCliRunner, redis_client: RedisClient, command: str) -> None:
     assert refused(runner, command, "no-such-wallet") == (1010, "NOT_FOUND")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 # issue-token ------------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def test_issue_token_refuses_a_lifetime_out_of_range(runner: FlaskCliRunner,
 def test_issue_token_for_an_unknown_wallet_is_refused_and_stores_nothing(
         runner: FlaskCliRunner, redis_client: RedisClient) -> None:
     assert refused(runner, "issue-token", "no-such-wallet") == (1010, "NOT_FOUND")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 # sessions, show-session, movements --------------------------------------------------------

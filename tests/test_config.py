@@ -47,7 +47,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.late_settlement_seconds == 0
     assert config.retention_days == 120
     assert config.retention_ms == 120 * 86_400_000
-    assert config.duplicate_reply == "refuse"
+    assert config.duplicate_reply == "replay"
     assert config.launch_token_ttl_seconds == 300
     assert config.jwt_algorithm == "HS256"
     assert config.jwt_key is None
@@ -65,7 +65,7 @@ def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
         SESSION_MAX_SECONDS="7200",
         LATE_SETTLEMENT_SECONDS="900",
         RETENTION_DAYS="30",
-        DUPLICATE_REPLY="replay",
+        DUPLICATE_REPLY="refuse",
         LAUNCH_TOKEN_TTL_SECONDS="60",
         JWT_ALGORITHM="RS256",
         JWT_KEY="-----BEGIN PUBLIC KEY-----",
@@ -77,7 +77,7 @@ def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
     assert (config.session_idle_seconds, config.session_max_seconds) == (600, 7200)
     assert config.late_settlement_seconds == 900
     assert config.retention_days == 30
-    assert config.duplicate_reply == "replay"
+    assert config.duplicate_reply == "refuse"
     assert config.launch_token_ttl_seconds == 60
     assert config.jwt_algorithm == "RS256"
     assert config.jwt_key == "-----BEGIN PUBLIC KEY-----"
@@ -193,14 +193,14 @@ def test_config_file_supplies_the_settings(tmp_path: Path) -> None:
         "WALLETSVC_ADMIN_API_KEY = file-admin-key ",
         "WALLETSVC_RECONCILIATION_API_KEY=file-reconciliation-key",
         "WALLETSVC_SESSION_IDLE_SECONDS=60",
-        "WALLETSVC_DUPLICATE_REPLY=replay",
+        "WALLETSVC_DUPLICATE_REPLY=refuse",
     ]))
     config = Config.from_env({"WALLETSVC_CONFIG_FILE": str(path)})
     assert config.parent_systems == {"FROMFILE": ("file-secret",)}
     assert config.admin_api_key == "file-admin-key"
     assert config.reconciliation_api_key == "file-reconciliation-key"
     assert config.session_idle_seconds == 60
-    assert config.duplicate_reply == "replay"
+    assert config.duplicate_reply == "refuse"
 
 
 def test_environment_variables_win_over_the_config_file(tmp_path: Path) -> None:
@@ -261,7 +261,8 @@ def test_security_defaults_are_the_safe_ones() -> None:
     assert config.trusted_proxy_count == 0  # X-Forwarded-For is ignored
     assert config.gpas_allowed_ips == ()  # GPAS addresses unknown until set: all served
     assert config.jwt_key is None  # portal JWTs refused
-    assert config.duplicate_reply == "refuse"
+    # An identical repeat gets its original answer; any other body under the reference 1003.
+    assert config.duplicate_reply == "replay"
     assert config.late_settlement_seconds == 0
     assert config.max_body_bytes == 16 * 1024
 

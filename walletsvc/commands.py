@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from walletsvc.domain.operator import Operator
 from walletsvc.errors import WalletError
 from walletsvc.ledger.commands import ledger
+from walletsvc.ledger.database import LedgerUnreachable, connect, migrate
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.money import AmountError, parse_decimal
 from walletsvc.presenters import (
@@ -30,6 +31,7 @@ from walletsvc.presenters import (
 from walletsvc.schemas import shared
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 from walletsvc.services import services
+from walletsvc.store_init import InitRefused, initialise
 from walletsvc.tables import render
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -187,7 +189,41 @@ def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
     click.echo(render(schema.dump(rows, many=True), list(schema.fields), output))
 
 
-COMMANDS = [create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
+@click.group("store")
+def store() -> None:
+    """The Redis store's fence (its shards' markers): init and status."""
+
+
+@store.command("init")
+@with_appcontext
+def store_init() -> None:
+    """Mark a new store ready to move money; refuse one that lost its data (restore it)."""
+    found = services()
+    try:
+        with contextlib.ExitStack() as stack:
+            conn = (stack.enter_context(connect(found.config.ledger_url))
+                    if found.config.ledger_url else None)
+            if conn is not None:
+                migrate(conn)  # a new ledger gets its tables before init reads them
+            result = initialise(found.store, conn, found.clock())
+    except (InitRefused, LedgerUnreachable) as exc:
+        raise click.ClickException(str(exc)) from None
+    _echo({"store": result.identity, "shardsMarked": len(result.marked)})
+
+
+@store.command("status")
+@with_appcontext
+def store_status() -> None:
+    """Show the shards by marker state and what keeps the store from moving money."""
+    state = services().store.fence()
+    _echo({"store": sorted(state.identities), "ready": len(state.ready),
+           "restoring": len(state.restoring), "missing": len(state.missing),
+           "problems": state.problems()})
+    if not state.whole:
+        raise SystemExit(1)
+
+
+COMMANDS = [store, create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
             sessions, show_session, movements, trim_audit, reconciliation, ledger]
 
 

@@ -47,7 +47,7 @@ class Config:
     session_max_seconds: int = 24 * 60 * 60
     late_settlement_seconds: int = 0
     retention_days: int = 120
-    duplicate_reply: DuplicateReply = "refuse"
+    duplicate_reply: DuplicateReply = "replay"
     launch_token_ttl_seconds: int = 5 * 60
     jwt_algorithm: str = "HS256"
     jwt_key: str | None = None
@@ -131,7 +131,7 @@ class _Reader:
 
 def _build(read: _Reader) -> Config:
     parent_systems = _secrets(read.json_object("PARENT_SYSTEMS", required=True))
-    duplicate_reply = read.text("DUPLICATE_REPLY", "refuse")
+    duplicate_reply = read.text("DUPLICATE_REPLY", "replay")
     if duplicate_reply not in ("refuse", "replay"):
         raise ConfigError(f"{PREFIX}DUPLICATE_REPLY must be 'refuse' or 'replay'")
     scales = read.json_object("CURRENCY_SCALES", required=False)
@@ -164,7 +164,7 @@ def _build(read: _Reader) -> Config:
         session_max_seconds=read.integer("SESSION_MAX_SECONDS", Config.session_max_seconds, 1),
         late_settlement_seconds=read.integer("LATE_SETTLEMENT_SECONDS", 0),
         retention_days=read.integer("RETENTION_DAYS", Config.retention_days, 1),
-        duplicate_reply="replay" if duplicate_reply == "replay" else "refuse",
+        duplicate_reply="refuse" if duplicate_reply == "refuse" else "replay",
         launch_token_ttl_seconds=read.integer(
             "LAUNCH_TOKEN_TTL_SECONDS", Config.launch_token_ttl_seconds, 1
         ),

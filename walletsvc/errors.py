@@ -153,6 +153,16 @@ class LedgerUnavailable(WalletError):
     status, code, type, message = 503, 1001, "LEDGER_UNAVAILABLE", "Ledger unavailable"
 
 
+class StoreNotReady(WalletError):
+    """The store lost its data or is being restored (store/fence.py): nothing was applied.
+
+    Code 1001, as GPAS knows a system error; status 503 and a type of its own, so that neither
+    GPAS nor an operator mistakes it for an unknown outcome (500) or a refusal of the request.
+    """
+
+    status, code, type, message = 503, 1001, "STORE_NOT_READY", "Store not ready"
+
+
 def every_error() -> list[type[WalletError]]:
     """Return every error class, in the order they are defined."""
     found: list[type[WalletError]] = []

@@ -15,7 +15,7 @@ from tests.support.admin import CREATED, AdminClient, deposit, open_session, ses
 from tests.support.answers import decimal_json, error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY
-from tests.support.store import snapshot
+from tests.support.store import initialised, snapshot
 from walletsvc.store import RedisClient
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
@@ -79,7 +79,7 @@ def test_unconfigured_currency_is_refused_and_stores_nothing(
         admin: AdminClient, redis_client: RedisClient, currency: str) -> None:
     response = admin.post("/wallets", {"walletId": "w-1", "playerId": "p", "currency": currency})
     assert error_of(response) == (400, 1010, "CURRENCY_ERROR")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
     assert error_of(admin.get("/wallets/w-1")) == (404, 1010, "NOT_FOUND")
 
 
@@ -110,7 +110,7 @@ def test_configured_currency_can_be_used(make_app: Callable[..., Flask]) -> None
 def test_malformed_wallet_creation_is_invalid_request_and_stores_nothing(
         admin: AdminClient, redis_client: RedisClient, body: dict[str, Any]) -> None:
     assert error_of(admin.post("/wallets", body)) == (400, 1010, "INVALID_REQUEST")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 def test_unknown_field_is_named_in_the_error_details(admin: AdminClient) -> None:
@@ -127,7 +127,7 @@ def test_body_that_is_not_one_json_object_is_refused(client: FlaskClient,
     response = client.post("/admin/wallets", data=raw, content_type="application/json",
                            headers={"Authorization": f"Bearer {ADMIN_KEY}"})
     assert error_of(response) == (400, 1010, "INVALID_REQUEST")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 def test_unknown_wallet_is_404(admin: AdminClient) -> None:
@@ -166,7 +166,7 @@ def test_block_and_unblock_set_the_stored_flag(admin: AdminClient) -> None:
 def test_blocking_an_unknown_wallet_is_404_and_creates_nothing(
         admin: AdminClient, redis_client: RedisClient, action: str) -> None:
     assert error_of(admin.post(f"/wallets/no-such-wallet/{action}")) == (404, 1010, "NOT_FOUND")
-    assert snapshot(redis_client) == {}
+    assert snapshot(redis_client) == initialised()
 
 
 def test_blocked_wallet_cannot_open_a_session(gpas: GpasClient, admin: AdminClient,

@@ -147,15 +147,29 @@ def test_rollback_of_a_credit_may_take_real_below_zero(gpas: GpasClient,
 
 # Idempotency (B5) ---------------------------------------------------------------------------
 
-def test_repeated_reference_is_refused_and_moves_nothing(
+def test_repeated_reference_replays_an_identical_repeat_refuses_the_rest_and_moves_nothing(
         gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
+    _, session_id = open_session(gpas, admin, real="100")
+    first = gpas.debit(session_id, "10", reference="bet-1")
+    assert first.status_code == 200
+    before = snapshot(redis_client)
+    again = gpas.debit(session_id, "10", reference="bet-1")  # the default: replay
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
+    for repeat in (gpas.credit(session_id, "10", reference="bet-1"),
+                   gpas.debit(session_id, "99", reference="bet-1")):
+        assert error_of(repeat) == (400, 1003, "DUPLICATE_TX_ID")
+    assert snapshot(redis_client) == before
+
+
+def test_with_refuse_even_an_identical_repeat_is_a_duplicate(
+        make_app: Callable[..., Flask], redis_client: RedisClient) -> None:
+    client = make_app(duplicate_reply="refuse").test_client()
+    gpas, admin = GpasClient(client), AdminClient(client)
     _, session_id = open_session(gpas, admin, real="100")
     assert gpas.debit(session_id, "10", reference="bet-1").status_code == 200
     before = snapshot(redis_client)
-    for repeat in (gpas.debit(session_id, "10", reference="bet-1"),
-                   gpas.credit(session_id, "10", reference="bet-1"),
-                   gpas.debit(session_id, "99", reference="bet-1")):
-        assert error_of(repeat) == (400, 1003, "DUPLICATE_TX_ID")
+    assert error_of(gpas.debit(session_id, "10", reference="bet-1")) == (
+        400, 1003, "DUPLICATE_TX_ID")
     assert snapshot(redis_client) == before
 
 
@@ -266,11 +280,13 @@ def test_rollback_twice_or_of_a_rollback_is_a_duplicate(
         gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
     wallet_id, session_id = open_session(gpas, admin, real="100")
     gpas.debit(session_id, "10", reference="bet-1")
-    assert gpas.rollback(session_id, "bet-1", reference="rb-1").status_code == 200
+    first = gpas.rollback(session_id, "bet-1", reference="rb-1")
+    assert first.status_code == 200
     before = snapshot(redis_client)
     assert error_of(gpas.rollback(session_id, "bet-1", reference="rb-2"))[1] == 1003
     assert error_of(gpas.rollback(session_id, "rb-1", reference="rb-3"))[1] == 1003
-    assert error_of(gpas.rollback(session_id, "bet-1", reference="rb-1"))[1] == 1003
+    again = gpas.rollback(session_id, "bet-1", reference="rb-1")  # identical: replayed
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
     assert snapshot(redis_client) == before
     assert admin.balance(wallet_id)["real"] == 100
 

@@ -105,7 +105,7 @@ def test_metrics_count_requests_movements_and_open_sessions(
     _, first = open_session(gpas, admin)
     _, second = open_session(gpas, admin)
     gpas.debit(first, "2.50", reference="bet-1")
-    gpas.debit(first, "2.50", reference="bet-1")
+    gpas.debit(first, "3.50", reference="bet-1")
     gpas.close(second)
     assert metric(client, "walletsvc_requests_total", endpoint="/movements/debit",
                   code="0", status="200") == ok_before + 1

@@ -37,6 +37,11 @@ def host(newest_redis_server: RedisServer) -> Iterator[Host]:
     try:
         installed = install(root)
         installed.fill_in_settings(newest_redis_server.url, f"{HOST},{GPAS}")
+        # The guide's step before the first start: mark the new store ready.
+        initialised = subprocess.run([str(installed.path("/usr/local/bin/walletsvc")), "store",
+                                      "init"], env=minimal_env(), capture_output=True,
+                                     text=True, timeout=60, check=False)
+        assert initialised.returncode == 0, initialised.stderr
         yield installed
     finally:
         shutil.rmtree(root, ignore_errors=True)

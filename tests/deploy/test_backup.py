@@ -21,6 +21,7 @@ from tests.redis_server import free_port, redis_binaries
 from tests.support.admin import AdminClient, open_session
 from tests.support.gpas import GpasClient
 from tests.support.settings import base_config
+from tests.support.store import ready
 from tests.tools import unavailable
 from walletsvc import create_app
 from walletsvc.store import connect
@@ -73,7 +74,7 @@ def wait_for(port: int) -> redis.Redis:
 
 def walletsvc_traffic(url: str) -> str:
     """Give the store wallets, sessions, movements and a rollback; return one wallet id."""
-    app = create_app(base_config(redis_url=url), redis=connect(url, socket_timeout=5.0))
+    app = create_app(base_config(redis_url=url), redis=ready(connect(url, socket_timeout=5.0)))
     admin, gpas = AdminClient(app.test_client()), GpasClient(app.test_client())
     wallet_id, run = "", uuid.uuid4().hex[:8]
     for n in range(5):

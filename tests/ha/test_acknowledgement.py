@@ -21,6 +21,7 @@ from tests.support.answers import error_of
 from tests.support.gpas import GpasClient
 from tests.support.service import ROOT
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, FakeClock, base_config
+from tests.support.store import ready
 from walletsvc import create_app
 from walletsvc.config import ConfigError
 from walletsvc.store import connect, keys
@@ -44,7 +45,7 @@ class Pair:
 
     def app(self, **settings: Any) -> Flask:
         """The service over the primary, with ``settings``."""
-        return create_app(base_config(**settings), redis=store_client(self.primary.url),
+        return create_app(base_config(**settings), redis=ready(store_client(self.primary.url)),
                           clock=FakeClock())
 
     def stop(self) -> None:

@@ -25,7 +25,7 @@ from tests.support.admin import AdminClient, open_session
 from tests.support.gpas import GpasClient
 from tests.support.service import Service
 from tests.support.settings import PARENT_ID, FakeClock, base_config
-from tests.support.store import stream_fields
+from tests.support.store import ready, stream_fields
 from walletsvc import create_app
 from walletsvc.store import keys
 
@@ -54,7 +54,7 @@ def _slots_of(port: int) -> set[int]:
 
 def _service_on(cluster: ClusterWithReplicas) -> tuple[RedisCluster, GpasClient, AdminClient]:
     """The app over ``cluster`` with MIN_REPLICAS=1: its client and the two API clients."""
-    redis = store_client(cluster.url)
+    redis = ready(store_client(cluster.url))
     assert isinstance(redis, RedisCluster)
     app = create_app(base_config(redis_min_replicas=1), redis=redis, clock=FakeClock())
     return redis, GpasClient(app.test_client()), AdminClient(app.test_client())

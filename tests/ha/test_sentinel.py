@@ -14,7 +14,7 @@ from tests.support.admin import AdminClient, open_session
 from tests.support.answers import error_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
-from tests.support.store import stream_fields
+from tests.support.store import ready, stream_fields
 from walletsvc import create_app
 from walletsvc.store import keys
 from walletsvc.store.scripts import Script
@@ -71,7 +71,8 @@ def test_a_readonly_reply_at_a_fixed_address_fails_having_written_nothing(
     other = RedisServer(tmp_path / "b", "--replicaof", "127.0.0.1", str(primary.port),
                         binary=redis_binary).start()
     try:
-        app = create_app(base_config(), redis=store_client(primary.url), clock=FakeClock())
+        app = create_app(base_config(), redis=ready(store_client(primary.url)),
+                         clock=FakeClock())
         gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
         wallet_id, session_id = open_session(gpas, admin, real="100")
         assert gpas.balance(session_id).status_code == 200  # the session's wallet is known

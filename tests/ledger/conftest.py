@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from redis.cluster import RedisCluster
 
-from tests.support.ledger import Bench, make_bench
+from tests.support.ledger import Bench, Exporters, make_bench
+from tests.support.service import Service
 from walletsvc.store import RedisClient
 
 pytestmark = pytest.mark.realredis
@@ -30,3 +34,25 @@ def unused_url() -> str:
     from tests.redis_server import free_port
 
     return f"postgresql://postgres:x@127.0.0.1:{free_port()}/walletsvc"
+
+
+@pytest.fixture
+def redis_url(real_store: RedisClient) -> str:
+    """The URL of an emptied real store: one node, then a cluster, on every Redis version."""
+    if isinstance(real_store, RedisCluster):
+        node = real_store.get_default_node()
+        return f"redis+cluster://{node.host}:{node.port}"
+    kwargs = real_store.connection_pool.connection_kwargs
+    return f"redis://{kwargs['host']}:{kwargs['port']}/0"
+
+
+@pytest.fixture
+def stack(redis_url: str, ledger_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    service = Service(redis_url, tmp_path / "gunicorn.log", workers=3,
+                      WALLETSVC_LEDGER_URL=ledger_url).start()
+    exporters = Exporters(service.env, tmp_path / "exporter.log")
+    try:
+        yield {"service": service, "exporters": exporters, "redis_url": redis_url}
+    finally:
+        exporters.stop()
+        service.stop()

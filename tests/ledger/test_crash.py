@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import random
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from redis.cluster import RedisCluster
 
+from tests.support.ledger import WALLETSVC
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.localdb import LocalPostgres
@@ -24,31 +21,7 @@ from walletsvc.store import RedisClient, keys
 from walletsvc.store import connect as redis_connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
-WALLETSVC = str(Path(sys.executable).parent / "walletsvc")
 RECONCILIATION = {"Authorization": "Bearer reconciliation-key"}
-
-
-class Exporters:
-    """``walletsvc ledger export --follow`` processes, started and killed by the test."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    def start(self) -> subprocess.Popen[bytes]:
-        with self.log.open("ab") as log:
-            process = subprocess.Popen(
-                [WALLETSVC, "ledger", "export", "--follow",
-                 "--per-shard", "5", "--claim-idle", "1"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.processes.append(process)
-        return process
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(30)
 
 
 def traffic(service: Service, stop: threading.Event, moved: list[str]) -> None:
@@ -77,28 +50,6 @@ def reconciliation(service: Service, day: str) -> tuple[int, Any]:
     answer = service.http.open(f"/reconciliation?date_from={day}&date_to={day}",
                                headers=RECONCILIATION)
     return answer.status_code, answer.json
-
-
-@pytest.fixture
-def redis_url(real_store: RedisClient) -> str:
-    """The URL of an emptied real store: one node, then a cluster, on every Redis version."""
-    if isinstance(real_store, RedisCluster):
-        node = real_store.get_default_node()
-        return f"redis+cluster://{node.host}:{node.port}"
-    kwargs = real_store.connection_pool.connection_kwargs
-    return f"redis://{kwargs['host']}:{kwargs['port']}/0"
-
-
-@pytest.fixture
-def stack(redis_url: str, ledger_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    service = Service(redis_url, tmp_path / "gunicorn.log", workers=3,
-                      WALLETSVC_LEDGER_URL=ledger_url).start()
-    exporters = Exporters(service.env, tmp_path / "exporter.log")
-    try:
-        yield {"service": service, "exporters": exporters, "redis_url": redis_url}
-    finally:
-        exporters.stop()
-        service.stop()
 
 
 def test_killed_exporters_and_a_postgres_restart_lose_and_double_nothing_then_restore(

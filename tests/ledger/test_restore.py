@@ -9,6 +9,7 @@ import pytest
 from tests.support.admin import open_session
 from tests.support.answers import error_of, json_of
 from tests.support.ledger import Bench
+from tests.support.store import snapshot
 from tests.support.traffic import play, report
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.verify import verify
@@ -44,11 +45,23 @@ def test_verify_finds_nothing_once_exported_and_lists_a_tampered_balance(bench: 
     assert f"{wallet_id}: real: Redis" in result.output
 
 
-def test_restore_refuses_a_redis_that_is_not_empty(bench: Bench) -> None:
+def test_restore_leaves_a_store_whose_shards_are_all_ready_alone(bench: Bench) -> None:
     open_session(bench.gpas, bench.admin)
     bench.export()
-    with bench.conn() as conn, pytest.raises(RestoreRefused):
-        restore(bench.redis, conn, 120 * 86_400_000, bench.clock())
+    before = snapshot(bench.redis)
+    with bench.conn() as conn:
+        assert restore(bench.store, conn, 120 * 86_400_000, bench.clock()).shards == 0
+    assert snapshot(bench.redis) == before
+
+
+def test_restore_refuses_a_shard_that_lost_its_marker_but_holds_its_wallets(
+        bench: Bench) -> None:
+    wallet_id, _ = open_session(bench.gpas, bench.admin)
+    bench.export()
+    bench.redis.delete(keys.store_marker(keys.wallet_shard(wallet_id)))
+    with bench.conn() as conn, pytest.raises(RestoreRefused, match="store init"):
+        restore(bench.store, conn, 120 * 86_400_000, bench.clock())
+    assert bench.store.fence().missing == [keys.wallet_shard(wallet_id)]
 
 
 def test_after_restore_references_balances_and_reconciliation_are_what_they_were(
@@ -93,5 +106,5 @@ def test_sessions_are_not_restored(bench: Bench) -> None:
     bench.export()
     bench.redis.flushall()
     with bench.conn() as conn:
-        restore(bench.redis, conn, 120 * 86_400_000, bench.clock())
+        restore(bench.store, conn, 120 * 86_400_000, bench.clock())
     assert error_of(bench.gpas.balance(session_id))[1] == 1004

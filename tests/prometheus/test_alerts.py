@@ -21,12 +21,14 @@ METRICS = {
     "walletsvc_requests_total", "walletsvc_request_seconds_bucket",
     "walletsvc_store_failures_total", "walletsvc_ready", "walletsvc_open_sessions",
     "walletsvc_movements_total", "walletsvc_ledger_lag_seconds",
-    "walletsvc_ledger_pending_entries", "walletsvc_ledger_verify_last_success_timestamp_seconds",
-    "walletsvc_ledger_verify_failed", "up",
+    "walletsvc_ledger_pending_entries", "walletsvc_redis_memory_used_bytes",
+    "walletsvc_redis_memory_max_bytes", "walletsvc_store_shards",
+    "walletsvc_ledger_verify_last_success_timestamp_seconds", "walletsvc_ledger_verify_failed",
+    "up",
 }
 PROMQL_WORDS = {"sum", "by", "rate", "increase", "ignoring", "group_left", "histogram_quantile",
                 "max", "min", "le", "job", "instance", "endpoint", "code", "status", "kind",
-                "currency", "first", "value", "query", "with", "end", "or"}
+                "currency", "node", "state", "first", "value", "query", "with", "end", "or"}
 
 
 def promtool() -> str:
@@ -55,7 +57,7 @@ def metric_names(expression: str) -> set[str]:
 def test_promtool_accepts_the_rules() -> None:
     result = run(promtool(), "check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 12 rules found" in result.stdout
+    assert "SUCCESS: 15 rules found" in result.stdout
 
 
 def test_every_alert_behaves_as_its_unit_tests_say() -> None:
@@ -66,11 +68,20 @@ def test_every_alert_behaves_as_its_unit_tests_say() -> None:
     assert alerts and tested == alerts
 
 
-def test_every_alert_links_a_runbook_that_exists() -> None:
+def test_every_alert_links_a_runbook_that_exists_and_names_it() -> None:
+    alerts = re.findall(r"- alert: (\w+)", RULES.read_text())
     links = re.findall(r"runbook_url: (\S+)", RULES.read_text())
-    assert len(links) == len(re.findall(r"- alert: ", RULES.read_text()))
-    for link in links:
+    assert alerts and len(links) == len(alerts)
+    for alert, link in zip(alerts, links, strict=True):
         assert (ROOT / link).is_file(), link
+        assert f"`{alert}`" in (ROOT / link).read_text(), (alert, link)
+
+
+def test_the_deployment_guide_lists_every_runbook() -> None:
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+    runbooks = sorted(RUNBOOKS.glob("*.md"))
+    assert len(runbooks) >= 8
+    assert [r.name for r in runbooks if f"(runbooks/{r.name})" not in guide] == []
 
 
 def test_the_rules_and_the_dashboard_name_only_walletsvc_metrics() -> None:

@@ -22,7 +22,7 @@ from tests.redis_server import RedisBinary, RedisServer, redis_binaries
 from tests.support.admin import AdminClient
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
-from tests.support.store import snapshot
+from tests.support.store import ready, snapshot
 from tests.support.traffic import play
 from tests.tools import unavailable
 from walletsvc import create_app
@@ -62,7 +62,7 @@ def running(directory: Path, binary: RedisBinary, *extra: str) -> Iterator[redis
 def play_a_day(client: redis.Redis, seed: int) -> None:
     """Wallets, sessions, bets, wins and rollbacks through the service, on ``client``."""
     clock = FakeClock(system_clock())
-    app = create_app(base_config(), redis=client, clock=clock)
+    app = create_app(base_config(), redis=ready(client), clock=clock)
     http = app.test_client()
     play(GpasClient(http), AdminClient(http), clock, random.Random(seed), days=1)
 

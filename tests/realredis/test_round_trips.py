@@ -22,6 +22,7 @@ from tests.redis_server import RedisServer
 from tests.support.admin import AdminClient, open_session
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
+from tests.support.store import ready
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
 
@@ -137,7 +138,7 @@ def replicated_server(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def replicated(replicated_server: RedisServer) -> Iterator[RedisClient]:
     """A client of the primary, configured as in production."""
-    client = connect(replicated_server.url, 5.0)
+    client = ready(connect(replicated_server.url, 5.0))
     yield client
     client.close()
 
@@ -181,7 +182,7 @@ def test_with_min_replicas_every_write_waits_and_the_balance_does_not(
     writes = [name for name in sent.names if name not in ("HGETALL", "HMGET")]  # reads
     assert writes == ["EVALSHA", "WAIT",  # create the wallet
                       "EVALSHA", "WAIT",  # deposit
-                      "SET", "WAIT",  # the launch token
+                      "EVALSHA", "WAIT",  # the launch token
                       "EVALSHA", "WAIT",  # open the session
                       "EVALSHA",  # the balance: no WAIT
                       "EVALSHA", "WAIT",  # close

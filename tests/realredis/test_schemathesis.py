@@ -34,7 +34,7 @@ from tests.support.answers import json_of
 from tests.support.gpas import signed_headers
 from tests.support.service import Service
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
-from tests.support.store import FakeRedis
+from tests.support.store import FakeRedis, initialise
 from walletsvc import create_app
 from walletsvc.ledger.localdb import LocalPostgres
 
@@ -96,9 +96,10 @@ class Target:
         self.live()
 
     def reset(self) -> None:
-        """Empty the store and make the live wallet, session and movement again."""
-        client = redis.Redis.from_url(self.redis_url)
+        """Empty the store, mark it ready again, make the live wallet, session and movement."""
+        client = redis.Redis.from_url(self.redis_url, decode_responses=True)
         client.flushall()
+        initialise(client)
         client.close()
         self.live()
 

@@ -23,7 +23,7 @@ from tests.support.admin import AdminClient, open_session
 from tests.support.answers import error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import FakeClock, base_config
-from tests.support.store import snapshot
+from tests.support.store import ready, snapshot
 from tests.support.writes import store_writes
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
@@ -58,7 +58,7 @@ class Wallet:
 
 def in_play(server: RedisServer) -> Wallet:
     """Open a session on a new wallet of an app over ``server``."""
-    redis = connect(server.url, socket_timeout=5.0)
+    redis = ready(connect(server.url, socket_timeout=5.0))
     app = create_app(base_config(), redis=redis, clock=FakeClock())
     gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
     wallet_id, session_id = open_session(gpas, admin, real="100")

@@ -16,6 +16,9 @@ from typing import Any
 from tests.redis_server import free_port
 from tests.support.gpas import GpasClient
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
+from tests.support.store import initialise
+from walletsvc.config import Config
+from walletsvc.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +78,12 @@ class Service:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Service:
-        """Start gunicorn and wait until it answers /healthz."""
+        """Mark the store ready as an installation does once, start gunicorn, wait for it."""
+        config = Config.from_env(self.env)
+        redis = connect(config.redis_url, 5.0, config.redis_cluster,
+                        (config.redis_sentinel_username, config.redis_sentinel_password))
+        initialise(redis)
+        redis.close()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
@@ -103,11 +111,16 @@ class Service:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=30)
 
-    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the admin API; assert success; return the body."""
-        answer = self.http.open(
+    def admin_answer(self, method: str, path: str, body: dict[str, Any] | None = None
+                     ) -> Answer:
+        """Call the admin API; return its answer, whatever it is."""
+        return self.http.open(
             f"/admin{path}", method=method, data=json.dumps(body or {}).encode(),
             headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the admin API; assert success; return the body."""
+        answer = self.admin_answer(method, path, body)
         assert answer.status_code in (200, 201), answer.json
         return answer.json
 

@@ -3,25 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import fakeredis
 from redis.cluster import RedisCluster
 
-from walletsvc.store import RedisClient
+from walletsvc.store import RedisClient, keys
+from walletsvc.store.fence import READY
+
+R = TypeVar("R", bound=RedisClient)
+TEST_STORE = "00000000-0000-4000-8000-000000000000"
+
+
+def initialised() -> dict[str, Any]:
+    """Return the snapshot of a store just initialised: its markers and nothing else."""
+    return {keys.store_marker(shard): ("hash", {"state": READY, "store": TEST_STORE, "at": "0"})
+            for shard in keys.SHARDS}
+
+
+def ready(redis: R) -> R:
+    """Return ``redis`` after marking its store ready (``initialise``)."""
+    initialise(redis)
+    return redis
+
+
+def initialise(redis: RedisClient) -> None:
+    """Mark every shard ready, as ``walletsvc store init`` does on a new store (one pipeline)."""
+    pipe = redis.pipeline(transaction=False)
+    for shard in keys.SHARDS:
+        pipe.hset(keys.store_marker(shard), mapping={"state": READY, "store": TEST_STORE,
+                                                     "at": "0"})
+    pipe.execute()
 
 
 class FakeRedis(fakeredis.FakeRedis):
     """fakeredis, answering ``INFO`` as a Redis configured the way walletsvc needs.
 
     fakeredis has no INFO; the real-server tests read the real one. ``memory_policy`` and
-    ``info_fields`` let a fast test play a Redis configured otherwise.
+    ``info_fields`` let a fast test play a Redis configured otherwise. It starts as a store
+    that ``walletsvc store init`` marked, unless ``initialised`` is false.
     """
 
-    def __init__(self, memory_policy: str = "noeviction", **info_fields: Any) -> None:
+    def __init__(self, memory_policy: str = "noeviction", initialised: bool = True,
+                 **info_fields: Any) -> None:
         super().__init__(decode_responses=True)
         self.memory_policy = memory_policy
         self.info_fields = info_fields
+        if initialised:
+            initialise(self)
 
     def info(self, section: str | None = None, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Return the INFO fields walletsvc reads."""

@@ -18,13 +18,14 @@ from walletsvc.ledger.outbox import Outbox
 from walletsvc.ledger.verify_runs import scrape as scrape_verify
 from walletsvc.observability import metrics
 from walletsvc.services import services
+from walletsvc.store.metrics import RedisMemory
 
 bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    """Expose request, movement, store, session, ledger-lag and verify metrics (Prometheus)."""
+    """Expose request, movement, store, session, Redis memory, ledger lag and verify metrics."""
     token = services().config.metrics_token
     if token:
         require_bearer(token)
@@ -35,6 +36,10 @@ def scrape() -> Response:
     with contextlib.suppress(RedisError):
         if state != "unreachable":
             open_sessions = services().audit.open_sessions(services().clock())
+            shards = services().store.fence()
+            gauges.append(metrics.FenceGauges(len(shards.ready), len(shards.restoring),
+                                              len(shards.missing)))
+            gauges.append(RedisMemory(services().store.memory()))
             gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
     gauges += _verify_gauges(services().config.ledger_url)
     return Response(metrics.exposition(state == "ok", open_sessions, *gauges),

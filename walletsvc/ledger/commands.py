@@ -155,14 +155,14 @@ def verify_accept(reference: str, movement_ids: tuple[str, ...], parent_system: 
 @ledger.command("restore")
 @with_appcontext
 def restore_command() -> None:
-    """Rebuild an empty Redis from the ledger (sessions are not restored)."""
+    """Rebuild from the ledger every shard of Redis that lost its data; run again to resume."""
     found = services()
     with _connect(found) as conn:
         try:
-            stats = restore(found.store.redis, conn, found.config.retention_ms, found.clock())
+            stats = restore(found.store, conn, found.config.retention_ms, found.clock())
         except RestoreRefused as exc:
             raise click.ClickException(str(exc)) from None
-    _echo_json({"wallets": stats.wallets, "records": stats.records,
+    _echo_json({"shards": stats.shards, "wallets": stats.wallets, "records": stats.records,
                 "streamEntries": stats.stream_entries, "counterHashes": stats.counters})
 
 

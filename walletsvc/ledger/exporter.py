@@ -6,6 +6,10 @@ A crash anywhere leaves the entries pending in Redis: another exporter (or this 
 under a new name) reclaims them after ``claim_idle_ms`` and inserts them again, which the
 ledger's unique key turns into nothing. While PostgreSQL is down the batch is retried, with a
 growing pause, and everything after it waits in Redis.
+
+Nothing the exporter sends once its consumer groups exist is a command Redis refuses over
+``maxmemory``: it starts, reconnects and frees memory on a full Redis, which is when it is
+needed most (the outbox is what filled it).
 """
 
 from __future__ import annotations

@@ -87,14 +87,38 @@ class Outbox:
             self._client.nodes_manager.initialize()
 
     def ensure_groups(self) -> None:
-        """Create the consumer group on every outbox (and the empty stream if need be)."""
+        """Create the consumer group on every outbox that lacks it (and the empty stream too).
+
+        The groups are looked up first (XINFO GROUPS, a read) and only the missing ones
+        created: Redis refuses XGROUP CREATE over ``maxmemory``, and the exporter, which frees
+        memory by deleting what it exported (XACK and XDEL, allowed there), must start then.
+        """
         for node, shards in self._by_node():
+            missing = self._without_group(node, shards)
+            if not missing:
+                continue
             pipe = node.pipeline(transaction=False)
-            for shard in shards:
+            for shard in missing:
                 pipe.xgroup_create(keys.outbox(shard), GROUP, id="0", mkstream=True)
             for reply in pipe.execute(raise_on_error=False):
                 if isinstance(reply, Exception) and "BUSYGROUP" not in str(reply):
-                    raise reply
+                    raise reply  # BUSYGROUP: another exporter made it meanwhile
+
+    @staticmethod
+    def _without_group(node: redis.Redis, shards: list[str]) -> list[str]:
+        """Return the shards whose outbox lacks the ledger's group (or does not exist)."""
+        pipe = node.pipeline(transaction=False)
+        for shard in shards:
+            pipe.xinfo_groups(keys.outbox(shard))
+        missing = []
+        for shard, reply in zip(shards, pipe.execute(raise_on_error=False), strict=True):
+            if isinstance(reply, ResponseError) and "no such key" in str(reply):
+                missing.append(shard)
+            elif isinstance(reply, Exception):
+                raise reply
+            elif all(group["name"] != GROUP for group in reply):
+                missing.append(shard)
+        return missing
 
     def read(self, consumer: str, count: int) -> list[OutboxEntry]:
         """Return up to ``count`` new entries of each shard, now delivered to ``consumer``."""

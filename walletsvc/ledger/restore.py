@@ -1,192 +1,209 @@
-"""``ledger restore``: rebuild an empty Redis from the ledger.
+"""``ledger restore``: rebuild from the ledger the shards of Redis that lost their data.
+
+Which shards: those whose marker (store/fence.py) is missing or says ``restoring``. Each is
+marked ``restoring`` first, so nothing moves money on it while it is rebuilt, then filled, and
+marked ``ready`` last; shards already ready are left alone. A restore stopped part-way (a
+crash, Ctrl-C, Redis or PostgreSQL gone) is resumed by running the same command again: the
+shards it finished stay ready, the others are written again, and every write is idempotent.
 
 What comes back: every wallet (player, currency, balances, blocked flag, creation time); for
 the changes of the Redis retention period, each movement's record (so its reference answers
 1003 again, and an identical repeat still replays), each rollback tombstone, each operator
 adjustment's record, the reference directory, the wallets' audit streams and the
-reconciliation counters, each with the TTL it would have had. Sessions do not come back: GPAS
-gets 1004 on a session it knew and opens a new one. Restore writes plain commands, not the
-scripts, so nothing it writes goes to the outbox again.
+reconciliation counters, each with the TTL it would have had. Wallets are written after their
+shard's records. Sessions do not come back: GPAS gets 1004 on a session it knew and opens a
+new one. Restore writes no outbox entry, so nothing it writes reaches the ledger again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from walletsvc.domain.clock import utc_day
 from walletsvc.ledger.records import millis, moment
-from walletsvc.store import RedisClient, keys
+from walletsvc.store import WalletStore, keys
+from walletsvc.store.fence import READY, RESTORING, new_identity
 
-_CHUNK = 2000
+_FETCH = 5000
 _RESTORED = ("debit", "credit", "rollback", "tombstone", "deposit", "withdrawal")
-_STREAMED = frozenset({"debit", "credit", "rollback", "deposit", "withdrawal"})
+_COUNTED = {"debit": ("bet", "count_bet"), "credit": ("win", "count_win"),
+            "rollback": ("", "")}  # a rollback's names depend on what it reversed:
+_ROLLED_BACK = {"debit": "bet_rollback", "credit": "win_rollback"}
 
 
 class RestoreRefused(Exception):
-    """Redis is not empty: restore would mix the ledger's state with what is there."""
+    """A shard without its marker still holds wallets: restoring it would mix two states."""
 
 
 @dataclass
 class RestoreStats:
     """What restore wrote."""
 
+    shards: int = 0
     wallets: int = 0
     records: int = 0
     stream_entries: int = 0
     counters: int = 0
 
 
-def stored_keys(redis: RedisClient, sample: int = 5) -> list[str]:
-    """Return up to ``sample`` keys Redis holds, besides empty outboxes (the exporter's)."""
-    found = []
-    for key in redis.scan_iter(count=1000):
-        if key.startswith("ob:") and redis.type(key) == "stream" and not redis.xlen(key):
-            continue
-        found.append(str(key))
-        if len(found) >= sample:
-            break
-    return found
-
-
 class Restorer:
-    """Write the ledger's state into an empty Redis."""
+    """Rebuild the shards that lost their data from the ledger."""
 
-    def __init__(self, redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]],
+    def __init__(self, store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]],
                  retention_ms: int, now_ms: int) -> None:
-        self._redis = redis
+        self._store = store
         self._conn = conn
         self._retention = retention_ms
         self._now = now_ms
+        self._writer = store.restore_writer()
+        self._since = moment(now_ms - retention_ms)
         self.stats = RestoreStats()
-        self._counters: dict[tuple[str, str], dict[str, int]] = defaultdict(
-            lambda: defaultdict(int))
-        self._counter_last: dict[tuple[str, str], int] = {}
-        # The movement records restored in the current shard (entries come shard by shard,
-        # oldest first): a rollback marks its target only if the target came back.
-        self._shard_records: set[str] = set()
-        self._shard = ""
 
     def run(self) -> RestoreStats:
-        """Refuse a Redis that holds anything; else restore wallets, records and counters."""
-        present = stored_keys(self._redis)
-        if present:
-            raise RestoreRefused(f"Redis is not empty (it holds {', '.join(present)}...); "
-                                 "restore writes only into an empty Redis")
-        self._wallets()
-        self._entries()
-        self._write_counters()
+        """Restore every shard not ready; refuse a shard that lost its marker but not its data."""
+        fence = self._store.fence()
+        targets = sorted(fence.missing + fence.restoring)
+        if not targets:
+            return self.stats
+        self._refuse_live(fence.missing)
+        identity = min(fence.identities) if fence.identities else new_identity()
+        self._store.mark_shards(targets, RESTORING, identity, self._now)
+        rows = self._entries(targets), self._counters(targets), self._wallets(targets)
+        try:
+            for shard in targets:
+                self._shard(shard, *rows, identity)
+        finally:
+            self._writer.close()
+        self.stats.stream_entries = self._writer.stream_entries
         return self.stats
 
-    def _ttl(self, ts: int) -> int:
-        return ts + self._retention - self._now
+    def _refuse_live(self, missing: Sequence[str]) -> None:
+        """Refuse if a shard without a marker holds a wallet the ledger knows there."""
+        live = [shard for shard, held in holding(self._store, self._conn, missing).items()
+                if held]
+        if live:
+            raise RestoreRefused(
+                f"shards {', '.join(live[:5])} have no marker but hold wallets: a store from "
+                "before the fence, or markers deleted by hand; if its data is whole, mark it "
+                "with `walletsvc store init` (docs/runbooks/store-lost-data.md)")
 
-    def _wallets(self) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        rows = self._conn.execute("SELECT wallet_id, player_id, currency, created_at, blocked,"
-                                  " real, bonus FROM ledger_wallets ORDER BY wallet_id")
-        for wallet_id, player, currency, created, blocked, real, bonus in rows:
-            pipe.hset(keys.wallet(wallet_id), mapping={
-                "currency": currency or "", "player": player or "", "real": str(real),
-                "bonus": str(bonus), "blocked": "1" if blocked else "0",
-                "created": str(millis(created)) if created else "0"})
-            self.stats.wallets += 1
-            if len(pipe) >= _CHUNK:
-                pipe.execute()
-        pipe.execute()
+    def _rows(self, name: str, query: str, *params: Any) -> Iterator[tuple[Any, ...]]:
+        """Stream a query's rows from a server-side cursor (memory stays bounded)."""
+        with self._conn.cursor(name=name) as cur:
+            cur.itersize = _FETCH
+            cur.execute(query, params)
+            yield from cur
 
-    def _entries(self) -> None:
-        since = moment(self._now - self._retention)
-        pipe = self._redis.pipeline(transaction=False)
-        with self._conn.cursor(name="restore") as cur:
-            cur.itersize = _CHUNK
-            cur.execute("SELECT shard, entry_ms, entry_seq, fields FROM ledger_entries"
-                        " WHERE at > %s AND event = ANY(%s)"
-                        " ORDER BY shard, entry_ms, entry_seq", (since, list(_RESTORED)))
-            for shard, ms, seq, fields in cur:
-                self._entry(pipe, shard, f"{ms}-{seq}", fields)
-                if len(pipe) >= _CHUNK:
-                    pipe.execute()
-        pipe.execute()
+    def _entries(self, targets: Sequence[str]) -> _ByShard:
+        """Return the targets' entries of the retention period, by shard, oldest first.
 
-    def _entry(self, pipe: Any, shard: str, entry_id: str, f: dict[str, str]) -> None:
-        if shard != self._shard:
-            self._shard, self._shard_records = shard, set()
-        event, ts = f["event"], int(f["ts"])
-        ttl = self._ttl(ts)
-        if ttl <= 0:
-            return
-        wallet = f.get("wallet") or f["_wallet"]
-        if event in ("deposit", "withdrawal"):
-            pipe.hset(keys.adjustment(wallet, f["ref"]), mapping={
-                "fp": f["_fp"], "mid": f["mid"], "real_after": f["real_after"],
-                "bonus_after": f["bonus_after"]})
-            pipe.pexpire(keys.adjustment(wallet, f["ref"]), ttl)
-        else:
-            self._movement(pipe, wallet, f, ttl)
-        if event in _STREAMED:
-            audit = {name: value for name, value in f.items() if not name.startswith("_")}
-            pipe.xadd(keys.wallet_stream(wallet), audit, id=entry_id)
-            self.stats.stream_entries += 1
-        if event in ("debit", "credit", "rollback"):
-            self._count(shard, ts, f)
-        self.stats.records += 1
+        Each with the TTL its records get (milliseconds left of the retention, exact: epoch is
+        numeric), and its fields as the ledger keeps them, as text.
+        """
+        return _ByShard(self._rows(
+            "restore_entries", "SELECT shard, entry_ms, entry_seq, event, wallet_id,"
+            " parent_system, reference, reverses,"
+            " (extract(epoch FROM at) * 1000)::bigint + %s, fields::text FROM ledger_entries"
+            " WHERE shard = ANY(%s) AND at > %s AND event = ANY(%s)"
+            ' ORDER BY shard COLLATE "C", entry_ms, entry_seq',
+            self._retention - self._now, list(targets), self._since, list(_RESTORED)))
 
-    def _movement(self, pipe: Any, wallet: str, f: dict[str, str], ttl: int) -> None:
-        event, ps, ref = f["event"], f["ps"], f["ref"]
-        record = keys.movement(wallet, ps, ref)
-        if event == "tombstone":
-            pipe.hset(record, mapping={"kind": "tombstone", "sid": f["sid"], "by": f["by"],
-                                       "ts": f["ts"]})
-        else:
-            parts = {"real": str(abs(int(f["real"]))), "bonus": str(abs(int(f["bonus"])))}
-            common = {"kind": event, "fp": f["_fp"], "mid": f["mid"], "sid": f["sid"],
-                      "amount": f["amount"], **parts, "real_after": f["real_after"],
-                      "bonus_after": f["bonus_after"], "ts": f["ts"]}
-            if event == "rollback":
-                pipe.hset(record, mapping={**common, "reverses": f["reverses"]})
-                target = keys.movement(wallet, ps, f["reverses"])
-                # A reversed movement older than the retention has expired in Redis too.
-                if target in self._shard_records:
-                    pipe.hset(target, "rolled_back", ref)
-            else:
-                pipe.hset(record, mapping={**common, "game": f["game"],
-                                           "provider": f["provider"]})
-                self._shard_records.add(record)
-        pipe.pexpire(record, ttl)
-        pipe.set(keys.reference_owner(ps, ref), wallet, px=ttl)
+    def _counters(self, targets: Sequence[str]) -> _ByShard:
+        """Return the targets' reconciliation sums, by shard, as the movement scripts count."""
+        return _ByShard(self._rows(
+            "restore_counters", "SELECT shard, to_char(at, 'YYYY-MM-DD') AS day, provider_code,"
+            " game_id, currency, event, reversed_kind, sum(amount)::bigint, count(*),"
+            " max(extract(epoch FROM at) * 1000)::bigint FROM ledger_entries"
+            " WHERE shard = ANY(%s) AND at > %s AND event = ANY(%s)"
+            " GROUP BY shard, day, provider_code, game_id, currency, event, reversed_kind"
+            ' ORDER BY shard COLLATE "C"', list(targets), self._since, list(_COUNTED)))
 
-    def _count(self, shard: str, ts: int, f: dict[str, str]) -> None:
-        key = (shard, utc_day(ts))
-        counters = self._counters[key]
-        prefix = keys.COUNTER_SEPARATOR.join((f["provider"], f["game"], f["currency"], ""))
-        if f["event"] == "debit":
-            counters[prefix + "bet"] += int(f["amount"])
-            counters[prefix + "count_bet"] += 1
-        elif f["event"] == "credit":
-            counters[prefix + "win"] += int(f["amount"])
-            counters[prefix + "count_win"] += 1
-        else:
-            reversed_kind = "bet" if f["_reversed"] == "debit" else "win"
-            counters[prefix + reversed_kind + "_rollback"] += int(f["amount"])
-            counters[prefix + "count_rollback"] += 1
-        self._counter_last[key] = max(self._counter_last.get(key, 0), ts)
+    def _wallets(self, targets: Sequence[str]) -> _ByShard:
+        """Return the targets' wallets, by shard."""
+        return _ByShard(self._rows(
+            "restore_wallets", "SELECT shard, wallet_id, player_id, currency, created_at,"
+            " blocked, real, bonus FROM ledger_wallets WHERE shard = ANY(%s)"
+            ' ORDER BY shard COLLATE "C", wallet_id', list(targets)))
 
-    def _write_counters(self) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        for (shard, day), counters in sorted(self._counters.items()):
-            key = keys.reconciliation(shard, day)
-            pipe.hset(key, mapping={name: str(value) for name, value in counters.items()})
-            pipe.pexpire(key, self._ttl(self._counter_last[(shard, day)]))
-            self.stats.counters += 1
-        pipe.execute()
+    def _shard(self, shard: str, entries: _ByShard, counted: _ByShard, wallets: _ByShard,
+               identity: str) -> None:
+        """Queue one shard: its records and streams, its counters, its wallets, its marker."""
+        for _, ms, seq, event, wallet, ps, ref, reverses, ttl, fields in entries.take(shard):
+            self._writer.entry(f"{ms}-{seq}", event, wallet, ps, ref, reverses, fields, ttl)
+            self.stats.records += 1
+        counters = _counters(counted.take(shard))
+        hashes = [_wallet_hash(row) for row in wallets.take(shard)]
+        self._writer.finish_shard(shard, counters.values, {
+            key: last + self._retention - self._now for key, last in counters.last.items()},
+            hashes, READY, identity, self._now)
+        self.stats.counters += len(counters.values)
+        self.stats.wallets += len(hashes)
+        self.stats.shards += 1
 
 
-def restore(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]], retention_ms: int,
+def holding(store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]],
+            shards: Sequence[str]) -> dict[str, bool]:
+    """Tell, for each of ``shards`` where the ledger knows a wallet, whether Redis holds it.
+
+    One wallet per shard is asked (the first by id): a shard's data is lost or kept whole, so
+    one wallet tells which.
+    """
+    rows = conn.execute("SELECT DISTINCT ON (shard) shard, wallet_id FROM ledger_wallets"
+                        " WHERE shard = ANY(%s) ORDER BY shard, wallet_id",
+                        (list(shards),)).fetchall()
+    return {shard: store.wallet(wallet_id) is not None for shard, wallet_id in rows}
+
+
+class _ByShard:
+    """Rows sorted by shard (their first column), handed out one shard at a time."""
+
+    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+        self._rows = rows
+        self._held = next(rows, None)
+
+    def take(self, shard: str) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows of ``shard``, skipping any of an earlier one; read it to the end."""
+        while self._held is not None and self._held[0] <= shard:
+            if self._held[0] == shard:
+                yield self._held
+            self._held = next(self._rows, None)
+
+
+def _wallet_hash(row: tuple[Any, ...]) -> tuple[str, dict[str, str]]:
+    _, wallet_id, player, currency, created, blocked, real, bonus = row
+    return wallet_id, {
+        "currency": currency or "", "player": player or "", "real": str(real),
+        "bonus": str(bonus), "blocked": "1" if blocked else "0",
+        "created": str(millis(created)) if created else "0"}
+
+
+@dataclass
+class _Counters:
+    """A shard's reconciliation counter hashes, by (shard, UTC day), with their last change."""
+
+    values: dict[tuple[str, str], dict[str, int]]
+    last: dict[tuple[str, str], int]
+
+
+def _counters(rows: Iterator[tuple[Any, ...]]) -> _Counters:
+    """Name the ledger's sums as the movement scripts name their counters (common.lua)."""
+    found = _Counters(defaultdict(dict), {})
+    for shard, day, provider, game, currency, event, reversed_kind, total, count, last in rows:
+        prefix = keys.COUNTER_SEPARATOR.join((provider, game, currency, ""))
+        names = (_ROLLED_BACK[reversed_kind], "count_rollback") if event == "rollback" \
+            else _COUNTED[event]
+        hash_ = found.values[(shard, day)]
+        for name, value in zip(names, (total, count), strict=True):
+            hash_[prefix + name] = hash_.get(prefix + name, 0) + value
+        found.last[(shard, day)] = max(found.last.get((shard, day), 0), last)
+    return found
+
+
+def restore(store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]], retention_ms: int,
             now_ms: int) -> RestoreStats:
-    """Rebuild an empty Redis from the ledger; raise RestoreRefused if it holds anything."""
-    return Restorer(redis, conn, retention_ms, now_ms).run()
-
+    """Rebuild the shards that lost their data; raise RestoreRefused if one still holds some."""
+    return Restorer(store, conn, retention_ms, now_ms).run()

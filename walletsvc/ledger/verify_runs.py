@@ -2,10 +2,10 @@
 back for /metrics: when verify last found nothing, and whether its latest run found something.
 
 The outcome lives in PostgreSQL rather than in Redis: it must survive the very loss of Redis
-data that verify is there to catch, and ``ledger restore`` wants an empty Redis. /metrics reads
-it at scrape time, as it reads the ledger's lag from the outboxes, so every instance reports the
-same. psycopg waits cooperatively once gevent has patched ``select`` (gunicorn's gevent workers
-patch before they load the app), so a slow PostgreSQL delays the scrape, not the worker.
+data that verify is there to catch. /metrics reads it at scrape time, as it reads the ledger's
+lag from the outboxes, so every instance reports the same. psycopg waits cooperatively once
+gevent has patched ``select`` (gunicorn's gevent workers patch before they load the app), so a
+slow PostgreSQL delays the scrape, not the worker.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ AMOUNTS = Counter("walletsvc_movement_amount_minor_units",
 STORE_FAILURES = Counter(
     "walletsvc_store_failures",
     "Redis calls that failed, by kind: out_of_memory, read_only, misconf, unreachable, "
-    "timeout, eviction_policy, replicas, other.", ["kind"])
+    "timeout, eviction_policy, replicas, not_ready, other.", ["kind"])
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _COLLECTORS = (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES)
 
@@ -104,3 +104,20 @@ def exposition(ready: bool, open_sessions: int | None, *gauges: Collector) -> by
     for gauge in gauges:
         registry.register(gauge)
     return generate_latest(registry)
+
+
+class FenceGauges(Collector):
+    """The shards by the state of their marker (store/fence.py), read at scrape time."""
+
+    def __init__(self, ready: int, restoring: int, missing: int) -> None:
+        self._counts = {"ready": ready, "restoring": restoring, "missing": missing}
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield one gauge labelled by state."""
+        family = GaugeMetricFamily(
+            "walletsvc_store_shards",
+            "Shards by their marker: ready (moves money), restoring, missing (data lost or "
+            "store not initialised).", labels=["state"])
+        for state, count in self._counts.items():
+            family.add_metric([state], count)
+        yield family

@@ -30,6 +30,11 @@ def session_shard(session_id: str) -> str:
     return session_id[:2]
 
 
+def is_shard(name: str) -> bool:
+    """Tell whether ``name`` is one of the 256 shards (a session id that names none is unknown)."""
+    return _SHARD.fullmatch(name) is not None
+
+
 def new_id() -> str:
     """Return a random (version 4) UUID as text: a movement's id.
 
@@ -110,6 +115,15 @@ def launch_token(token: str) -> str:
 def used_jwt(wallet_id: str, jti: str) -> str:
     """String with a TTL: a portal JWT id that has opened a session."""
     return f"jti:{{{wallet_shard(wallet_id)}}}:{jti}"
+
+
+def store_marker(shard: str) -> str:
+    """Hash without TTL: state (ready, restoring), store (identity), at (ms); see store/fence.py.
+
+    Every script of the shard checks it first, so a shard whose data is gone (no marker) or
+    being restored moves no money.
+    """
+    return f"st:{{{shard}}}"
 
 
 def outbox(shard: str) -> str:

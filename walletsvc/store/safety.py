@@ -72,12 +72,32 @@ def refused_write(exc: RedisError) -> str | None:
     return next((kind for marker, kind in _REFUSED_WRITES.items() if marker in text), None)
 
 
-def _per_node(redis: RedisClient) -> dict[str, dict[str, Any]]:
+def _per_node(redis: RedisClient, section: str | None = None) -> dict[str, dict[str, Any]]:
     """Return ``INFO`` of every node walletsvc writes to: the server, or each cluster master."""
     if isinstance(redis, RedisCluster):
-        replies: dict[str, dict[str, Any]] = redis.info(target_nodes=RedisCluster.PRIMARIES)
+        replies: dict[str, dict[str, Any]] = redis.info(section,
+                                                        target_nodes=RedisCluster.PRIMARIES)
         return replies
-    return {"redis": redis.info()}
+    return {"redis": redis.info(section)}
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One node's memory as Redis weighs it against ``maxmemory`` (``limit`` 0: no limit)."""
+
+    used: int
+    limit: int
+
+
+def counted_memory(info: dict[str, Any]) -> int:
+    """Return the memory Redis compares with maxmemory (its buffers for replicas and AOF aside)."""
+    return int(info.get("used_memory", 0)) - int(info.get("mem_not_counted_for_evict", 0))
+
+
+def memory(redis: RedisClient) -> dict[str, Memory]:
+    """Return the memory of every node walletsvc writes to, by node (as ``health`` names them)."""
+    return {node: Memory(counted_memory(info), int(info.get("maxmemory", 0)))
+            for node, info in _per_node(redis, "memory").items()}
 
 
 def _answering(redis: RedisClient) -> dict[str, dict[str, Any]]:
@@ -108,8 +128,7 @@ def problems(info: dict[str, Any], replicas: int = 0) -> list[str]:
     if policy != SAFE_POLICY:
         found.append(f"maxmemory-policy is {policy}: Redis may evict wallet keys and a resent "
                      f"movement could apply twice; set maxmemory-policy {SAFE_POLICY}")
-    counted = int(info.get("used_memory", 0)) - int(info.get("mem_not_counted_for_evict", 0))
-    if int(info.get("maxmemory", 0)) and counted > int(info["maxmemory"]):
+    if int(info.get("maxmemory", 0)) and counted_memory(info) > int(info["maxmemory"]):
         found.append("out of memory: used memory is over maxmemory, Redis refuses writes; "
                      "raise maxmemory or free memory")
     if info.get("role") not in (None, "master"):

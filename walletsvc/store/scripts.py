@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -55,17 +55,21 @@ class Script:
     def __call__(self, keys: Mapping[str, str], args: Mapping[str, str | int]) -> Any:
         """Run the script on the named ``keys`` with the named ``args``; return its reply."""
         named = _ARGS.encode({name: str(value) for name, value in args.items()})
-        command = ("EVALSHA", self.sha, len(keys), *keys.values(), " ".join(keys), named)
+        return self.positional(list(keys.values()), [" ".join(keys), named])
+
+    def positional(self, keys: Sequence[str], args: Sequence[str]) -> Any:
+        """Run the script with KEYS and ARGV as given (a script that reads them by position)."""
+        command = ("EVALSHA", self.sha, len(keys), *keys, *args)
         try:
-            return self._send(keys, command)
+            return self._send(keys[0], command)
         except NoScriptError:
             self.redis.script_load(self.source)
-            return self._send(keys, command)
+            return self._send(keys[0], command)
 
-    def _send(self, keys: Mapping[str, str], command: tuple[Any, ...]) -> Any:
+    def _send(self, first_key: str, command: tuple[Any, ...]) -> Any:
         if self.writes is None:
             return self.redis.execute_command(*command)  # type: ignore[no-untyped-call]
-        return self.writes.execute(next(iter(keys.values())), *command)
+        return self.writes.execute(first_key, *command)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Scripts:
     create_wallet: Script
     set_blocked: Script
     adjust: Script
+    issue_token: Script
 
     def ensure_loaded(self, redis: RedisClient) -> None:
         """Load into Redis any script it lacks (after a restart, say)."""

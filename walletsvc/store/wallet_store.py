@@ -24,9 +24,10 @@ from walletsvc.models import (
     Wallet,
 )
 from walletsvc.observability import record_store_failure
-from walletsvc.store import keys, safety
+from walletsvc.store import fence, keys, safety
 from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import Acknowledgement, ReplicatedWrites
+from walletsvc.store.restoring import ShardWriter, restore_script
 from walletsvc.store.scripts import Scripts
 
 _OWNER_CACHE_SIZE = 100_000
@@ -45,11 +46,18 @@ def _outbox(wallet_id: str) -> str:
     return keys.outbox(keys.wallet_shard(wallet_id))
 
 
+def _marker(wallet_id: str) -> str:
+    return keys.store_marker(keys.wallet_shard(wallet_id))
+
+
 def _checked(reply: Sequence[Any]) -> Sequence[Any]:
     """Return a script's reply, or raise the domain error its status (a GPAS type) names."""
-    if reply[0] != "OK":
-        raise errors.of_type(reply[0])()
-    return reply
+    if reply[0] == "OK":
+        return reply
+    if reply[0] == errors.StoreNotReady.type:
+        record_store_failure("not_ready", "the shard's marker is missing or says restoring",
+                             "answered 503 STORE_NOT_READY, nothing applied")
+    raise errors.of_type(reply[0])()
 
 
 def _applied(reply: Sequence[Any]) -> Applied:
@@ -90,7 +98,27 @@ class WalletStore:
         Raises RedisError when Redis does not answer.
         """
         self._scripts.ensure_loaded(self.redis)
-        return safety.health(self.redis, self._acknowledgement.replicas)
+        return (safety.health(self.redis, self._acknowledgement.replicas)
+                + self.fence().problems())
+
+    # The fence (store/fence.py) ----------------------------------------------------------
+
+    def fence(self) -> fence.FenceState:
+        """Return what the shards' markers say."""
+        return fence.read(self.redis)
+
+    def restore_writer(self) -> ShardWriter:
+        """Return the writer ``ledger restore`` rebuilds a shard with (store/restoring.py)."""
+        return ShardWriter(self.redis, restore_script(self.redis, self._writes), self._writes)
+
+    def mark_shards(self, shards: Sequence[str], state: str, identity: str, now_ms: int
+                    ) -> None:
+        """Set the markers of ``shards`` (init, restore), each acknowledged as writes are."""
+        fence.mark(self._writes, shards, state, identity, now_ms)
+
+    def memory(self) -> dict[str, safety.Memory]:
+        """Return each node's memory against its maxmemory (what headroom alerts watch)."""
+        return safety.memory(self.redis)
 
     # Wallets -----------------------------------------------------------------------------
 
@@ -98,7 +126,8 @@ class WalletStore:
         """Create an empty wallet; raise WalletIdTaken if the id is taken."""
         self._guard.check()
         _checked(self._scripts.create_wallet(
-            {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id)},
+            {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id),
+             "store": _marker(wallet_id)},
             {"currency": currency, "player": player_id, "now": now_ms, "wallet": wallet_id}))
 
     def wallet(self, wallet_id: str) -> Wallet | None:
@@ -119,7 +148,8 @@ class WalletStore:
         """Block or unblock a wallet; raise ResourceNotFound if there is none."""
         self._guard.check()
         _checked(self._scripts.set_blocked(
-            {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id)},
+            {"wallet": keys.wallet(wallet_id), "outbox": _outbox(wallet_id),
+             "store": _marker(wallet_id)},
             {"blocked": "1" if blocked else "0", "wallet": wallet_id, "now": now_ms}))
 
     def adjust(
@@ -137,7 +167,8 @@ class WalletStore:
         self._guard.check()
         return _applied(_checked(self._scripts.adjust(
             {"wallet": keys.wallet(wallet_id), "record": keys.adjustment(wallet_id, reference),
-             "wallet_stream": keys.wallet_stream(wallet_id), "outbox": _outbox(wallet_id)},
+             "wallet_stream": keys.wallet_stream(wallet_id), "outbox": _outbox(wallet_id),
+             "store": _marker(wallet_id)},
             {"kind": kind, "sub": sub_wallet, "amount": amount, "ref": reference, "now": now_ms,
              "retention": self._retention_ms, "mid": movement_id, "fp": fingerprint,
              "wallet": wallet_id},
@@ -149,8 +180,9 @@ class WalletStore:
         """Create a random single-use launch token for the wallet, kept for ``ttl_ms``."""
         self._guard.check()
         token = keys.wallet_shard(wallet_id) + secrets.token_urlsafe(32)
-        key = keys.launch_token(token)
-        self._writes.execute(key, "SET", key, wallet_id, "PX", ttl_ms)
+        _checked(self._scripts.issue_token(
+            {"token": keys.launch_token(token), "store": _marker(wallet_id)},
+            {"wallet": wallet_id, "ttl": ttl_ms}))
         return token
 
     def open_session(self, token: LaunchToken, wallet_id: str, parent_system: str,
@@ -169,7 +201,8 @@ class WalletStore:
              "session": keys.session(session_id), "live": keys.live_session(session_id),
              "session_stream": keys.session_stream(session_id),
              "wallet_sessions": keys.wallet_sessions(wallet_id),
-             "live_index": _live_index(session_id), "outbox": _outbox(wallet_id)},
+             "live_index": _live_index(session_id), "outbox": _outbox(wallet_id),
+             "store": _marker(wallet_id)},
             {"token_kind": token.kind, "now": now_ms, "sid": session_id, "wallet": wallet_id,
              "ps": parent_system, "idle": idle_ms, "max_age": max_ms,
              "retention": self._retention_ms, "jwt_ttl": max(token.ttl_ms, 1)},
@@ -207,7 +240,8 @@ class WalletStore:
         """
         script_keys = {
             "wallet": keys.wallet(owner.wallet_id), "session": keys.session(session_id),
-            "live": keys.live_session(session_id), "live_index": _live_index(session_id)}
+            "live": keys.live_session(session_id), "live_index": _live_index(session_id),
+            "store": _marker(owner.wallet_id)}
         args: dict[str, str | int] = {
             "now": now_ms, "ps": parent_system, "wallet": owner.wallet_id, "sid": session_id,
             "touch": "1"}
@@ -225,12 +259,15 @@ class WalletStore:
 
     def close_session(self, session_id: str, parent_system: str, now_ms: int, late_ms: int) -> None:
         """Close an active session; raise InvalidWalletSession otherwise."""
+        if not keys.is_shard(keys.session_shard(session_id)):
+            raise errors.InvalidWalletSession()
         self._guard.check()
         _checked(self._scripts.close_session(
             {"session": keys.session(session_id), "live": keys.live_session(session_id),
              "session_stream": keys.session_stream(session_id),
              "live_index": _live_index(session_id),
-             "outbox": keys.outbox(keys.session_shard(session_id))},
+             "outbox": keys.outbox(keys.session_shard(session_id)),
+             "store": keys.store_marker(keys.session_shard(session_id))},
             {"now": now_ms, "ps": parent_system, "late": late_ms,
              "retention": self._retention_ms, "sid": session_id},
         ))
@@ -258,7 +295,7 @@ class WalletStore:
             "session_stream": keys.session_stream(sid),
             "wallet_stream": keys.wallet_stream(wallet_id),
             "counters": keys.reconciliation(keys.wallet_shard(wallet_id), utc_day(terms.now_ms)),
-            "outbox": _outbox(wallet_id),
+            "outbox": _outbox(wallet_id), "store": _marker(wallet_id),
             **self._references(wallet_id, ps, claims, claim=terms.refusal is None),
         }
         if rollback:

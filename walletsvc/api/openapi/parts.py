@@ -61,8 +61,16 @@ def error_responses() -> dict[int, tuple[str, str]]:
     by_status: dict[int, list[type[errors.WalletError]]] = {}
     for cls in errors.every_error():
         by_status.setdefault(cls.status, []).append(cls)
-    return {status: _REFUSED if len(classes) > 1 else _described(classes[0])
+    return {status: _REFUSED if status == 400 else _shared(status, classes)
             for status, classes in sorted(by_status.items())}
+
+
+def _shared(status: int, classes: list[type[errors.WalletError]]) -> tuple[str, str]:
+    """Name a status by its one class, or by the status with each class's meaning."""
+    if len(classes) == 1:
+        return _described(classes[0])
+    meanings = "; ".join(f"{cls.type}: {_described(cls)[1]}" for cls in classes)
+    return "Unavailable" if status == 503 else f"Error{status}", meanings
 
 
 def _described(cls: type[errors.WalletError]) -> tuple[str, str]:

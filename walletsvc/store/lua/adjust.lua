@@ -2,7 +2,7 @@
 -- prepended.
 -- Guarantees: balance change, adjustment record, audit and outbox entries together or not at all; a
 -- withdrawal never takes a sub-wallet below zero.
--- KEYS (by name): wallet = wallet hash, record = adjustment record, wallet_stream,
+-- KEYS (by name): store = the shard's marker (common.lua), wallet = wallet hash, record = adjustment record, wallet_stream,
 --   outbox = the shard's ledger outbox
 -- ARGV (by name): kind = 'deposit' or 'withdrawal', sub = 'real' or 'bonus', amount (minor
 --   units), ref = reference, now (ms), retention (audit, ms), mid = new movement id,

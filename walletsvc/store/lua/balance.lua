@@ -1,7 +1,7 @@
 -- Read a wallet's balance through an active session, refreshing its idle timeout.
 -- common.lua is prepended. With touch = '0' the script only reads: the caller's way to answer a
 -- balance while Redis refuses writes (the session is still checked, only not refreshed).
--- KEYS (by name): wallet = wallet hash, session = session record, live = live-session key,
+-- KEYS (by name): store = the shard's marker (common.lua), wallet = wallet hash, session = session record, live = live-session key,
 --   live_index = the shard's live-session index
 -- ARGV (by name): now (ms), ps = parent system, wallet = wallet id, sid = session id,
 --   touch = '1' to refresh the idle timeout, '0' to only read

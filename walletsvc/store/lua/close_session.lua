@@ -1,6 +1,6 @@
 -- Close an open wallet session. common.lua is prepended.
 -- Guarantees: the live key is removed and the record and stream kept for the retention period.
--- KEYS (by name): session = session record, live = live-session key, session_stream,
+-- KEYS (by name): store = the shard's marker (common.lua), session = session record, live = live-session key, session_stream,
 --   live_index = the shard's live-session index, outbox = the shard's ledger outbox
 -- ARGV (by name): now (ms), ps = parent system, late (late settlement, ms), retention (audit,
 --   ms), sid = session id

@@ -5,6 +5,7 @@
 -- The helpers only read, or write after the caller has validated everything, so a script that
 -- returns an error status has written nothing (the rollback tombstone is the one deliberate
 -- exception, see rollback.lua).
+-- Every script may reply {'STORE_NOT_READY'}, having read and written nothing else.
 -- Every money script (movement, rollback, adjust) replies
 --   {'OK', movement id, real after, bonus after, bonus part, replayed 0|1, amount}
 -- or {error status}, the status being a GPAS error type.
@@ -18,6 +19,14 @@ local function named(keys, argv)
   return k, cjson.decode(argv[2])
 end
 local K, A = named(KEYS, ARGV)
+
+-- The store fence (store/fence.py): every script names its shard's marker as KEYS `store` and
+-- runs only while the marker says 'ready'. A shard that lost its data has no marker, one being
+-- restored says 'restoring': the script answers STORE_NOT_READY before any other read or
+-- write, so a resent movement is never judged against records that are gone.
+if redis.call('HGET', K.store, 'state') ~= 'ready' then
+  return {'STORE_NOT_READY'}
+end
 
 -- Lua numbers are doubles: amounts stay below 2^53 and are written as integer text.
 local MAX_MINOR = 9007199254740991

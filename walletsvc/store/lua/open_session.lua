@@ -1,6 +1,6 @@
 -- Open a wallet session with a launch token, consuming the token. common.lua is prepended.
 -- Guarantees: the token is consumed if and only if the session is created.
--- KEYS (by name): token = launch token (opaque) or used-JWT-id key, wallet = wallet hash,
+-- KEYS (by name): store = the shard's marker (common.lua), token = launch token (opaque) or used-JWT-id key, wallet = wallet hash,
 --   session = session record, live = live-session key, session_stream, wallet_sessions =
 --   the wallet's session index, live_index = the shard's live-session index (scored by expiry),
 --   outbox = the shard's ledger outbox

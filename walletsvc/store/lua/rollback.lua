@@ -4,7 +4,7 @@
 -- Guarantees: as movement.lua. The one write on a refusal is deliberate: rolling back an
 -- unknown reference leaves a tombstone for it (with its audit and outbox entries), so a debit
 -- or credit arriving later under that reference is refused as a duplicate and moves no money.
--- KEYS (by name): wallet, session, live, live_index, record, session_stream, wallet_stream,
+-- KEYS (by name): store = the shard's marker (common.lua), wallet, session, live, live_index, record, session_stream, wallet_stream,
 --   counters, owner, outbox: as movement.lua, for this rollback; target = the reversed movement's
 --   record, target_owner = its reference directory entry (absent on Redis Cluster)
 -- ARGV (by name): now, late, retention, replay, mid, fp, ps, wallet, sid, ref, description,

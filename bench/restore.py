@@ -1,0 +1,188 @@
+"""Restore's speed: records per second before (the code of BASELINE) and now, in one run.
+
+    .venv/bin/python -m bench.restore [--debits 20000] [--copies 9] [--players 500] [--repeat 3]
+
+Starts its own PostgreSQL, then on one redis-server and on a cluster of three: puts
+``--debits`` debits of ``--players`` players through the service and the exporter into the
+ledger, adds ``--copies`` copies of each (``multiply``), then empties Redis and restores it
+from the same ledger ``--repeat`` times each way, alternately: with
+``walletsvc/ledger/restore.py`` as it was at ``--baseline`` (read with ``git show``), and with
+today's. Each restored Redis is checked against the baseline's (the same records, streams,
+counters and wallets); the time of the README's sizing example (120 million records) is given
+from the best run of each. Writes bench/results/restore.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from redis.cluster import RedisCluster
+
+from bench.ledger import debits
+from tests.postgres_server import fresh_database, start_postgres, stop_postgres
+from tests.redis_server import RedisClusterServers, RedisServer
+from tests.support.settings import FakeClock, base_config
+from walletsvc import create_app
+from walletsvc.ledger.database import connect as connect_ledger
+from walletsvc.ledger.exporter import Exporter, ExportSettings
+from walletsvc.ledger.records import COLUMNS
+from walletsvc.ledger.restore import restore
+from walletsvc.services import EXTENSION, Services
+from walletsvc.store import RedisClient, connect, keys
+from walletsvc.store.fence import READY
+
+RESULTS = Path(__file__).parent / "results" / "restore.json"
+ROOT = Path(__file__).resolve().parent.parent
+SIZING_RECORDS = 120_000_000  # README, Sizing maxmemory: 1,000,000 movements a day, 120 days
+RETENTION_MS = 120 * 86_400_000
+
+
+def baseline_module(commit: str, folder: Path) -> ModuleType:
+    """Load walletsvc/ledger/restore.py as it was at ``commit``."""
+    source = subprocess.run(["git", "show", f"{commit}:walletsvc/ledger/restore.py"], cwd=ROOT,
+                            check=True, capture_output=True, text=True).stdout
+    path = folder / "baseline_restore.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("baseline_restore", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def stored(redis: RedisClient) -> dict[str, Any]:
+    """Return every restored key (markers left out) with its value, to compare two restores."""
+    readers = {"hash": redis.hgetall, "string": redis.get, "stream": redis.xrange}
+    found = {}
+    for key in redis.scan_iter(count=5000):
+        kind = str(redis.type(key))
+        if kind in readers and not key.startswith(("st:", "ob:")):
+            found[key] = readers[kind](key)
+    return found
+
+
+def timed(run: Any, records: int) -> float:
+    """Return the records per second of one run of ``run``."""
+    started = time.perf_counter()
+    run()
+    return records / (time.perf_counter() - started)
+
+
+def figures(label: str, rates: list[float]) -> dict[str, Any]:
+    best = max(rates)
+    return {"label": label, "records_per_second_runs": [round(r) for r in rates],
+            "records_per_second_best": round(best), "records_per_second_median":
+            round(statistics.median(rates)), "sizing_example_hours":
+            round(SIZING_RECORDS / best / 3600, 2)}
+
+
+def multiply(ledger_url: str, copies: int) -> None:
+    """Add ``copies`` copies of every restored entry, each a movement of its own.
+
+    The service puts a few tens of thousands of movements into the ledger in reasonable time;
+    a restore is measured on more. Each copy keeps its wallet, shard and time, and gets its
+    own reference, movement id and stream id (the sequence part moved past the originals).
+    """
+    columns = [c for c in COLUMNS if c != "exported_at"]
+    changed = {
+        "entry_seq": "entry_seq + n * 1000000",
+        "movement_id": "movement_id || '~' || n",
+        "reference": "reference || '~' || n",
+        "fields": "(fields::jsonb || jsonb_build_object('ref', (fields->>'ref') || '~' || n,"
+                  " 'mid', (fields->>'mid') || '~' || n))::json",
+    }
+    select = ", ".join(changed.get(column, column) for column in columns)
+    with connect_ledger(ledger_url) as conn:
+        conn.execute(f"INSERT INTO ledger_entries ({', '.join(columns)})"  # noqa: S608
+                     f" SELECT {select} FROM ledger_entries, generate_series(1, %s) AS n"
+                     " WHERE event IN ('debit', 'credit', 'deposit', 'withdrawal')", (copies,))
+
+
+def empty(redis: RedisClient) -> None:
+    if isinstance(redis, RedisCluster):
+        redis.flushall(target_nodes=RedisCluster.PRIMARIES)
+    else:
+        redis.flushall()
+
+
+def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: str,
+            args: argparse.Namespace) -> dict[str, Any]:
+    """Fill the ledger through ``redis``, then restore it each way, alternately, and compare."""
+    app = create_app(base_config(ledger_url=ledger_url), redis=redis, clock=FakeClock())
+    services: Services = app.extensions[EXTENSION]
+    services.store.mark_shards(keys.SHARDS, READY, "bench", 0)
+    debits(redis, args.debits, players=args.players)
+    exporter = Exporter(redis, ledger_url, ExportSettings(per_shard=500))
+    exporter.export_pending()
+    exporter.close()
+    multiply(ledger_url, args.copies)
+    now = services.clock()
+    rates: dict[str, list[float]] = {"baseline": [], "now": []}
+    with connect_ledger(ledger_url) as conn:
+        records = conn.execute("SELECT count(*) FROM ledger_entries WHERE event IN"
+                               " ('debit','credit','rollback','tombstone','deposit',"
+                               "'withdrawal')").fetchone()[0]  # type: ignore[index]
+        same = True
+        for _ in range(args.repeat):  # alternately, so that the machine's noise hits both
+            empty(redis)
+            rates["baseline"].append(timed(
+                lambda: baseline.restore(redis, conn, RETENTION_MS, now), records))
+            expected = stored(redis)
+            empty(redis)
+            rates["now"].append(timed(
+                lambda: restore(services.store, conn, RETENTION_MS, now), records))
+            same = same and stored(redis) == expected
+    before = figures(f"baseline {args.baseline}", rates["baseline"])
+    after = figures("now", rates["now"])
+    return {"store": label, "records": records, "baseline": before, "now": after,
+            "speedup_best": round(after["records_per_second_best"]
+                                  / before["records_per_second_best"], 2),
+            "speedup_median": round(after["records_per_second_median"]
+                                    / before["records_per_second_median"], 2),
+            "same_keys_and_values": same}
+
+
+def main() -> None:
+    """Fill a ledger, restore it with the baseline and with today's code, compare."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--debits", type=int, default=20_000)
+    parser.add_argument("--players", type=int, default=500)
+    parser.add_argument("--copies", type=int, default=9,
+                        help="Copies of each movement added in the ledger (see multiply).")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", default="c63464d")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="walletsvc-bench-restore-"))
+    folder.chmod(0o755)
+    baseline = baseline_module(args.baseline, folder)
+    postgres = start_postgres()
+    results = []
+    try:
+        for label, servers in (("one node", RedisServer(folder / "redis")),
+                               ("cluster of 3", RedisClusterServers(folder / "cluster"))):
+            servers.start()
+            database = fresh_database(postgres)
+            try:
+                results.append(compare(connect(servers.url, 30.0), database, baseline, label,
+                                       args))
+            finally:
+                servers.stop()
+    finally:
+        stop_postgres(postgres)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

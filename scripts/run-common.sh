@@ -1,0 +1,73 @@
+# What scripts/run.sh and scripts/run-ha.sh both start, sourced by them (not run on its own):
+# demo secrets, the local PostgreSQL, the demo wallet, the credentials to paste, the exporter.
+# The caller sets BIN (the virtual env's bin) and stops what these start (the *_pid variables).
+
+stop() {  # stop PID [SIGNAL]: signal a child we started, then wait for it; never fails
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill "-${2:-TERM}" "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
+}
+
+demo_secrets() {  # demo_secrets FILE: made once; variables already set win over the file
+  [ -f "$1" ] && return 0
+  "$BIN/python" - > "$1" <<'PY'
+import json, secrets
+print("WALLETSVC_PARENT_SYSTEMS=" + json.dumps({"DEMO01": secrets.token_hex(16)}))
+print("WALLETSVC_ADMIN_API_KEY=" + secrets.token_hex(24))
+print("WALLETSVC_RECONCILIATION_API_KEY=" + secrets.token_hex(24))
+PY
+}
+
+start_postgres() {  # start_postgres DIR: the ledger's PostgreSQL, data in DIR/postgres (postgres_pid)
+  [ -n "${WALLETSVC_LEDGER_URL:-}" ] && return 0
+  local dir=$1 port="${WALLETSVC_POSTGRES_PORT:-5440}"
+  [ -f "$dir/postgres.pw" ] || "$BIN/python" -c 'import secrets; print(secrets.token_hex(16))' \
+    > "$dir/postgres.pw"
+  # The pgserver wheel's PostgreSQL; as root it runs as nobody (see walletsvc/ledger/localdb.py).
+  "$BIN/python" -m walletsvc.ledger.localdb "$dir/postgres" "$port" "$dir/postgres.pw" \
+    >> "$dir/postgres.log" 2>&1 &
+  postgres_pid=$!
+  export WALLETSVC_LEDGER_URL="postgresql://postgres:$(cat "$dir/postgres.pw")@127.0.0.1:$port/walletsvc"
+  "$BIN/python" -c 'import os; from walletsvc.ledger.localdb import wait_ready
+wait_ready(os.environ["WALLETSVC_LEDGER_URL"], 60)'
+  echo "PostgreSQL on 127.0.0.1:$port, data in $dir/postgres (the ledger)"
+}
+
+init_store() {  # mark a new store ready; refuse one that lost its data (restore it instead)
+  # docs/runbooks/store-lost-data.md: e.g. var/redis gone while the ledger is kept.
+  "$BIN/walletsvc" store init >/dev/null
+}
+
+demo_wallet() {  # demo-wallet with 100.00 BRL (once), and a fresh launch token for it (token)
+  "$BIN/walletsvc" create-wallet --wallet-id demo-wallet --player demo-player --currency BRL \
+    >/dev/null 2>&1 || true
+  "$BIN/walletsvc" deposit demo-wallet 100 --reference demo-initial-deposit >/dev/null
+  token=$("$BIN/walletsvc" issue-token demo-wallet --ttl 3600 | "$BIN/python" -c \
+    'import json, sys; print(json.load(sys.stdin)["authToken"])')
+}
+
+print_credentials() {  # print_credentials TOKEN: each value exactly as it is pasted
+  "$BIN/python" - "$1" "$WALLETSVC_CONFIG_FILE" <<'PY'
+import json, sys
+from walletsvc.config import Config
+config = Config.from_env()
+(system_id, (secret, *_)), = list(config.parent_systems.items())[:1]
+print(f"""
+walletsvc demo credentials (kept in {sys.argv[2]})
+  parent system id (x-parent-system-id): {system_id}
+  parent system secret (signs requests): {secret}
+  admin API key (Authorization: Bearer): {config.admin_api_key}
+  reconciliation key:                    {config.reconciliation_api_key}
+  demo wallet:                           demo-wallet (funded once with 100.00 BRL)
+  launch token for demo-wallet (1 hour): {sys.argv[1]}
+""")
+PY
+}
+
+start_exporter() {  # start_exporter LOG: the ledger exporter in the background (exporter_pid)
+  # It moves every change into the ledger; it waits out a PostgreSQL restart.
+  "$BIN/walletsvc" ledger export --follow >> "$1" 2>&1 &
+  exporter_pid=$!
+  echo "ledger exporter running (log in $1)"
+}
