@@ -1,17 +1,21 @@
-"""Prometheus metrics, optionally behind a bearer token; served even while Redis is down."""
+"""Prometheus metrics, optionally behind a bearer token; served even while Redis or the ledger
+is down."""
 
 from __future__ import annotations
 
 import contextlib
 
+import psycopg
 from flask import Blueprint, Response
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
 from walletsvc.api.auth import require_bearer
 from walletsvc.api.health import readiness
-from walletsvc.ledger.metrics import LedgerBacklog
+from walletsvc.ledger.database import LedgerUnreachable
+from walletsvc.ledger.metrics import LedgerBacklog, VerifyOutcome
 from walletsvc.ledger.outbox import Outbox
+from walletsvc.ledger.verify_runs import scrape as scrape_verify
 from walletsvc.observability import metrics
 from walletsvc.services import services
 from walletsvc.store.metrics import RedisMemory
@@ -21,7 +25,7 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    """Expose request, movement, store, session, Redis memory and ledger-lag metrics."""
+    """Expose request, movement, store, session, Redis memory, ledger lag and verify metrics."""
     token = services().config.metrics_token
     if token:
         require_bearer(token)
@@ -37,5 +41,15 @@ def scrape() -> Response:
                                               len(shards.missing)))
             gauges.append(RedisMemory(services().store.memory()))
             gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
+    gauges += _verify_gauges(services().config.ledger_url)
     return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
                     mimetype=metrics.CONTENT_TYPE)
+
+
+def _verify_gauges(ledger_url: str | None) -> list[Collector]:
+    """Return verify's gauges; none while the ledger is unset, down or without its schema (an
+    alert watches for their absence)."""
+    with contextlib.suppress(psycopg.Error, LedgerUnreachable):
+        if ledger_url:
+            return [VerifyOutcome(scrape_verify(ledger_url))]
+    return []

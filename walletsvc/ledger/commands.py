@@ -15,8 +15,10 @@ import psycopg
 import simplejson
 from flask.cli import with_appcontext
 from marshmallow import Schema
+from redis.exceptions import RedisError
 
 from walletsvc.errors import WalletError
+from walletsvc.ledger.accepted import AcceptRefused, accept
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
 from walletsvc.ledger.exporter import Exporter, ExportSettings
@@ -24,6 +26,8 @@ from walletsvc.ledger.outbox import Outbox
 from walletsvc.ledger.presenters import liability_view, statement_view
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.verify import verify
+from walletsvc.ledger.verify_report import report
+from walletsvc.ledger.verify_runs import run_and_keep
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
@@ -108,19 +112,44 @@ def status() -> None:
 @ledger.command("verify")
 @click.option("--wait", "wait_s", type=click.FloatRange(0), default=10.0,
               help="Seconds to look again while entries are still in flight.")
+@click.option("--quiet", is_flag=True, help="Print nothing when every check passes (cron).")
 @with_appcontext
-def verify_command(wait_s: float) -> None:
-    """Compare every wallet's balances and flags in Redis with the ledger; exit 1 on any."""
+def verify_command(wait_s: float, quiet: bool) -> None:
+    """Check Redis against the ledger, balances and references; keep the run; exit 1 if any."""
     found = services()
     with _connect(found) as conn:
-        verdict = verify(found.store.redis, conn, wait_s)
-    for difference in verdict.differences:
-        click.echo(f"{difference.wallet_id}: {difference.what}: Redis {difference.redis}, "
-                   f"ledger {difference.ledger}")
-    click.echo(f"{verdict.wallets} wallets compared, {len(verdict.differences)} differences, "
-               f"{verdict.backlog.pending} entries still waiting for the ledger")
-    if verdict.differences:
+        migrate(conn)
+        try:
+            verdict = run_and_keep(conn, lambda: verify(
+                found.store.redis, conn, now_ms=found.clock(),
+                retention_ms=found.config.retention_ms, wait_s=wait_s))
+        except (RedisError, psycopg.Error) as exc:
+            raise click.ClickException(f"verify stopped: {type(exc).__name__}: {exc}") from None
+    if not (quiet and verdict.clean):
+        click.echo("\n".join(report(verdict, found.currencies)))
+    if not verdict.clean:
         sys.exit(1)
+
+
+@ledger.command("verify-accept")
+@click.argument("reference")
+@click.argument("movement_ids", nargs=-1, required=True)
+@click.option("--parent-system", help="The parent system of a GPAS reference.")
+@click.option("--wallet", "wallet_id", help="The wallet of an operator adjustment reference.")
+@click.option("--note", required=True, help="What was done about it (the correction, GPAS).")
+@with_appcontext
+def verify_accept(reference: str, movement_ids: tuple[str, ...], parent_system: str | None,
+                  wallet_id: str | None, note: str) -> None:
+    """Accept a reference's extra applications as dealt with: verify stops counting them."""
+    if (parent_system is None) == (wallet_id is None):
+        raise click.UsageError("name the reference's --parent-system or --wallet (one of them)")
+    with _connect(services()) as conn:
+        migrate(conn)
+        try:
+            accept(conn, (parent_system, wallet_id), reference, list(movement_ids), note)
+        except AcceptRefused as exc:
+            raise click.ClickException(str(exc)) from None
+    _echo_json({"accepted": list(movement_ids)})
 
 
 @ledger.command("restore")

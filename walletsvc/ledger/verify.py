@@ -1,21 +1,36 @@
-"""``ledger verify``: every wallet in Redis against the ledger, balances and flags.
+"""``ledger verify``: Redis against the ledger, wallet by wallet and reference by reference.
 
-Run once the exporter has caught up: a wallet that moved since its last export differs until
-its entries are in. Differences are checked again for up to ``wait_s`` while the outbox still
-holds entries, so a verify under light traffic does not report what is merely in flight.
+Three checks, each of which must find nothing:
+
+- balances: every wallet's balances, blocked flag and currency in Redis equal the ledger's,
+  and the ledger's running balances equal its last entries (this module);
+- doubled references: no reference applied twice within the retention period, in the ledger
+  alone (``doubled``);
+- recorded references: every reference the ledger applied within the retention period is
+  still recorded by Redis, under the same movement id (``recorded``).
+
+A double an operator has dealt with is accepted (``accepted``) and no longer counted.
+
+Run it under traffic if need be: a wallet that moved since its last export differs until its
+entries are in, so the wallets that differ are looked at again, alone (each read close in time
+to its ledger row), for up to ``wait_s`` while the outbox still holds entries.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import psycopg
+from psycopg import sql
 
+from walletsvc.ledger.accepted import accepted_ids
+from walletsvc.ledger.doubled import Doubled, doubled_references
 from walletsvc.ledger.outbox import Backlog, Outbox
-from walletsvc.store import RedisClient
+from walletsvc.ledger.recorded import Recall, recall
+from walletsvc.store import AuditTrail, RedisClient, keys
 
 _BATCH = 1000
 _MONEY = ["debit", "credit", "rollback", "deposit", "withdrawal"]
@@ -33,11 +48,20 @@ class Difference:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What verify found: wallets compared, differences, and the outbox backlog at the end."""
+    """What verify found: wallets compared, differences, doubled references, the references
+    Redis does not record as the ledger does, and the outbox backlog at the end."""
 
     wallets: int
     differences: list[Difference]
     backlog: Backlog
+    doubled: list[Doubled]
+    recall: Recall
+
+    @property
+    def clean(self) -> bool:
+        """Tell whether every check found nothing."""
+        return not (self.differences or self.doubled or self.recall.missing
+                    or self.recall.other_id)
 
 
 def _state(real: object, bonus: object, blocked: object, currency: object) -> dict[str, str]:
@@ -45,29 +69,46 @@ def _state(real: object, bonus: object, blocked: object, currency: object) -> di
             "currency": str(currency)}
 
 
-def redis_wallets(redis: RedisClient) -> dict[str, dict[str, str]]:
-    """Return every wallet's balances, blocked flag and currency as Redis holds them."""
+def redis_wallets(redis: RedisClient, wallet_ids: Iterable[str] | None = None
+                  ) -> dict[str, dict[str, str]]:
+    """Return the balances, blocked flag and currency of every wallet (or these) in Redis."""
     found: dict[str, dict[str, str]] = {}
-    for chunk in _chunks(redis.scan_iter(match="w:*", count=1000)):
+    wallet_keys: Iterator[Any] = (redis.scan_iter(match="w:*", count=1000)
+                                  if wallet_ids is None else map(keys.wallet, wallet_ids))
+    for chunk in _chunks(wallet_keys):
         pipe = redis.pipeline(transaction=False)
         for key in chunk:
             pipe.hmget(key, "real", "bonus", "blocked", "currency")
         for key, (real, bonus, blocked, currency) in zip(chunk, pipe.execute(), strict=True):
-            found[key.split(":", 2)[2]] = _state(real, bonus, blocked == "1", currency)
+            if currency is not None:  # every wallet has one: None is no wallet
+                found[key.split(":", 2)[2]] = _state(real, bonus, blocked == "1", currency)
     return found
 
 
-def ledger_wallets(conn: psycopg.Connection[tuple[Any, ...]]) -> dict[str, dict[str, str]]:
-    """Return every wallet's running balances, blocked flag and currency in the ledger."""
-    rows = conn.execute("SELECT wallet_id, real, bonus, blocked, currency FROM ledger_wallets")
+def _only(wallet_ids: list[str] | None) -> tuple[sql.SQL, list[list[str]]]:
+    """Return the condition, and its parameters, that keeps these wallets (all if None)."""
+    if wallet_ids is None:
+        return sql.SQL("true"), []
+    return sql.SQL("wallet_id = ANY(%s)"), [wallet_ids]
+
+
+def ledger_wallets(conn: psycopg.Connection[tuple[Any, ...]],
+                   wallet_ids: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """Return the running balances, blocked flag and currency of every wallet (or these)."""
+    where, params = _only(wallet_ids)
+    rows = conn.execute(sql.SQL("SELECT wallet_id, real, bonus, blocked, currency"
+                                " FROM ledger_wallets WHERE {}").format(where), params)
     return {row[0]: _state(*row[1:]) for row in rows}
 
 
-def last_balances(conn: psycopg.Connection[tuple[Any, ...]]) -> dict[str, dict[str, str]]:
-    """Return each wallet's balances after its latest money entry still in the ledger."""
-    rows = conn.execute(
+def last_balances(conn: psycopg.Connection[tuple[Any, ...]],
+                  wallet_ids: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """Return each wallet's (or these') balances after its latest money entry still kept."""
+    where, params = _only(wallet_ids)
+    rows = conn.execute(sql.SQL(
         "SELECT DISTINCT ON (wallet_id) wallet_id, real_after, bonus_after FROM ledger_entries"
-        " WHERE event = ANY(%s) ORDER BY wallet_id, entry_ms DESC, entry_seq DESC", (_MONEY,))
+        " WHERE event = ANY(%s) AND {} ORDER BY wallet_id, entry_ms DESC, entry_seq DESC"
+    ).format(where), [_MONEY, *params])
     return {row[0]: {"real": str(row[1]), "bonus": str(row[2])} for row in rows}
 
 
@@ -90,19 +131,48 @@ def compare(in_redis: dict[str, dict[str, str]], in_ledger: dict[str, dict[str, 
     return found
 
 
-def verify(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]],
-           wait_s: float = 10.0) -> Verdict:
-    """Compare every wallet; look again while differences remain and entries are in flight."""
-    outbox = Outbox(redis)
+def _look(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]],
+          wallet_ids: list[str] | None) -> tuple[int, list[Difference], Backlog]:
+    # Redis, then the backlog, then the ledger: with no entry waiting after the Redis read,
+    # the ledger read that follows holds every change Redis had.
+    in_redis = redis_wallets(redis, wallet_ids)
+    backlog = Outbox(redis).backlog()
+    differences = compare(in_redis, ledger_wallets(conn, wallet_ids),
+                          last_balances(conn, wallet_ids))
+    conn.rollback()  # the next look sees what committed since
+    return len(in_redis), differences, backlog
+
+
+def balances(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]],
+             wait_s: float) -> tuple[int, list[Difference], Backlog]:
+    """Compare every wallet, then again the wallets that differ while entries are in flight."""
     deadline = time.monotonic() + wait_s
-    while True:
-        in_redis = redis_wallets(redis)
-        differences = compare(in_redis, ledger_wallets(conn), last_balances(conn))
-        conn.rollback()  # the next look sees what committed since
-        backlog = outbox.backlog()
+    wallets, differences, backlog = _look(redis, conn, None)
+    while differences:
+        suspects = sorted({difference.wallet_id for difference in differences})
+        _, differences, backlog = _look(redis, conn, suspects)
         if not differences or not backlog.pending or time.monotonic() > deadline:
-            return Verdict(len(in_redis), differences, backlog)
+            break
         time.sleep(0.5)
+    return wallets, differences, backlog
+
+
+def verify(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]], *, now_ms: int,
+           retention_ms: int, wait_s: float = 10.0) -> Verdict:
+    """Run every check: balances, doubled references, references as Redis records them."""
+    wallets, differences, backlog = balances(redis, conn, wait_s)
+    audit, accepted = AuditTrail(redis), accepted_ids(conn)
+    doubled = [_with_redis(audit, found)
+               for found in doubled_references(conn, retention_ms, accepted)]
+    return Verdict(wallets, differences, backlog, doubled,
+                   recall(audit, conn, now_ms, retention_ms, accepted))
+
+
+def _with_redis(audit: AuditTrail, doubled: Doubled) -> Doubled:
+    """Add the movement id Redis records for the reference on each wallet involved."""
+    recorded = audit.recorded_movements([(wallet_id, doubled.parent_system, doubled.reference)
+                                         for wallet_id in doubled.wallets])
+    return replace(doubled, in_redis=tuple(mid for _, mid in recorded))
 
 
 def _chunks(items: Iterator[Any]) -> Iterator[list[str]]:

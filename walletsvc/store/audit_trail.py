@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from walletsvc.models import AuditEntry, Page
@@ -52,6 +53,22 @@ class AuditTrail:
             pipe.hget(keys.movement(wallet_id, parent_system, reference), "rolled_back")
         found = zip(references, cast(list[str | None], pipe.execute()), strict=True)
         return {reference: by for reference, by in found if by}
+
+    def recorded_movements(self, references: Sequence[tuple[str, str | None, str]]
+                           ) -> list[tuple[str | None, str | None]]:
+        """Return (kind, movement id) of the record of each (wallet, parent system, reference).
+
+        A parent system of None names an operator adjustment, whose record has no kind. A
+        reference Redis holds no record of gives (None, None); a rollback tombstone, which
+        blocks a reference without applying it, gives ("tombstone", None).
+        """
+        pipe = self.redis.pipeline(transaction=False)
+        for wallet_id, parent_system, reference in references:
+            if parent_system is None:
+                pipe.hmget(keys.adjustment(wallet_id, reference), "kind", "mid")
+            else:
+                pipe.hmget(keys.movement(wallet_id, parent_system, reference), "kind", "mid")
+        return [(kind, mid) for kind, mid in cast(list[list[str | None]], pipe.execute())]
 
     def wallet_sessions(self, wallet_id: str, limit: int) -> list[str]:
         """Return the wallet's session ids, newest first."""
