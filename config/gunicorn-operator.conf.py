@@ -13,8 +13,8 @@ from pathlib import Path
 
 # Its own metrics files, named by a variable of its own: each gunicorn empties its directory
 # when it starts, so a directory shared with the GPAS process would lose that one's counts.
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ.get(
-    "WALLETSVC_OPERATOR_METRICS_DIR", str(Path("var/prometheus-operator").resolve()))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(Path(os.environ.get(
+    "WALLETSVC_OPERATOR_METRICS_DIR", "var/prometheus-operator")).resolve())
 globals().update({name: value for name, value in runpy.run_path(
     str(Path(__file__).with_name("gunicorn.conf.py"))).items() if not name.startswith("__")})
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Start walletsvc for a try-out: demo credentials, a local redis-server unless
 # WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is
-# set, a demo wallet with a launch token, the ledger exporter, and gunicorn on :8000.
-# However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, gunicorn exiting),
-# it stops gunicorn with its workers, the exporter, and the servers it started: nothing is left.
+# set, a demo wallet with a launch token, the ledger exporter, and two gunicorns: GPAS's on :8000
+# and the operator's (admin API, ledger reports, docs) on :8001.
+# However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, either gunicorn
+# exiting), it stops both gunicorns with their workers, the exporter, and the servers it
+# started: nothing is left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -14,6 +16,7 @@ redis_pid=""
 postgres_pid=""
 exporter_pid=""
 gunicorn_pid=""
+operator_pid=""
 stop() {  # stop PID [SIGNAL]: signal a child we started, then wait for it
   if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
     kill "-${2:-TERM}" "$1" 2>/dev/null || true
@@ -23,6 +26,7 @@ stop() {  # stop PID [SIGNAL]: signal a child we started, then wait for it
 stop_all() {
   trap - EXIT INT TERM
   stop "$gunicorn_pid"                  # graceful: workers finish, then exit
+  stop "$operator_pid"
   stop "$exporter_pid"                  # it finishes its batch first
   stop "$postgres_pid" INT              # PostgreSQL's fast shutdown
   if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
@@ -102,11 +106,17 @@ PY
 exporter_pid=$!
 echo "ledger exporter running (log in $VAR/exporter.log)"
 
-# In the background, so that this shell hears a signal at once (a foreground child would
-# delay its traps until gunicorn exits) and stops everything itself.
+# Both in the background, so that this shell hears a signal at once (a foreground child would
+# delay its traps until gunicorn exits) and stops everything itself. The operator's gunicorn
+# lowers its own CPU priority (config/gunicorn-operator.conf.py): its reports take only what
+# GPAS's workers leave.
 "$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app &
 gunicorn_pid=$!
+WALLETSVC_OPERATOR_METRICS_DIR="${WALLETSVC_OPERATOR_METRICS_DIR:-$VAR/prometheus-operator}" \
+  "$BIN/gunicorn" -c config/gunicorn-operator.conf.py &
+operator_pid=$!
+echo "GPAS routes on http://${WALLETSVC_BIND:-127.0.0.1:8000}; the admin API, the ledger's" \
+  "reports and the docs (/docs) on http://${WALLETSVC_OPERATOR_BIND:-127.0.0.1:8001}"
 status=0
-wait "$gunicorn_pid" || status=$?
-gunicorn_pid=""
+wait -n "$gunicorn_pid" "$operator_pid" || status=$?   # either one exiting ends the run
 exit "$status"
