@@ -45,7 +45,11 @@ def build_spec(serving: Flask) -> dict[str, Any]:
         title="walletsvc", version=version("walletsvc"), openapi_version="3.0.3",
         plugins=[plugin],
         info={"description": "The operator wallet (OAS) the GPAS aggregator calls, with the "
-                             "operator's admin API. Every error has the Error shape."},
+                             "operator's admin API. Every error has the Error shape. Two "
+                             "processes serve it: GPAS's (the GPAS routes and reconciliation, "
+                             "behind the public listener) and the operator's (the admin API "
+                             "and the ledger's reports, behind the internal listener; it "
+                             "serves this document). Each answers 404 to the other's routes."},
     )
     plugin.converter.map_to_openapi_type(Money, None, None)  # type: ignore[union-attr]
     plugin.converter.add_attribute_function(_money)  # type: ignore[union-attr]
