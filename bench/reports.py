@@ -54,7 +54,9 @@ class Statements:
     def __init__(self, port: int, clients: int) -> None:
         self.port, self.stop = port, threading.Event()
         self.whole: list[int] = []  # lines of each statement read to its end
+        self.streamed = 0  # lines read in all, the statement cut off at the end included
         self.failed: list[str] = []
+        self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._client) for _ in range(clients)]
 
     def __enter__(self) -> Statements:
@@ -90,8 +92,11 @@ class Statements:
             while chunk := answer.read(1 << 20):
                 if self.stop.is_set():
                     return None
-                lines += (tail + chunk).count(LINE)  # a line cut between chunks counts once
+                counted = (tail + chunk).count(LINE)  # a line cut between chunks counts once
                 tail = chunk[-(len(LINE) - 1):]
+                lines += counted
+                with self._lock:
+                    self.streamed += counted
             return lines
         finally:
             connection.close()
@@ -126,6 +131,7 @@ def phase(bench: Bench, mode: Mode, args: argparse.Namespace, postgres: int
     result = {"mode": mode.name, **found["total"], "cpu_cores": cores}
     if statements:
         result |= {"statements_whole": len(statements.whole),
+                   "statement_lines_streamed": statements.streamed,
                    "statement_lines": sorted(set(statements.whole)),
                    "statement_failures": statements.failed}
     return result
@@ -140,6 +146,7 @@ def modes(stack: Stack, shared: Gunicorn | None) -> list[Mode]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Set the stack up, run the rounds, return everything measured."""
     workdir = ROOT / "var" / "bench" / time.strftime("reports-%Y%m%dT%H%M%S")
+    load_average = os.getloadavg()  # other work on the machine, before any of ours
     postgres = start_postgres()
     assert postgres.process is not None
     rounds: list[dict[str, Any]] = []
@@ -172,7 +179,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "git_head": _git("rev-parse", "--short", "HEAD"),
             "entries": args.entries, "connections": args.connections,
             "seconds_per_round": args.duration, "report_clients": args.report_clients,
-            "load_average_at_start": os.getloadavg(), "rounds": rounds,
+            "load_average_at_start": load_average, "rounds": rounds,
             "summary": summary(rounds)}
 
 
@@ -195,7 +202,8 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 def line(found: dict[str, Any]) -> str:
     """Return one round as a table line."""
-    statements = (f"  statements whole {found['statements_whole']} "
+    statements = (f"  statement lines streamed {found['statement_lines_streamed']}, "
+                  f"statements whole {found['statements_whole']} "
                   f"(lines {found['statement_lines']}), failed {found['statement_failures']}"
                   if found["mode"] != ALONE else "")
     return (f"round {found['round']} {found['mode']:<34} {found['rps']:7.1f} debits/s  "
