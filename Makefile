@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 # Production dependencies, pinned with hashes (scripts/lock.sh, `make lock`).
 LOCK := requirements.lock
 
-.PHONY: run run-ha test lint install lock bench bench-matrix bench-ledger bench-restore clean
+.PHONY: run run-ha test lint install lock bench bench-matrix bench-reports bench-ledger \
+	bench-restore clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
@@ -45,6 +46,11 @@ bench-matrix: $(VENV)/.bench-installed
 ## bench-restore: ledger restore's records per second, the baseline commit's and today's (bench/restore.py)
 bench-restore: $(VENV)/.test-installed
 	$(BIN)/python -m bench.restore $(BENCH_ARGS)
+
+## bench-reports: GPAS's debit latency alone and beside ledger reports (bench/reports.py)
+bench-reports: $(VENV)/.bench-installed
+	scripts/bench-tools.sh
+	$(BIN)/python -m bench.reports $(BENCH_ARGS)
 
 ## bench-ledger: the outbox's cost to a debit and the exporter's throughput and lag (bench/ledger.py)
 bench-ledger: $(VENV)/.test-installed

@@ -109,17 +109,18 @@ def settings(redis_url: str) -> dict[str, str]:
             "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"}
 
 
-def funded_session(service: WSGIApp, wallet_id: str) -> str:
-    """Create and fund a wallet through the admin API and open a session; return its id."""
+def funded_session(operator: WSGIApp, service: WSGIApp, wallet_id: str) -> str:
+    """Create and fund a wallet through the operator's admin API and open a session on the
+    GPAS app; return its id."""
     admin = {"Authorization": f"Bearer {gpas.ADMIN_KEY}"}
     wallet = {"walletId": wallet_id, "playerId": "p", "currency": "BRL"}
     funds = {"amount": "1000000.00", "reference": "cpu-funds", "subWallet": "REAL"}
     for path, body in (("/admin/wallets", wallet), (f"/admin/wallets/{wallet_id}/deposits",
                                                    funds)):
         raw = json.dumps(body).encode()
-        status, answer = call(service, environ("POST", path, "", raw, admin))
+        status, answer = call(operator, environ("POST", path, "", raw, admin))
         assert status.startswith(("200", "201")), answer
-    status, answer = call(service, environ("POST", "/admin/launch-tokens", "",
+    status, answer = call(operator, environ("POST", "/admin/launch-tokens", "",
                                            json.dumps({"walletId": wallet_id}).encode(), admin))
     token = json.loads(answer)["authToken"]
     env = signed("POST", "/sessions", f"walletId={wallet_id}")
@@ -132,8 +133,9 @@ def measure(requests: int, rounds: int, profile: bool) -> None:
     # Imported here: both read the settings main() put in the environment.
     from bench.floor import app as floor
     from wsgi import app as service
+    from wsgi import operator_app as operator
 
-    session_id = funded_session(service, "cpu-1")
+    session_id = funded_session(operator, service, "cpu-1")
 
     cpu_per_request(floor, [environment_of_ping() for _ in range(500)])  # warm up both
     cpu_per_request(service, debit_environs(session_id, 500, "warm"))

@@ -37,8 +37,9 @@ def serve(kind: str, requests: int) -> None:
     with open(os.devnull, "w") as log, redirect_stderr(log):
         from bench.floor import app as floor
         from wsgi import app as service
+        from wsgi import operator_app as operator
 
-        session_id = cpu.funded_session(service, f"instructions-{kind}-{requests}")
+        session_id = cpu.funded_session(operator, service, f"instructions-{kind}-{requests}")
         cpu.cpu_per_request(floor, [cpu.environment_of_ping() for _ in range(50)])  # warm up
         cpu.cpu_per_request(service, cpu.debit_environs(session_id, 50, f"warm-{session_id}"))
         if requests:

@@ -40,7 +40,7 @@ class Bench:
     def create_wallets(self) -> dict[str, Any]:
         """Create and fund the players' wallets through the admin API; return the setup note."""
         started = time.monotonic()
-        self.wallets = data.wallets_via_admin_api(self.stack.service.port, self.args.wallets,
+        self.wallets = data.wallets_via_admin_api(self.stack.operator.port, self.args.wallets,
                                                   "w")
         return {"wallets_via_admin_api": len(self.wallets),
                 "seconds": round(time.monotonic() - started, 1)}
@@ -86,7 +86,8 @@ class Bench:
                                    if s.process], False)}
         if app.nginx and app.nginx.process:
             found["nginx"] = ([app.nginx.process.pid], True)
-        idle = [other for other in self.stack.apps.values() if other is not app]
+        idle = [other for other in [*self.stack.apps.values(), self.stack.operator]
+                if other is not app]
         found["rest of the stack"] = (
             [other.pid for other in idle]
             + [other.nginx.process.pid for other in idle if other.nginx and other.nginx.process],

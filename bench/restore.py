@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -153,6 +154,24 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
             "same_keys_and_values": same}
 
 
+STORES: dict[str, Callable[[Path], RedisServer | RedisClusterServers]] = {
+    "one node": RedisServer, "cluster of 3": RedisClusterServers}
+
+
+def started(make: Callable[[Path], RedisServer | RedisClusterServers], folder: Path,
+            tries: int = 3) -> RedisServer | RedisClusterServers:
+    """Start servers, again on new ports if another program took one meanwhile."""
+    for attempt in range(tries):
+        servers = make(folder / str(attempt))
+        try:
+            return servers.start()
+        except RuntimeError:
+            servers.stop()
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def main() -> None:
     """Fill a ledger, restore it with the baseline and with today's code, compare."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -162,6 +181,8 @@ def main() -> None:
                         help="Copies of each movement added in the ledger (see multiply).")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", default="c63464d")
+    parser.add_argument("--stores", default="one node,cluster of 3",
+                        help="Comma-separated, of: " + ", ".join(STORES))
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="walletsvc-bench-restore-"))
     folder.chmod(0o755)
@@ -169,9 +190,8 @@ def main() -> None:
     postgres = start_postgres()
     results = []
     try:
-        for label, servers in (("one node", RedisServer(folder / "redis")),
-                               ("cluster of 3", RedisClusterServers(folder / "cluster"))):
-            servers.start()
+        for label in args.stores.split(","):
+            servers = started(STORES[label], folder / label.replace(" ", "-"))
             database = fresh_database(postgres)
             try:
                 results.append(compare(connect(servers.url, 30.0), database, baseline, label,

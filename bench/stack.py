@@ -1,6 +1,6 @@
 """The stack under test: redis-server (or a 3-master cluster), and walletsvc, the floor and the
 ceiling apps, each under gunicorn with the shipped config, optionally behind the reference
-nginx."""
+nginx; beside them walletsvc's operator process (its admin API sets the wallets up)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,18 @@ from tests.redis_server import RedisClusterServers, RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONFIG = ROOT / "config" / "gunicorn.conf.py"
+OPERATOR_CONFIG = ROOT / "config" / "gunicorn-operator.conf.py"
+# Where the kernel groups processes by session for the CPU (no systemd units here): the
+# operator's gunicorn gets a session of its own, weighted as its unit's CPUWeight=10 weighs it
+# against GPAS's 100 (an autogroup at nice 10 weighs 110 against 1024).
+AUTOGROUP = Path("/proc/self/autogroup")
+OPERATOR_GROUP_NICE = 10
+# The variables each config reads its address, metrics folder and worker count from.
+VARIABLES = {
+    GUNICORN_CONFIG: ("WALLETSVC_BIND", "PROMETHEUS_MULTIPROC_DIR", "WALLETSVC_WORKERS"),
+    OPERATOR_CONFIG: ("WALLETSVC_OPERATOR_BIND", "WALLETSVC_OPERATOR_METRICS_DIR",
+                      "WALLETSVC_OPERATOR_WORKERS"),
+}
 
 
 def shipped_worker_class() -> str:
@@ -56,17 +68,19 @@ class Serving:
 
 
 class Gunicorn:
-    """One gunicorn with the shipped config file, serving ``app`` on a loopback port."""
+    """One gunicorn with a shipped config file, serving ``app`` on a loopback port."""
 
     def __init__(self, app: str, env: dict[str, str], log: Path, ready_path: str,
-                 serving: Serving) -> None:
+                 serving: Serving, config: Path = GUNICORN_CONFIG) -> None:
         self.app, self.log, self.ready_path, self.serving = app, log, ready_path, serving
+        self.config = config
         self.port = free_port()
-        self.env = {**env, "WALLETSVC_BIND": f"127.0.0.1:{self.port}",
+        bind, metrics, workers = VARIABLES[config]
+        self.env = {**env, bind: f"127.0.0.1:{self.port}",
                     # a metrics directory of its own (the config empties it at start)
-                    "PROMETHEUS_MULTIPROC_DIR": str(log.parent / f"prometheus-{self.port}")}
+                    metrics: str(log.parent / f"prometheus-{self.port}")}
         if serving.workers:
-            self.env["WALLETSVC_WORKERS"] = str(serving.workers)
+            self.env[workers] = str(serving.workers)
         self.process: subprocess.Popen[bytes] | None = None
         self.nginx: proxy.BenchNginx | None = None
 
@@ -74,9 +88,12 @@ class Gunicorn:
         """Start gunicorn (and nginx in front of it) and wait until ``ready_path`` answers."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
+                [sys.executable, "-m", "gunicorn", "-c", str(self.config),
                  *self.serving.arguments(), self.app],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=self.config == OPERATOR_CONFIG and AUTOGROUP.exists())
+        if self.config == OPERATOR_CONFIG and AUTOGROUP.exists():
+            Path(f"/proc/{self.process.pid}/autogroup").write_text(f"{OPERATOR_GROUP_NICE}\n")
         if self.serving.proxy == "nginx":
             self.nginx = proxy.front(self.log.with_suffix(".nginx"), self.port)
         deadline = time.monotonic() + 60
@@ -137,7 +154,8 @@ class Stack:
     ceiling, each under gunicorn as ``serving`` says."""
 
     def __init__(self, workdir: Path, appendfsync: str, serving: Serving,
-                 replica: bool = False, cluster: bool = False) -> None:
+                 replica: bool = False, cluster: bool = False,
+                 settings: dict[str, str] | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir, self.serving = workdir, serving
         self.cluster = RedisClusterServers(workdir / "cluster") if cluster else None
@@ -152,8 +170,12 @@ class Stack:
                     "WALLETSVC_REDIS_URL": self.redis_url,
                     "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
                     "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
-                    "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"}
+                    "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key",
+                    **(settings or {})}
         self.service = self._gunicorn("wsgi:app", "walletsvc", "/healthz")
+        # As shipped, whatever ``serving`` says of GPAS's.
+        self.operator = Gunicorn("wsgi:operator_app", self.env, workdir / "operator.log",
+                                 "/healthz", Serving(), OPERATOR_CONFIG)
         self.floor = self._gunicorn("bench.floor:app", "floor", "/ping")
         self.ceiling = self._gunicorn("bench.ceiling:app", "ceiling", "/healthz")
         self.replicated = Gunicorn("wsgi:app", {**self.env, "WALLETSVC_REDIS_MIN_REPLICAS": "1"},
@@ -195,7 +217,7 @@ class Stack:
             while replica.info("replication")["master_link_status"] != "up":
                 time.sleep(0.1)
             replica.close()
-        for server in self.apps.values():
+        for server in [*self.apps.values(), self.operator]:
             server.start()
         return self
 
@@ -209,7 +231,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop everything that was started."""
-        for server in self.apps.values():
+        for server in [*self.apps.values(), self.operator]:
             server.stop()
         for node in self.redis_servers:
             node.stop()

@@ -1,4 +1,7 @@
-"""gunicorn settings for walletsvc: ``gunicorn -c config/gunicorn.conf.py wsgi:app``."""
+"""gunicorn settings for walletsvc's GPAS process: ``gunicorn -c config/gunicorn.conf.py wsgi:app``.
+
+The operator process (config/gunicorn-operator.conf.py) takes these settings too, but its own.
+"""
 
 import multiprocessing
 import os
@@ -18,8 +21,8 @@ bind = os.environ.get("WALLETSVC_BIND", "127.0.0.1:8000")
 # the noise) with the lowest p99 (9.0 ms); a third worker on two cores only added switching
 # (833 us per debit). The Redis client, the metrics files and the log lines are used from
 # greenlets as from threads (gevent patches sockets and locks); the suite's gunicorn tests run
-# on this class. The ledger's reports (psycopg) block their worker while PostgreSQL answers: they are
-# the operator's, and rare.
+# on this class. This process serves GPAS alone (wsgi:app); what operators ask for, the ledger's
+# reports among it, runs in a process of its own (config/gunicorn-operator.conf.py).
 workers = int(os.environ.get("WALLETSVC_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gevent"
 # Connections one worker holds at once (GPAS, or nginx's pool); more wait in the backlog.

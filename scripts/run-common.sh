@@ -71,3 +71,20 @@ start_exporter() {  # start_exporter LOG: the ledger exporter in the background 
   exporter_pid=$!
   echo "ledger exporter running (log in $1)"
 }
+
+serve() {  # serve VAR: GPAS's and the operator's gunicorns (gunicorn_pid, operator_pid) until
+  # either exits; then return its status. Both in the background, so that the calling shell
+  # hears a signal at once (a foreground child would delay its traps until gunicorn exits) and
+  # stops everything itself. The operator's gunicorn lowers its own CPU priority
+  # (config/gunicorn-operator.conf.py): its reports take only what GPAS's workers leave.
+  "$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app &
+  gunicorn_pid=$!
+  WALLETSVC_OPERATOR_METRICS_DIR="${WALLETSVC_OPERATOR_METRICS_DIR:-$1/prometheus-operator}" \
+    "$BIN/gunicorn" -c config/gunicorn-operator.conf.py &
+  operator_pid=$!
+  echo "GPAS routes on http://${WALLETSVC_BIND:-127.0.0.1:8000}; the admin API, the ledger's" \
+    "reports and the docs (/docs) on http://${WALLETSVC_OPERATOR_BIND:-127.0.0.1:8001}"
+  local status=0
+  wait -n "$gunicorn_pid" "$operator_pid" || status=$?
+  return "$status"
+}

@@ -2,9 +2,10 @@
 # Start walletsvc over a replicated Redis for a try-out: a primary and a replica (each kept
 # running by a small supervisor that starts it again from its own files when it dies), three
 # Sentinels, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is set, the ledger
-# exporter, and gunicorn on :8000 finding the primary through the Sentinels, with
-# WALLETSVC_REDIS_MIN_REPLICAS=1. Kill the primary (the script prints how) and watch.
-# However it is stopped (Ctrl-C, SIGTERM to this script or to `make run-ha`, gunicorn exiting),
+# exporter, and GPAS's gunicorn on :8000 and the operator's on :8001 finding the primary
+# through the Sentinels, with WALLETSVC_REDIS_MIN_REPLICAS=1. Kill the primary (the script
+# prints how) and watch. However it is stopped (Ctrl-C, SIGTERM to this script or to
+# `make run-ha`, either gunicorn exiting),
 # after a failover or not, it stops everything it started: nothing is left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,9 +25,11 @@ sentinel_pids=()
 postgres_pid=""
 exporter_pid=""
 gunicorn_pid=""
+operator_pid=""
 stop_all() {
   trap - EXIT INT TERM
   stop "$gunicorn_pid"                  # graceful: workers finish, then exit
+  stop "$operator_pid"
   stop "$exporter_pid"                  # it finishes its batch first
   stop "$postgres_pid" INT              # PostgreSQL's fast shutdown
   for pid in "${sentinel_pids[@]}"; do  # first: no failover while the nodes stop
@@ -143,11 +146,4 @@ Its supervisor starts it again $RESTART_DELAY s later; the Sentinels make it the
 replica. With MIN_REPLICAS=1 and one replica, writes answer 500/1001 until it is back.
 EOF
 
-# In the background, so that this shell hears a signal at once (a foreground child would
-# delay its traps until gunicorn exits) and stops everything itself.
-"$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app &
-gunicorn_pid=$!
-status=0
-wait "$gunicorn_pid" || status=$?
-gunicorn_pid=""
-exit "$status"
+serve "$HA"  # both gunicorns, until either exits

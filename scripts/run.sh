@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Start walletsvc for a try-out: demo credentials, a local redis-server unless
 # WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is
-# set, a demo wallet with a launch token, the ledger exporter, and gunicorn on :8000.
-# However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, gunicorn exiting),
-# it stops gunicorn with its workers, the exporter, and the servers it started: nothing is left.
+# set, a demo wallet with a launch token, the ledger exporter, and two gunicorns: GPAS's on :8000
+# and the operator's (admin API, ledger reports, docs) on :8001.
+# However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, either gunicorn
+# exiting), it stops both gunicorns with their workers, the exporter, and the servers it
+# started: nothing is left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -15,9 +17,11 @@ redis_pid=""
 postgres_pid=""
 exporter_pid=""
 gunicorn_pid=""
+operator_pid=""
 stop_all() {
   trap - EXIT INT TERM
   stop "$gunicorn_pid"                  # graceful: workers finish, then exit
+  stop "$operator_pid"
   stop "$exporter_pid"                  # it finishes its batch first
   stop "$postgres_pid" INT              # PostgreSQL's fast shutdown
   if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
@@ -58,11 +62,4 @@ print_credentials "$token"
 
 start_exporter "$VAR/exporter.log"
 
-# In the background, so that this shell hears a signal at once (a foreground child would
-# delay its traps until gunicorn exits) and stops everything itself.
-"$BIN/gunicorn" -c config/gunicorn.conf.py wsgi:app &
-gunicorn_pid=$!
-status=0
-wait "$gunicorn_pid" || status=$?
-gunicorn_pid=""
-exit "$status"
+serve "$VAR"  # both gunicorns, until either exits

@@ -35,25 +35,32 @@ Started = tuple[subprocess.Popen[bytes], list[int]]
 @pytest.fixture
 def started(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Started]:
     """What `make run` starts, on free ports; gives the process and the ports it serves."""
-    web, redis_port, postgres_port = free_port(), free_port(), free_port()
+    web, operator, redis_port, postgres_port = free_port(), free_port(), free_port(), free_port()
     env = run_env(tmp_path, WALLETSVC_REDIS_PORT=str(redis_port),
-                  WALLETSVC_POSTGRES_PORT=str(postgres_port), WALLETSVC_BIND=f"127.0.0.1:{web}")
+                  WALLETSVC_POSTGRES_PORT=str(postgres_port), WALLETSVC_BIND=f"127.0.0.1:{web}",
+                  WALLETSVC_OPERATOR_BIND=f"127.0.0.1:{operator}",
+                  WALLETSVC_OPERATOR_WORKERS="1")
     with (tmp_path / "run.log").open("wb") as log:
         process = subprocess.Popen(STARTS[request.param], cwd=ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     wait_healthy(process, web, tmp_path / "run.log")
-    yield process, [web, redis_port, postgres_port]
+    wait_healthy(process, operator, tmp_path / "run.log")
+    yield process, [web, operator, redis_port, postgres_port]
     kill_group(process, tmp_path / "var" / "postgres")
 
 
-# redis-server, PostgreSQL, the exporter, gunicorn and its two workers at least
-AT_LEAST = 6
+# redis-server, PostgreSQL, the exporter, GPAS's gunicorn and its two workers, the operator's
+# gunicorn and its worker at least
+AT_LEAST = 8
 
 
 @pytest.mark.parametrize("started", ["scripts/run.sh", "make run"], indirect=True)
-def test_sigterm_stops_gunicorn_its_workers_the_exporter_redis_and_postgres(
-        started: Started) -> None:
+def test_sigterm_stops_both_gunicorns_their_workers_the_exporter_redis_and_postgres(
+        started: Started, tmp_path: Path) -> None:
     process, ports = started
+    printed = (tmp_path / "run.log").read_text()
+    assert f"GPAS routes on http://127.0.0.1:{ports[0]}" in printed
+    assert f"docs (/docs) on http://127.0.0.1:{ports[1]}" in printed
     below = descendants(process.pid)
     process.send_signal(signal.SIGTERM)
     assert_nothing_left(process, below, ports, AT_LEAST)
@@ -64,4 +71,16 @@ def test_ctrl_c_stops_everything(started: Started) -> None:
     process, ports = started
     below = descendants(process.pid)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal sends the whole foreground group
+    assert_nothing_left(process, below, ports, AT_LEAST)
+
+
+@pytest.mark.parametrize("started", ["scripts/run.sh"], indirect=True)
+def test_the_operator_gunicorn_exiting_stops_everything(started: Started) -> None:
+    process, ports = started
+    below = descendants(process.pid)
+    operator = [pid for pid in below if Path(f"/proc/{pid}/stat").read_text().split()[3]
+                == str(process.pid) and b"gunicorn-operator" in Path(f"/proc/{pid}/cmdline")
+                .read_bytes()]
+    assert len(operator) == 1
+    os.kill(operator[0], signal.SIGTERM)
     assert_nothing_left(process, below, ports, AT_LEAST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import simplejson
@@ -10,7 +11,7 @@ from flask.json.provider import JSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from walletsvc import observability
-from walletsvc.api import register_blueprints
+from walletsvc.api import PROCESSES, Process, register_blueprints
 from walletsvc.commands import register_commands
 from walletsvc.config import Config
 from walletsvc.domain.clock import Clock, system_clock
@@ -31,9 +32,14 @@ class ExactJSONProvider(JSONProvider):
 
 
 def create_app(
-    config: Config | None = None, redis: RedisClient | None = None, clock: Clock | None = None
+    config: Config | None = None, redis: RedisClient | None = None, clock: Clock | None = None,
+    serves: Sequence[Process] = PROCESSES,
 ) -> Flask:
-    """Build the service: settings, store, domain, blueprints, error handlers, commands."""
+    """Build the service: settings, store, domain, blueprints, error handlers, commands.
+
+    ``serves`` names the routes it mounts: ``("gpas",)`` for GPAS's workers, ``("operator",)``
+    for the operator's (wsgi.py); both, the default, in one process for the commands and tests.
+    """
     config = config or Config.from_env()
     app = Flask(__name__)
     app.json = ExactJSONProvider(app)
@@ -43,7 +49,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_count)  # type: ignore[method-assign]
     app.extensions[EXTENSION] = build_services(config, redis, clock or system_clock)
     observability.init_app(app)
-    register_blueprints(app)
+    register_blueprints(app, serves)
     register_error_handlers(app, failure_kind)
     register_commands(app)
     return app

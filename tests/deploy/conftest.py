@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -47,20 +48,18 @@ def host(newest_redis_server: RedisServer) -> Iterator[Host]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def unit(host: Host, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUnit]:
-    """The installed service, run as walletsvc/walletsvc.service says: its user, working
-    folder, environment, runtime folder and command (the port and worker count are ours)."""
-    service = unit_service_section(host.path("/etc/systemd/system/walletsvc.service"))
+def start_unit(host: Host, name: str, log: Path, **ours: str) -> RunningUnit:
+    """Run the installed unit ``name`` as it says: its user, working folder, environment,
+    runtime folder and command; ``ours`` sets its address (the port given) and workers."""
+    service = unit_service_section(host.path(f"/etc/systemd/system/{name}"))
     assert service["User"] == ["walletsvc"] and service["Group"] == ["walletsvc"]
     env = minimal_env(**{k: host.in_root(v) for k, v in unit_environment(service).items()})
     port = free_port()
-    env |= {"WALLETSVC_BIND": f"127.0.0.1:{port}", "WALLETSVC_WORKERS": "2"}
+    env |= {name: value.format(port=port) for name, value in ours.items()}
     runtime = host.path("/run/" + service["RuntimeDirectory"][0])
     runtime.mkdir(parents=True, exist_ok=True)
     os.chown(runtime, host.uid, host.gid)
     runtime.chmod(int(service["RuntimeDirectoryMode"][0], 8))
-    log = tmp_path_factory.mktemp("unit") / "walletsvc.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             shlex.split(host.in_root(service["ExecStart"][0])), env=env,
@@ -71,12 +70,33 @@ def unit(host: Host, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
     while True:
         try:
             if running.get("/readyz") == 200:
-                break
+                return running
         except OSError:
             pass
         if time.monotonic() > deadline or process.poll() is not None:
-            raise RuntimeError(f"the installed service did not start: {log.read_text()}")
+            raise RuntimeError(f"the installed {name} did not start: {log.read_text()}")
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def unit(host: Host, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUnit]:
+    """The installed GPAS service, run as walletsvc/walletsvc.service says."""
+    running = start_unit(host, "walletsvc.service",
+                         tmp_path_factory.mktemp("unit") / "walletsvc.log",
+                         WALLETSVC_BIND="127.0.0.1:{port}", WALLETSVC_WORKERS="2")
     yield running
-    process.terminate()
-    process.wait(timeout=30)
+    running.process.terminate()
+    running.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def operator_unit(host: Host, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[RunningUnit]:
+    """The installed operator service, run as walletsvc-operator.service says."""
+    running = start_unit(host, "walletsvc-operator.service",
+                         tmp_path_factory.mktemp("unit") / "walletsvc-operator.log",
+                         WALLETSVC_OPERATOR_BIND="127.0.0.1:{port}",
+                         WALLETSVC_OPERATOR_WORKERS="1")
+    yield running
+    running.process.terminate()
+    running.process.wait(timeout=90)

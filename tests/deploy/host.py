@@ -145,9 +145,15 @@ class RunningUnit:
 
     def get(self, path: str) -> int:
         """Return the status of GET ``path``."""
+        return self.call("GET", path)[0]
+
+    def call(self, method: str, path: str, body: bytes = b"",
+             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """Send one request; return its status and body."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            connection.request("GET", path)
-            return connection.getresponse().status
+            connection.request(method, path, body=body or None, headers=headers or {})
+            answer = connection.getresponse()
+            return answer.status, answer.read()
         finally:
             connection.close()

@@ -69,6 +69,8 @@ def test_the_venv_holds_exactly_the_locked_versions(host: Host) -> None:
 def test_the_shipped_files_are_installed_where_the_guide_says(host: Host) -> None:
     for shipped, target in [("config/systemd/walletsvc.service",
                              "/etc/systemd/system/walletsvc.service"),
+                            ("config/systemd/walletsvc-operator.service",
+                             "/etc/systemd/system/walletsvc-operator.service"),
                             ("config/cron/walletsvc", "/etc/cron.d/walletsvc"),
                             ("config/nginx/walletsvc/errors.conf",
                              "/etc/nginx/walletsvc/errors.conf"),

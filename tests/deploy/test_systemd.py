@@ -1,5 +1,6 @@
-"""config/systemd/walletsvc.service: systemd's verifier accepts it, and its command, run as
-its user with its environment, serves walletsvc."""
+"""config/systemd/walletsvc.service and walletsvc-operator.service: systemd's verifier accepts
+them, and their commands, run as their user with their environment, serve walletsvc's GPAS
+process and its operator process."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.host import Host, RunningUnit
+from tests.deploy.host import Host, RunningUnit, unit_service_section
+from tests.support.settings import ADMIN_KEY
 from tests.tools import require_program
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
@@ -31,11 +33,11 @@ def verify_root(host: Host) -> Path:
     return root
 
 
-def test_systemd_analyze_verifies_the_installed_unit(host: Host) -> None:
+@pytest.mark.parametrize("name", ["walletsvc.service", "walletsvc-operator.service"])
+def test_systemd_analyze_verifies_the_installed_unit(host: Host, name: str) -> None:
     analyze = require_program("systemd-analyze", "systemd")
-    result = subprocess.run([analyze, "verify", f"--root={verify_root(host)}",
-                             "walletsvc.service"], capture_output=True, text=True, timeout=60,
-                            check=False)
+    result = subprocess.run([analyze, "verify", f"--root={verify_root(host)}", name],
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
 
@@ -63,4 +65,22 @@ def test_the_units_command_serves_walletsvc_as_the_service_user(unit: RunningUni
     for pid in [unit.process.pid, *map(int, workers.split())]:
         assert Path(f"/proc/{pid}").stat().st_uid == host.uid
     metrics = host.path("/run/walletsvc/prometheus")
+    assert metrics.is_dir() and metrics.stat().st_uid == host.uid
+
+
+def test_the_operator_units_command_serves_the_admin_api_niced_as_the_service_user(
+        operator_unit: RunningUnit, host: Host) -> None:
+    status, body = operator_unit.call(
+        "POST", "/admin/wallets", b'{"playerId": "p", "currency": "BRL"}',
+        {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+    assert status == 201, body
+    assert operator_unit.get("/openapi.json") == 200
+    assert operator_unit.get("/movements/debit") == 404  # GPAS's calls are the other unit's
+    unit = unit_service_section(host.path("/etc/systemd/system/walletsvc-operator.service"))
+    assert unit["Nice"] == ["10"] and unit["CPUWeight"] == ["10"]
+    pid = operator_unit.process.pid
+    for process in [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]:
+        assert Path(f"/proc/{process}").stat().st_uid == host.uid
+        assert int(Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()[16]) == 10
+    metrics = host.path("/run/walletsvc-operator/prometheus")
     assert metrics.is_dir() and metrics.stat().st_uid == host.uid

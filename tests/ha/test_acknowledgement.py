@@ -173,7 +173,7 @@ def test_gunicorn_stops_at_start_up_when_waitaof_is_missing(pair: Pair) -> None:
            "WALLETSVC_REDIS_WAITAOF": "local", "WALLETSVC_ADMIN_API_KEY": ADMIN_KEY,
            "WALLETSVC_PARENT_SYSTEMS": f'{{"{PARENT_ID}": "{SECRET}"}}',
            "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key"}
-    started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+    started = subprocess.run([sys.executable, "-c", "from wsgi import app"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=60, check=False)
     assert started.returncode == 3
     assert "walletsvc cannot start: WALLETSVC_REDIS_WAITAOF needs the WAITAOF" in started.stderr

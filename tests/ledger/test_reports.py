@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from tests.support.admin import open_session
 from tests.support.answers import decimal_json, error_of
 from tests.support.ledger import Bench, make_bench
 from tests.support.settings import ADMIN_KEY
+from tests.support.statements import seed_statement
 from tests.support.traffic import play, report
 from walletsvc.store import RedisClient
 
@@ -108,3 +110,16 @@ def test_reports_need_the_admin_key(bench: Bench) -> None:
         "/admin/ledger/liabilities?date_from=2026-09-21&date_to=2026-09-21",
         headers={"Authorization": "Bearer reconciliation-key"})
     assert error_of(response) == (401, 1010, "UNAUTHORIZED")
+
+
+def test_a_statement_closed_part_way_gives_its_connection_back(bench: Bench) -> None:
+    seed_statement(bench.url, "busy", 10_000, date(2025, 1, 1), 365)
+    connections = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    response = bench.app.test_client().get(
+        "/admin/ledger/wallets/busy/statement?date_from=2025-01-01&date_to=2025-12-31",
+        headers=ADMIN, buffered=False)
+    first = next(iter(response.response))
+    assert isinstance(first, bytes) and first.startswith(b'{"walletId":"busy"')
+    streaming = bench.sql(connections)[0][0]
+    response.close()  # what the server does when the client goes away
+    assert bench.sql(connections)[0][0] == streaming - 1

@@ -11,7 +11,9 @@ import pytest
 
 from tests.support.admin import open_session
 from tests.support.ledger import Bench, make_bench
+from walletsvc import create_app
 from walletsvc.ledger.verify_runs import run_and_keep
+from walletsvc.services import EXTENSION
 from walletsvc.store import RedisClient, keys
 
 SUCCESS = "walletsvc_ledger_verify_last_success_timestamp_seconds"
@@ -86,3 +88,11 @@ def test_metrics_leave_verify_out_while_the_ledger_is_unreachable(
     assert response.status_code == 200
     assert "walletsvc_ledger_lag_seconds" in response.get_data(as_text=True)
     assert gauges(bench) == {}
+
+
+def test_only_the_operators_process_reports_verify(bench: Bench) -> None:
+    gpas_app = create_app(bench.app.extensions[EXTENSION].config, redis=bench.redis,
+                          serves=("gpas",))
+    text = gpas_app.test_client().get("/metrics").get_data(as_text=True)
+    assert "walletsvc_ready" in text and SUCCESS not in text  # GPAS's never opens PostgreSQL
+    assert gauges(bench) == {SUCCESS: 0, FAILED: 0}

@@ -29,11 +29,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture(scope="module")
 def make_nginx(nginx_binary: str, pki: Pki, tmp_path_factory: pytest.TempPathFactory
                ) -> Iterator[Callable[..., Nginx]]:
-    """Start nginx with the shipped config in front of a given upstream port."""
+    """Start nginx with the shipped config in front of given GPAS and operator ports."""
     started: list[Nginx] = []
 
-    def start(upstream_port: int, **changes: str) -> Nginx:
-        nginx = Nginx(tmp_path_factory.mktemp("nginx"), pki, upstream_port, changes)
+    def start(upstream_port: int, operator_port: int | None = None, **changes: str) -> Nginx:
+        nginx = Nginx(tmp_path_factory.mktemp("nginx"), pki, upstream_port, changes,
+                      operator_port)
         started.append(nginx)
         return nginx.start(nginx_binary)
 
@@ -50,6 +51,6 @@ def stack(make_nginx: Callable[..., Nginx], newest_redis_server: RedisServer, pk
     service = Service(newest_redis_server.url, log, WALLETSVC_TRUSTED_PROXY_COUNT="1",
                       WALLETSVC_GPAS_ALLOWED_IPS=f"{HOST},{GPAS}").start()
     try:
-        yield Stack(make_nginx(service.port), service, pki)
+        yield Stack(make_nginx(service.port, service.operator_port), service, pki)
     finally:
         service.stop()

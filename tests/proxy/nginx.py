@@ -73,6 +73,8 @@ class Nginx:
     upstream_port: int
     # Exact text of the shipped file -> what the test puts there, beyond ports and paths.
     changes: dict[str, str] = field(default_factory=dict)
+    # The operator's gunicorn; None leaves the shipped address (nothing there answers).
+    operator_port: int | None = None
     public: int = field(default_factory=free_port)
     internal: int = field(default_factory=free_port)
     health: int = field(default_factory=free_port)
@@ -90,6 +92,7 @@ class Nginx:
             "/etc/nginx/tls/wallet-internal.key": str(self.pki.server_key),
             "/etc/nginx/tls/gpas-client-ca.crt": str(self.pki.gpas_ca),
             "server 127.0.0.1:8000;": f"server 127.0.0.1:{self.upstream_port};",
+            "server 127.0.0.1:8001;": f"server 127.0.0.1:{self.operator_port or 8001};",
             "/var/log/nginx/walletsvc-access.log": str(self.access_log),
             "allow 192.0.2.10;": f"allow {GPAS};",
             "allow 198.51.100.7;": f"allow {HOST}; allow {PROXY_ONLY};",

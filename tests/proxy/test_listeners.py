@@ -8,6 +8,7 @@ import pytest
 
 from tests.proxy.nginx import GPAS, HOST, PROXY_ONLY, STRANGER
 from tests.proxy.stack import Stack, movement_body
+from tests.support.settings import ADMIN_KEY
 
 pytestmark = pytest.mark.realredis
 
@@ -16,8 +17,8 @@ GPAS_ROUTES = [("POST", "/sessions"), ("PATCH", "/sessions/close"),
                ("POST", "/movements/debit"), ("POST", "/movements/credit"),
                ("PATCH", "/movements/rollback"), ("GET", "/reconciliation")]
 INTERNAL_ROUTES = [("GET", "/admin/wallets/w"), ("POST", "/admin/wallets"), ("GET", "/metrics"),
-                   ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/openapi.json"),
-                   ("GET", "/docs")]
+                   ("GET", "/operator/metrics"), ("GET", "/healthz"), ("GET", "/readyz"),
+                   ("GET", "/openapi.json"), ("GET", "/docs")]
 NOT_FOUND = {"code": 1010, "type": "NOT_FOUND", "message": "Not found"}
 
 
@@ -109,6 +110,22 @@ def test_admin_and_metrics_answer_on_the_internal_listener(stack: Stack) -> None
     metrics = stack.nginx.request("internal", "GET", "/metrics", source=HOST)
     assert metrics.status == 200
     assert b"walletsvc_requests_total" in metrics.raw
+
+
+def test_operator_routes_reach_the_operator_process_and_each_process_has_its_metrics(
+        stack: Stack) -> None:
+    # GPAS's process mounts no /admin route: a 201 here was answered by the operator's.
+    stack.admin("POST", "/wallets", {"playerId": "p", "currency": "BRL"})
+    report = stack.nginx.request(
+        "internal", "GET", "/admin/ledger/liabilities?date_from=2026-01-01&date_to=2026-01-01",
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"}, source=HOST)
+    assert (report.status, report.json()["type"]) == (503, "LEDGER_UNAVAILABLE")  # no ledger
+    assert stack.nginx.request("internal", "GET", "/openapi.json", source=HOST).status == 200
+    created = 'endpoint="/admin/wallets",status="201"'
+    operator = stack.nginx.request("internal", "GET", "/operator/metrics", source=HOST)
+    gpas = stack.nginx.request("internal", "GET", "/metrics", source=HOST)
+    assert operator.status == gpas.status == 200
+    assert created.encode() in operator.raw and created.encode() not in gpas.raw
 
 
 def test_the_public_listener_refuses_addresses_outside_its_allow_list(stack: Stack) -> None:

@@ -1,4 +1,5 @@
-"""Schemathesis against /openapi.json of the running service (gunicorn over a real redis-server).
+"""Schemathesis against /openapi.json of the running service (gunicorn over a real redis-server):
+the operator process serves the document, and each case goes to the process that serves it.
 
 Every documented operation gets generated requests that fit the document and requests that do
 not, each signed by a requests auth hook over the exact bytes sent. Half of them are aimed at a
@@ -32,7 +33,7 @@ from tests.postgres_server import fresh_database
 from tests.redis_server import RedisBinary, RedisServer
 from tests.support.answers import json_of
 from tests.support.gpas import signed_headers
-from tests.support.service import Service
+from tests.support.service import Routed, Service
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
 from tests.support.store import FakeRedis, initialise
 from walletsvc import create_app
@@ -91,9 +92,14 @@ class Target:
     def __init__(self, service: Service, redis_url: str) -> None:
         self.service = service
         self.redis_url = redis_url
-        self.base_url = f"http://127.0.0.1:{service.port}"
-        self.schema = schemathesis.openapi.from_url(f"{self.base_url}/openapi.json")
+        self.schema = schemathesis.openapi.from_url(
+            f"http://127.0.0.1:{service.operator_port}/openapi.json")
         self.live()
+
+    def base_url(self, case: schemathesis.Case[Any]) -> str:
+        """Return the address of the process that serves the case's path, as nginx routes."""
+        operator = case.path.startswith(Routed.OPERATOR_PATHS)
+        return f"http://127.0.0.1:{self.service.operator_port if operator else self.service.port}"
 
     def reset(self) -> None:
         """Empty the store, mark it ready again, make the live wallet, session and movement."""
@@ -210,9 +216,9 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(
         if aim:
             target.aim_at_live(case)
         credentials = GpasCredentials(case)
-        response = case.call(base_url=target.base_url, auth=credentials, timeout=10)
+        response = case.call(base_url=target.base_url(case), auth=credentials, timeout=10)
         case.validate_response(response, checks=checks,
-                               transport_kwargs={"base_url": target.base_url,
+                               transport_kwargs={"base_url": target.base_url(case),
                                                  "auth": credentials})
         assert_gpas_error_shape(response)
 
@@ -239,7 +245,8 @@ def test_linked_sequences_get_documented_answers_and_never_a_server_error(
             target.give_launch_token(case)
 
         def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
-            return {"base_url": target.base_url, "auth": GpasCredentials(case), "timeout": 10}
+            return {"base_url": target.base_url(case), "auth": GpasCredentials(case),
+                    "timeout": 10}
 
         def validate_response(self, response: schemathesis.Response, case: schemathesis.Case[Any],
                               additional_checks: Any = None, **kwargs: Any) -> None:

@@ -1,4 +1,5 @@
-"""The real service under gunicorn, and an HTTP client that speaks to it over loopback."""
+"""The real service under gunicorn (its GPAS and operator processes), and HTTP clients that
+speak to it over loopback."""
 
 from __future__ import annotations
 
@@ -56,12 +57,31 @@ class HttpClient:
             connection.close()
 
 
+class Routed:
+    """Sends each path to the process that serves it, as nginx's listeners do (a transport)."""
+
+    # What the operator process serves (config/nginx/walletsvc/internal-routes.conf).
+    OPERATOR_PATHS = ("/admin/", "/openapi.json", "/docs")
+
+    def __init__(self, gpas: HttpClient, operator: HttpClient) -> None:
+        self.gpas_process, self.operator_process = gpas, operator
+
+    def open(self, path: str, *, method: str = "GET", data: bytes = b"",
+             headers: dict[str, str] | None = None) -> Answer:
+        """Send one request to the GPAS process, or to the operator's if it serves the path."""
+        process = (self.operator_process if path.startswith(self.OPERATOR_PATHS)
+                   else self.gpas_process)
+        return process.open(path, method=method, data=data, headers=headers)
+
+
 class Service:
-    """walletsvc under gunicorn with the shipped config, on a loopback port."""
+    """walletsvc under gunicorn with the shipped configs on loopback ports: the GPAS process
+    (``port``) and the operator process (``operator_port``), both logging to ``log``."""
 
     def __init__(self, redis_url: str, log: Path, *, workers: int = 2, **settings: str) -> None:
-        self.port = free_port()
-        self.http = HttpClient(self.port)
+        self.port, self.operator_port = free_port(), free_port()
+        self.gpas_http, self.operator_http = HttpClient(self.port), HttpClient(self.operator_port)
+        self.http = Routed(self.gpas_http, self.operator_http)
         self.gpas = GpasClient(self.http)
         self.log = log
         self.env = {
@@ -73,48 +93,53 @@ class Service:
             "WALLETSVC_BIND": f"127.0.0.1:{self.port}",
             "WALLETSVC_WORKERS": str(workers),
             "PROMETHEUS_MULTIPROC_DIR": str(log.parent / f"prometheus-{self.port}"),
+            "WALLETSVC_OPERATOR_BIND": f"127.0.0.1:{self.operator_port}",
+            "WALLETSVC_OPERATOR_WORKERS": "1",
+            "WALLETSVC_OPERATOR_METRICS_DIR": str(log.parent / f"prometheus-{self.operator_port}"),
             **settings,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.operator: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Service:
-        """Mark the store ready as an installation does once, start gunicorn, wait for it."""
+        """Mark the store ready as an installation does once, start both gunicorns and wait
+        until each answers /healthz."""
         config = Config.from_env(self.env)
         redis = connect(config.redis_url, 5.0, config.redis_cluster,
                         (config.redis_sentinel_username, config.redis_sentinel_password))
         initialise(redis)
         redis.close()
+        self.process = self._gunicorn("config/gunicorn.conf.py", "wsgi:app")
+        self.operator = self._gunicorn("config/gunicorn-operator.conf.py")
+        for process, client in ((self.process, self.gpas_http),
+                                (self.operator, self.operator_http)):
+            _wait_healthy(process, client, self.log)
+        return self
+
+    def _gunicorn(self, config: str, *app: str) -> subprocess.Popen[bytes]:
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if self.http.open("/healthz").status_code == 200:
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn did not start, see {self.log}")
-            time.sleep(0.1)
+            return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", config, *app],
+                                    cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def workers(self) -> list[int]:
-        """Return the pids of the gunicorn workers."""
+        """Return the pids of the GPAS process's workers."""
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
     def stop(self) -> None:
-        """Stop gunicorn gracefully."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=30)
+        """Stop both gunicorns gracefully."""
+        for process in (self.process, self.operator):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.process, self.operator):
+            if process:
+                process.wait(timeout=90)
 
     def admin_answer(self, method: str, path: str, body: dict[str, Any] | None = None
                      ) -> Answer:
-        """Call the admin API; return its answer, whatever it is."""
-        return self.http.open(
+        """Call the admin API (the operator's process); return its answer, whatever it is."""
+        return self.operator_http.open(
             f"/admin{path}", method=method, data=json.dumps(body or {}).encode(),
             headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
 
@@ -133,3 +158,16 @@ class Service:
         opened = self.gpas.open_session(wallet_id, token)
         assert opened.status_code == 200, opened.json
         return wallet_id, opened.json["id"]
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], client: HttpClient, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if client.open("/healthz").status_code == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError(f"gunicorn did not start on {client.port}, see {log}")
+        time.sleep(0.1)

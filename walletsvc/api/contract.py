@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import simplejson
 from flask import Response, current_app
 from marshmallow import Schema, ValidationError
 
@@ -22,6 +21,7 @@ from walletsvc.context import current_request
 from walletsvc.errors import InvalidAmount, InvalidRequest
 from walletsvc.schemas import shared
 from walletsvc.schemas.fields import AMOUNT_FIELDS
+from walletsvc.tables import COMPACT_JSON
 
 View = Callable[..., Any]
 # An OpenAPI link: the target's operationId and where each of its parameters comes from.
@@ -44,8 +44,6 @@ class Contract:
 
 
 _CONTRACTS: dict[View, Contract] = {}
-# Decimals as exact JSON numbers, compact; one encoder for every answer.
-_JSON = simplejson.JSONEncoder(use_decimal=True, separators=(",", ":"))
 
 
 def contract(**declared: Any) -> Callable[[View], View]:
@@ -119,7 +117,7 @@ def respond(declaration: Contract, answer: Any) -> Response:
     if declaration.answer is None:
         return current_app.response_class(status=declaration.status)
     return current_app.response_class(
-        _JSON.encode(answer),
+        COMPACT_JSON.encode(answer),
         status=declaration.status,
         mimetype="application/json",
     )

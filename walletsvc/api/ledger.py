@@ -1,12 +1,17 @@
 """Reports from the ledger (PostgreSQL), behind the admin key, as JSON or CSV.
 
 These are the only routes that read PostgreSQL; while it is down they answer 503
-LEDGER_UNAVAILABLE in the GPAS error shape, and every other route carries on without it.
+LEDGER_UNAVAILABLE in the GPAS error shape, and every other route carries on without it. They
+are the operator process's (``create_app(serves=...)``), never a GPAS worker's: a statement
+streams hundreds of thousands of lines. Its answer is written while its rows are read, so a
+failure part-way ends the answer short (no closing bracket, no final chunk), never with a
+statement that looks whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response
@@ -15,7 +20,8 @@ from marshmallow import Schema
 from walletsvc.api.auth import require_bearer
 from walletsvc.api.contract import contract
 from walletsvc.ledger.book import open_book
-from walletsvc.ledger.presenters import liability_view, statement_view
+from walletsvc.ledger.presenters import liability_view, statement_head, statement_lines
+from walletsvc.ledger.statement import Statement
 from walletsvc.presenters import reconciliation_rows
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import (
@@ -29,7 +35,7 @@ from walletsvc.schemas.ledger import (
 )
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 from walletsvc.services import services
-from walletsvc.tables import render
+from walletsvc.tables import stream_csv, stream_json
 
 bp = Blueprint("ledger", __name__, url_prefix="/admin/ledger")
 _UNAVAILABLE = (503,)
@@ -41,24 +47,32 @@ def authenticate() -> None:
     require_bearer(services().config.admin_api_key)
 
 
-def _csv(rows: Sequence[Any], schema: type[Schema], name: str) -> Response:
-    fields = list(shared(schema).fields)
-    text = render(shared(schema).dump(rows, many=True), fields, "csv") + "\n"
-    return Response(text, mimetype="text/csv",
+def _csv(rows: Iterable[dict[str, Any]], schema: type[Schema], name: str) -> Response:
+    """Answer ``rows`` (as ``schema`` dumps them) as a CSV file, written as they come."""
+    return Response(stream_csv(rows, list(shared(schema).fields)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 @bp.get("/wallets/<wallet_id>/statement")
 @contract(query=LedgerRangeQuerySchema, answer=StatementSchema, csv=True, errors=_UNAVAILABLE,
           description="The wallet's balances and movements over the dates")
-def statement(query: dict[str, Any], wallet_id: str) -> Any:
+def statement(query: dict[str, Any], wallet_id: str) -> Response:
     """Return a player's statement for any date range the ledger keeps."""
-    with open_book(services()) as book:
+    with contextlib.ExitStack() as held:
+        book = held.enter_context(open_book(services()))
         found = book.reports.statement(wallet_id, query["date_from"], query["date_to"])
-    view = statement_view(found, services().currencies)
-    if query["format"] == "csv":
-        return _csv(view["lines"], StatementLineSchema, f"statement-{wallet_id}")
-    return view
+        answer = _statement_answer(found, query["format"])
+        # The lines are read while the answer is written: the connection closes with it.
+        answer.call_on_close(held.pop_all().close)
+    return answer
+
+
+def _statement_answer(found: Statement, output: str) -> Response:
+    lines = statement_lines(found, services().currencies)
+    if output == "csv":
+        return _csv(lines, StatementLineSchema, f"statement-{found.wallet_id}")
+    return Response(stream_json(statement_head(found, services().currencies), "lines", lines),
+                    mimetype="application/json")
 
 
 @bp.get("/liabilities")
@@ -70,7 +84,8 @@ def liabilities(query: dict[str, Any]) -> Any:
         rows = book.reports.liabilities(query["date_from"], query["date_to"])
     views = [liability_view(row, services().currencies) for row in rows]
     if query["format"] == "csv":
-        return _csv(views, LiabilitySchema, "liabilities")
+        return _csv(shared(LiabilitySchema).dump(views, many=True), LiabilitySchema,
+                    "liabilities")
     return {"data": views}
 
 
@@ -84,5 +99,6 @@ def reconciliation(query: dict[str, Any]) -> Any:
                                           query.get("provider_code"))
     views = reconciliation_rows(rows)
     if query["format"] == "csv":
-        return _csv(views, ReconciliationRowSchema, "reconciliation")
+        return _csv(shared(ReconciliationRowSchema).dump(views, many=True),
+                    ReconciliationRowSchema, "reconciliation")
     return {"status": "success", "data": views}

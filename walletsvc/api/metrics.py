@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 
 import psycopg
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
@@ -41,7 +41,8 @@ def scrape() -> Response:
                                               len(shards.missing)))
             gauges.append(RedisMemory(services().store.memory()))
             gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
-    gauges += _verify_gauges(services().config.ledger_url)
+    if "operator" in current_app.config["WALLETSVC_SERVES"]:  # GPAS's never opens PostgreSQL
+        gauges += _verify_gauges(services().config.ledger_url)
     return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
                     mimetype=metrics.CONTENT_TYPE)
 

@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,16 +23,18 @@ from walletsvc.ledger.book import open_book
 from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
 from walletsvc.ledger.exporter import Exporter, ExportSettings
 from walletsvc.ledger.outbox import Outbox
-from walletsvc.ledger.presenters import liability_view, statement_view
+from walletsvc.ledger.presenters import liability_view, statement_head, statement_lines
 from walletsvc.ledger.restore import RestoreRefused, restore
+from walletsvc.ledger.statement import Statement
 from walletsvc.ledger.verify import verify
 from walletsvc.ledger.verify_report import report
 from walletsvc.ledger.verify_runs import run_and_keep
+from walletsvc.money import Currencies
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 from walletsvc.services import Services, services
-from walletsvc.tables import render
+from walletsvc.tables import render, stream_csv, stream_json
 
 _DATE = click.DateTime(["%Y-%m-%d"])
 _FORMAT = click.Choice(["table", "csv", "json"])
@@ -190,20 +192,30 @@ def _report(rows: Sequence[Any], schema: type[Schema], output: str) -> None:
 @click.argument("wallet_id")
 @click.option("--from", "date_from", type=_DATE, required=True)
 @click.option("--to", "date_to", type=_DATE, required=True)
-@click.option("--format", "output", type=_FORMAT, default="table")
+@click.option("--format", "output", type=_FORMAT, default="table",
+              help="json and csv are written as the lines are read, as the admin API does.")
 @with_appcontext
 def statement(wallet_id: str, date_from: datetime, date_to: datetime, output: str) -> None:
     """Print a player's statement for any UTC date range the ledger keeps."""
     try:
         with open_book(services()) as book:
             found = book.reports.statement(wallet_id, date_from.date(), date_to.date())
+            for chunk in _statement_text(found, services().currencies, output):
+                click.echo(chunk, nl=False)
     except WalletError as exc:
         raise click.ClickException(simplejson.dumps(exc.body())) from None
-    view = statement_view(found, services().currencies)
+
+
+def _statement_text(found: Statement, currencies: Currencies, output: str) -> Iterator[str]:
+    lines = statement_lines(found, currencies)
+    fields = list(shared(StatementLineSchema).fields)
     if output == "json":
-        _echo_json(view)
-        return
-    _report(view["lines"], StatementLineSchema, output)
+        yield from stream_json(statement_head(found, currencies), "lines", lines)
+        yield "\n"
+    elif output == "csv":
+        yield from stream_csv(lines, fields)
+    else:  # an aligned table needs every line's width first
+        yield render(list(lines), fields, output) + "\n"
 
 
 @ledger.command("liabilities")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from walletsvc.domain.clock import iso_utc
 from walletsvc.ledger.records import millis
-from walletsvc.ledger.reports import Liability, Statement, StatementLine
+from walletsvc.ledger.reports import Liability
+from walletsvc.ledger.statement import Statement, StatementLine
 from walletsvc.money import Currencies, from_minor
 
 
@@ -27,16 +29,21 @@ def _line(line: StatementLine, scale: int) -> dict[str, Any]:
     }
 
 
-def statement_view(statement: Statement, currencies: Currencies) -> dict[str, Any]:
-    """Present a statement in its wallet's currency."""
+def statement_head(statement: Statement, currencies: Currencies) -> dict[str, Any]:
+    """Present a statement's wallet, dates and balances (all of it but its lines)."""
     scale = currencies.scale(statement.currency)
     return {
         "walletId": statement.wallet_id, "playerId": statement.player_id,
         "currency": statement.currency, "dateFrom": statement.date_from.isoformat(),
         "dateTo": statement.date_to.isoformat(), "opening": _pair(*statement.opening, scale),
         "closing": _pair(*statement.closing, scale),
-        "lines": [_line(line, scale) for line in statement.lines],
     }
+
+
+def statement_lines(statement: Statement, currencies: Currencies) -> Iterator[dict[str, Any]]:
+    """Present a statement's lines in its wallet's currency, one at a time as they are read."""
+    scale = currencies.scale(statement.currency)
+    return (_line(line, scale) for line in statement.lines)
 
 
 def liability_view(row: Liability, currencies: Currencies) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Reports from the ledger: a player's statement, end-of-day liabilities, reconciliation.
 
-All three read PostgreSQL only, for any dates the ledger keeps. The reconciliation counters
-have the shape the Redis store gives (``WalletStore.reconciliation_counters``), so one
-``Reconciliation`` shapes both into the rows GPAS receives, and the two reports are equal
-wherever both hold the day.
+All three read PostgreSQL only, for any dates the ledger keeps; the statement streams its
+lines (``walletsvc.ledger.statement``). The reconciliation counters have the shape the Redis
+store gives (``WalletStore.reconciliation_counters``), so one ``Reconciliation`` shapes both
+into the rows GPAS receives, and the two reports are equal wherever both hold the day.
 """
 
 from __future__ import annotations
@@ -14,46 +14,12 @@ from typing import Any
 
 import psycopg
 
-from walletsvc.errors import InvalidRequest, ResourceNotFound
-from walletsvc.ledger.records import MONEY_EVENTS, day_start
+from walletsvc.errors import InvalidRequest
+from walletsvc.ledger.records import day_start
+from walletsvc.ledger.statement import Statement, read_statement
 
 MAX_STATEMENT_DAYS = 366
 MAX_LIABILITY_DAYS = 366
-_MONEY = sorted(MONEY_EVENTS)
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    """One money movement of a statement (amounts in minor units)."""
-
-    at: datetime
-    event: str
-    reference: str | None
-    reverses: str | None
-    type_code: str | None
-    amount: int
-    real: int
-    bonus: int
-    real_after: int
-    bonus_after: int
-    session_id: str | None
-    game_id: str | None
-    description: str | None
-    movement_id: str | None
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A wallet's movements over a date range, with its balances before and after."""
-
-    wallet_id: str
-    player_id: str | None
-    currency: str
-    date_from: date
-    date_to: date
-    opening: tuple[int, int]
-    closing: tuple[int, int]
-    lines: list[StatementLine]
 
 
 @dataclass(frozen=True)
@@ -83,27 +49,8 @@ class LedgerReports:
 
     def statement(self, wallet_id: str, date_from: date, date_to: date) -> Statement:
         """Return the wallet's money movements from ``date_from`` to ``date_to`` inclusive."""
-        start, end = _days(date_from, date_to, MAX_STATEMENT_DAYS)
-        wallet = self._conn.execute(
-            "SELECT player_id, currency, real, bonus FROM ledger_wallets WHERE wallet_id = %s",
-            (wallet_id,)).fetchone()
-        if wallet is None:
-            raise ResourceNotFound("no such wallet in the ledger")
-        player, currency, real_now, bonus_now = wallet
-        rows = self._conn.execute(
-            "SELECT at, event, reference, reverses, type_code, amount, real_delta, bonus_delta,"
-            " real_after, bonus_after, session_id, game_id, description, movement_id"
-            " FROM ledger_entries WHERE wallet_id = %s AND at >= %s AND event = ANY(%s)"
-            " ORDER BY at, entry_ms, entry_seq", (wallet_id, start, _MONEY)).fetchall()
-        lines = [StatementLine(*row) for row in rows if row[0] < end]
-        # Balances now, less everything since the start: exact whatever partitions were dropped.
-        since_real = sum(row[6] for row in rows)
-        since_bonus = sum(row[7] for row in rows)
-        opening = (real_now - since_real, bonus_now - since_bonus)
-        closing = (opening[0] + sum(line.real for line in lines),
-                   opening[1] + sum(line.bonus for line in lines))
-        return Statement(wallet_id, player, currency, date_from, date_to, opening, closing,
-                         lines)
+        bounds = _days(date_from, date_to, MAX_STATEMENT_DAYS)
+        return read_statement(self._conn, wallet_id, (date_from, date_to), bounds)
 
     def liabilities(self, date_from: date, date_to: date) -> list[Liability]:
         """Return, per UTC day and currency, the sum of all balances at the end of the day."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from collections.abc import Sequence
 
-from walletsvc.api.openapi.document import build_spec
+from flask import Blueprint, Flask, Response, current_app, jsonify
+
+from walletsvc.api.openapi.document import DOCUMENTED, build_spec
 
 bp = Blueprint("openapi", __name__, static_folder="docs", static_url_path="/docs/static")
 
@@ -12,6 +14,11 @@ _CACHE = "walletsvc.openapi"
 # The docs page and its script come from this service only; nothing from the internet.
 _DOCS_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                 "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def document_routes(app: Flask, blueprints: Sequence[Blueprint]) -> None:
+    """Say which blueprints the document describes: every process's, whichever serves it."""
+    app.extensions[DOCUMENTED] = tuple(blueprints)
 
 
 @bp.get("/openapi.json")

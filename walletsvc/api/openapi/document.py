@@ -2,7 +2,9 @@
 
 Paths and methods come from Flask's URL map, summaries from the views' docstrings, and what
 each operation reads and answers from the contract it declared (``walletsvc.api.contract``);
-every request, answer and error shape is a schema of ``walletsvc.schemas``.
+every request, answer and error shape is a schema of ``walletsvc.schemas``. The map is that of
+every blueprint the factory names (``DOCUMENTED``), mounted on a bare app of their own: GPAS's
+routes are served by another process than the one that serves the document.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask
+from flask import Blueprint, Flask
 from marshmallow import fields
 from werkzeug.routing import Rule
 
@@ -30,18 +32,24 @@ from walletsvc.schemas.errors import ErrorSchema
 from walletsvc.schemas.fields import Money
 from walletsvc.services import EXTENSION, Services
 
+DOCUMENTED = "walletsvc.openapi.blueprints"
 # Amount strings as money.parse_decimal reads them, less the sign it refuses anyway.
 _AMOUNT_TEXT = "^" + DECIMAL_TEXT.pattern.removeprefix("-?") + "$"
 
 
-def build_spec(app: Flask) -> dict[str, Any]:
+def build_spec(serving: Flask) -> dict[str, Any]:
     """Return the OpenAPI 3 document of every route whose view declared a contract."""
+    app = _every_route(serving)
     plugin = MarshmallowPlugin()
     spec = APISpec(
         title="walletsvc", version=version("walletsvc"), openapi_version="3.0.3",
         plugins=[plugin],
         info={"description": "The operator wallet (OAS) the GPAS aggregator calls, with the "
-                             "operator's admin API. Every error has the Error shape."},
+                             "operator's admin API. Every error has the Error shape. Two "
+                             "processes serve it: GPAS's (the GPAS routes and reconciliation, "
+                             "behind the public listener) and the operator's (the admin API "
+                             "and the ledger's reports, behind the internal listener; it "
+                             "serves this document). Each answers 404 to the other's routes."},
     )
     plugin.converter.map_to_openapi_type(Money, None, None)  # type: ignore[union-attr]
     plugin.converter.add_attribute_function(_money)  # type: ignore[union-attr]
@@ -67,9 +75,18 @@ def build_spec(app: Flask) -> dict[str, Any]:
     document = spec.to_dict()
     # Which currencies a wallet may have depends on this service's settings.
     currency = document["components"]["schemas"]["WalletCreateRequest"]["properties"]["currency"]
-    services: Services = app.extensions[EXTENSION]
+    services: Services = serving.extensions[EXTENSION]
     currency["enum"] = services.currencies.codes()
     return document
+
+
+def _every_route(serving: Flask) -> Flask:
+    """Return a bare app with the routes of every documented blueprint mounted."""
+    app = Flask(serving.import_name)
+    blueprints: tuple[Blueprint, ...] = serving.extensions[DOCUMENTED]
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return app
 
 
 def _operation(app: Flask, rule: Rule, declared: Contract,
