@@ -4,7 +4,7 @@
 
 Starts its own PostgreSQL, then on one redis-server and on a cluster of three: puts
 ``--debits`` debits of ``--players`` players through the service and the exporter into the
-ledger, adds ``--copies`` copies of each (``multiply``), then empties Redis and restores it
+ledger, adds ``--copies`` copies of each (``copy_movements``), then empties Redis and restores it
 from the same ledger ``--repeat`` times each way, alternately: with
 ``walletsvc/ledger/restore.py`` as it was at ``--baseline`` (read with ``git show``), and with
 today's. Each restored Redis is checked against the baseline's (the same records, streams,
@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,11 +33,11 @@ from redis.cluster import RedisCluster
 from bench.ledger import debits
 from tests.postgres_server import fresh_database, start_postgres, stop_postgres
 from tests.redis_server import RedisClusterServers, RedisServer
+from tests.support.ledger import copy_movements
 from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.database import connect as connect_ledger
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.records import COLUMNS
 from walletsvc.ledger.restore import restore
 from walletsvc.services import EXTENSION, Services
 from walletsvc.store import RedisClient, connect, keys
@@ -73,41 +74,41 @@ def stored(redis: RedisClient) -> dict[str, Any]:
     return found
 
 
-def timed(run: Any, records: int) -> float:
-    """Return the records per second of one run of ``run``."""
-    started = time.perf_counter()
+@dataclass
+class Run:
+    """One restore: records per second, and the CPU microseconds per record it cost the
+    restoring process (every thread) and Redis (every node): figures the machine's other work
+    moves far less than the wall clock."""
+
+    rate: float
+    client_us: float
+    redis_us: float
+
+
+def redis_cpu(redis: RedisClient) -> float:
+    """Return the CPU seconds Redis has used, summed over every node."""
+    info: Any = redis.info("cpu")
+    nodes = info.values() if isinstance(redis, RedisCluster) else [info]
+    return sum(float(node["used_cpu_user"]) + float(node["used_cpu_sys"]) for node in nodes)
+
+
+def timed(redis: RedisClient, run: Callable[[], Any], records: int) -> Run:
+    """Run one restore and measure it."""
+    wall, cpu, server = time.perf_counter(), time.process_time(), redis_cpu(redis)
     run()
-    return records / (time.perf_counter() - started)
+    return Run(records / (time.perf_counter() - wall),
+               (time.process_time() - cpu) / records * 1e6,
+               (redis_cpu(redis) - server) / records * 1e6)
 
 
-def figures(label: str, rates: list[float]) -> dict[str, Any]:
-    best = max(rates)
-    return {"label": label, "records_per_second_runs": [round(r) for r in rates],
+def figures(label: str, runs: list[Run]) -> dict[str, Any]:
+    best = max(run.rate for run in runs)
+    return {"label": label, "records_per_second_runs": [round(run.rate) for run in runs],
             "records_per_second_best": round(best), "records_per_second_median":
-            round(statistics.median(rates)), "sizing_example_hours":
-            round(SIZING_RECORDS / best / 3600, 2)}
-
-
-def multiply(ledger_url: str, copies: int) -> None:
-    """Add ``copies`` copies of every restored entry, each a movement of its own.
-
-    The service puts a few tens of thousands of movements into the ledger in reasonable time;
-    a restore is measured on more. Each copy keeps its wallet, shard and time, and gets its
-    own reference, movement id and stream id (the sequence part moved past the originals).
-    """
-    columns = [c for c in COLUMNS if c != "exported_at"]
-    changed = {
-        "entry_seq": "entry_seq + n * 1000000",
-        "movement_id": "movement_id || '~' || n",
-        "reference": "reference || '~' || n",
-        "fields": "(fields::jsonb || jsonb_build_object('ref', (fields->>'ref') || '~' || n,"
-                  " 'mid', (fields->>'mid') || '~' || n))::json",
-    }
-    select = ", ".join(changed.get(column, column) for column in columns)
-    with connect_ledger(ledger_url) as conn:
-        conn.execute(f"INSERT INTO ledger_entries ({', '.join(columns)})"  # noqa: S608
-                     f" SELECT {select} FROM ledger_entries, generate_series(1, %s) AS n"
-                     " WHERE event IN ('debit', 'credit', 'deposit', 'withdrawal')", (copies,))
+            round(statistics.median(run.rate for run in runs)), "sizing_example_hours":
+            round(SIZING_RECORDS / best / 3600, 2),
+            "restore_cpu_us_per_record": round(min(run.client_us for run in runs), 1),
+            "redis_cpu_us_per_record": round(min(run.redis_us for run in runs), 1)}
 
 
 def empty(redis: RedisClient) -> None:
@@ -127,9 +128,9 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
     exporter = Exporter(redis, ledger_url, ExportSettings(per_shard=500))
     exporter.export_pending()
     exporter.close()
-    multiply(ledger_url, args.copies)
+    copy_movements(ledger_url, args.copies)
     now = services.clock()
-    rates: dict[str, list[float]] = {"baseline": [], "now": []}
+    rates: dict[str, list[Run]] = {"baseline": [], "now": []}
     with connect_ledger(ledger_url) as conn:
         records = conn.execute("SELECT count(*) FROM ledger_entries WHERE event IN"
                                " ('debit','credit','rollback','tombstone','deposit',"
@@ -138,11 +139,11 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
         for _ in range(args.repeat):  # alternately, so that the machine's noise hits both
             empty(redis)
             rates["baseline"].append(timed(
-                lambda: baseline.restore(redis, conn, RETENTION_MS, now), records))
+                redis, lambda: baseline.restore(redis, conn, RETENTION_MS, now), records))
             expected = stored(redis)
             empty(redis)
             rates["now"].append(timed(
-                lambda: restore(services.store, conn, RETENTION_MS, now), records))
+                redis, lambda: restore(services.store, conn, RETENTION_MS, now), records))
             same = same and stored(redis) == expected
     before = figures(f"baseline {args.baseline}", rates["baseline"])
     after = figures("now", rates["now"])
@@ -151,6 +152,9 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
                                   / before["records_per_second_best"], 2),
             "speedup_median": round(after["records_per_second_median"]
                                     / before["records_per_second_median"], 2),
+            "cpu_per_record_ratio": {
+                name: round(before[name] / after[name], 2)
+                for name in ("restore_cpu_us_per_record", "redis_cpu_us_per_record")},
             "same_keys_and_values": same}
 
 
@@ -178,7 +182,7 @@ def main() -> None:
     parser.add_argument("--debits", type=int, default=20_000)
     parser.add_argument("--players", type=int, default=500)
     parser.add_argument("--copies", type=int, default=9,
-                        help="Copies of each movement added in the ledger (see multiply).")
+                        help="Copies of each movement added in the ledger (copy_movements).")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", default="c63464d")
     parser.add_argument("--stores", default="one node,cluster of 3",

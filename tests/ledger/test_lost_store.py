@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from redis.cluster import RedisCluster
 
-from tests.support.ledger import WALLETSVC, Exporters
+from tests.support.ledger import WALLETSVC, Exporters, copy_movements
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.outbox import Outbox
-from walletsvc.store import RedisClient, keys
+from walletsvc.store import RedisClient, WalletStore, keys
 from walletsvc.store import connect as redis_connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
@@ -139,3 +139,37 @@ def wait_for_export(redis: RedisClient, seconds: float = 60) -> None:
     while Outbox(redis).backlog().pending:
         assert time.monotonic() < deadline, "the exporter did not catch up"
         time.sleep(0.2)
+
+
+def test_a_restore_killed_part_way_leaves_its_shards_fenced_and_finishes_when_run_again(
+        stack: dict[str, Any], ledger_url: str) -> None:
+    service: Service = stack["service"]
+    redis = redis_connect(stack["redis_url"], 5.0)
+    played = play(service)
+    assert cli(service, "ledger", "export").returncode == 0
+    copy_movements(ledger_url, 300)
+    before = balances(redis, list(played))
+    empty(redis)
+    store = WalletStore(redis, 86_400_000)
+
+    restoring = subprocess.Popen([WALLETSVC, "ledger", "restore"], cwd=ROOT, env=service.env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not store.fence().ready and time.monotonic() < deadline:
+        time.sleep(0.01)
+    restoring.kill()  # kill -9, part-way
+    restoring.wait(30)
+    fence = store.fence()
+    assert fence.ready and (fence.restoring or fence.missing), "restore was not part-way"
+    assert service.http.open("/readyz").status_code == 503
+    answers: list[tuple[str, int]] = []
+    resend_all(service, played, answers)
+    assert ("debit", 200) not in answers and ("credit", 200) not in answers
+
+    finished = cli(service, "ledger", "restore")
+    assert finished.returncode == 0, finished.stderr
+    assert store.fence().whole
+    assert balances(redis, list(played)) == before
+    resend_all(service, played, answers)
+    moved = [status for kind, status in answers if kind in ("debit", "credit")]
+    assert moved and set(moved) == {400}
