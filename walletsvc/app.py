@@ -9,7 +9,7 @@ from flask import Flask
 from flask.json.provider import JSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from walletsvc import observability
+from walletsvc import admission, observability
 from walletsvc.api import register_blueprints
 from walletsvc.commands import register_commands
 from walletsvc.config import Config
@@ -33,7 +33,8 @@ class ExactJSONProvider(JSONProvider):
 def create_app(
     config: Config | None = None, redis: RedisClient | None = None, clock: Clock | None = None
 ) -> Flask:
-    """Build the service: settings, store, domain, blueprints, error handlers, commands."""
+    """Build the service: settings, store, domain, observability, admission, blueprints, error
+    handlers, commands."""
     config = config or Config.from_env()
     app = Flask(__name__)
     app.json = ExactJSONProvider(app)
@@ -43,6 +44,8 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_count)  # type: ignore[method-assign]
     app.extensions[EXTENSION] = build_services(config, redis, clock or system_clock)
     observability.init_app(app)
+    # After the request id is set (a refusal is logged with it), before every other check.
+    admission.init_app(app, config.max_in_flight, config.admission_wait_ms)
     register_blueprints(app)
     register_error_handlers(app, failure_kind)
     register_commands(app)

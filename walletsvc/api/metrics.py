@@ -1,4 +1,5 @@
-"""Prometheus metrics, optionally behind a bearer token; served even while Redis is down."""
+"""Prometheus metrics, optionally behind a bearer token; served even while Redis is down, and
+however loaded the worker is."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 from flask import Blueprint, Response
 from redis.exceptions import RedisError
 
+from walletsvc.admission import unshed
 from walletsvc.api.auth import require_bearer
 from walletsvc.api.health import readiness
 from walletsvc.ledger.metrics import LedgerBacklog
@@ -18,6 +20,7 @@ bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
+@unshed
 def scrape() -> Response:
     """Expose request, movement, store, session and ledger-lag metrics (Prometheus text)."""
     token = services().config.metrics_token
