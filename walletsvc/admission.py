@@ -6,8 +6,8 @@ their requests would share one core and one Redis pool, and each would wait behi
 until none is answered within GPAS's window. So at most ``WALLETSVC_MAX_IN_FLIGHT`` requests
 run at a time; one more waits up to ``WALLETSVC_ADMISSION_WAIT_MS`` for a turn (a short burst
 is absorbed), and is then refused: 503, ``Retry-After``, code 1001 ``OVERLOADED``, nothing
-applied. The check is in-process (a semaphore, which gevent makes cooperative): it costs no
-Redis round trip.
+applied. The check is in-process (a lock and an event per waiting request, which gevent
+makes cooperative): it costs no Redis round trip.
 
 Health, readiness and metrics are never refused (``@unshed``): a liveness probe refused under
 load would get the worker restarted, a readiness probe refused would take every instance out
@@ -19,6 +19,7 @@ Redis at most once at a time each, from connections the pool keeps for them
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,6 +31,7 @@ from walletsvc.observability import metrics, record_overload
 
 # Redis connections per worker beyond the in-flight limit, for the routes never refused.
 UNSHED_CONNECTIONS = 4
+EXTENSION = "walletsvc.admission"
 _UNSHED = "walletsvc_unshed"
 View = TypeVar("View", bound=Callable[..., object])
 
@@ -41,23 +43,51 @@ def unshed(view: View) -> View:
 
 
 class Admission:
-    """At most ``limit`` requests at once; one more waits up to ``wait_s`` for a turn."""
+    """At most ``limit`` requests at once; one more waits up to ``wait_s`` for a turn.
+
+    Turns go to the waiting requests in the order they came, each handed over by the request
+    that finishes: a newcomer never takes a turn a waiting one was due, so none waits past
+    its due time while later ones are served (a plain semaphore lets newcomers in first).
+    """
 
     def __init__(self, limit: int, wait_s: float) -> None:
         self.limit = limit
         self.wait_s = wait_s
         # Made in the worker after gevent patched threading: waiting yields to other greenlets.
-        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self._free = limit
+        self._waiting: deque[threading.Event] = deque()
 
     def enter(self) -> bool:
         """Take a turn, waiting at most ``wait_s``; say whether one was had."""
-        if self.wait_s <= 0:
-            return self._slots.acquire(blocking=False)
-        return self._slots.acquire(timeout=self.wait_s)
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                return True
+            if self.wait_s <= 0:
+                return False
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(self.wait_s):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over as the wait ran out
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    @property
+    def waiting(self) -> int:
+        """Return how many requests wait for a turn now."""
+        return len(self._waiting)
 
     def leave(self) -> None:
-        """Give a turn back."""
-        self._slots.release()
+        """Give a turn back: to the request waiting longest, if any."""
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._free += 1
 
     def admit(self) -> None:
         """Let the request in, or refuse it with Overloaded (before any other check)."""
@@ -80,7 +110,7 @@ class Admission:
 
 def init_app(app: Flask, limit: int, wait_ms: int) -> Admission:
     """Admit every request but the unshed ones through one per-worker limit."""
-    admission = Admission(limit, wait_ms / 1000)
+    admission = app.extensions[EXTENSION] = Admission(limit, wait_ms / 1000)
     app.before_request(admission.admit)
     app.teardown_request(admission.release)
     return admission

@@ -91,6 +91,19 @@ class Service:
                 raise RuntimeError(f"gunicorn did not start, see {self.log}")
             time.sleep(0.1)
 
+    def metric(self, name: str) -> float:
+        """Return the sum of every sample of metric ``name`` on /metrics (0 if none)."""
+        text = self.http.open("/metrics").data.decode()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith((f"{name} ", f"{name}{{")))
+
+    def wait_for_metric(self, name: str, value: float, seconds: float = 30) -> None:
+        """Wait until metric ``name`` sums to ``value`` (requests in flight, say)."""
+        deadline = time.monotonic() + seconds
+        while self.metric(name) != value:
+            assert time.monotonic() < deadline, f"{name} never reached {value}"
+            time.sleep(0.02)
+
     def workers(self) -> list[int]:
         """Return the pids of the gunicorn workers."""
         assert self.process is not None
