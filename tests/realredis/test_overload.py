@@ -23,25 +23,13 @@ import redis
 
 from tests.redis_server import RedisServer
 from tests.support.service import Answer, Service
-from tests.support.store import applied_references
+from tests.support.store import applied_references, writes_paused
 from walletsvc.store import connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 IN_FLIGHT = "walletsvc_requests_in_flight"
 # A paused script call must not time out while a test holds it (production: 2 s).
 PATIENT = {"WALLETSVC_REDIS_TIMEOUT_MS": "60000"}
-
-
-@contextmanager
-def writes_paused(server: RedisServer) -> Iterator[redis.Redis]:
-    """Hold every write and script call at Redis until the block ends; reads still answer."""
-    client = redis.Redis(port=server.port, decode_responses=True)
-    client.client_pause(60_000, all=False)
-    try:
-        yield client
-    finally:
-        client.client_unpause()
-        client.close()
 
 
 @contextmanager
@@ -90,7 +78,7 @@ def test_past_its_in_flight_limit_a_worker_answers_503_overloaded_and_applies_no
         wallet_id, session_id = service.funded_session("100")
         held, extra = f"held-{uuid.uuid4().hex}", f"extra-{uuid.uuid4().hex}"
         answers: dict[str, Answer] = {}
-        with writes_paused(newest_redis_server):
+        with writes_paused(newest_redis_server.port):
             holder = debit_in_thread(service, session_id, held, answers)
             service.wait_for_metric(IN_FLIGHT, 1)
             refused = service.gpas.debit(session_id, "1", reference=extra)
@@ -121,7 +109,7 @@ def test_more_requests_at_once_than_redis_pys_own_pool_allowed_each_get_a_connec
         wallet_id, session_id = service.funded_session("1000")
         references = [f"many-{n}-{uuid.uuid4().hex}" for n in range(at_once)]
         answers: dict[str, Answer] = {}
-        with writes_paused(newest_redis_server) as redis_client:
+        with writes_paused(newest_redis_server.port) as redis_client:
             before = int(redis_client.info("clients")["connected_clients"])
             threads = [debit_in_thread(service, session_id, ref, answers) for ref in references]
             service.wait_for_metric(IN_FLIGHT, at_once)

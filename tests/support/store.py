@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 import fakeredis
+import redis
 from redis.cluster import RedisCluster
 
 from walletsvc.store import RedisClient, keys
@@ -88,3 +90,16 @@ def applied_references(redis: RedisClient, wallet_ids: Iterable[str]) -> Counter
         applied.update(entry["ref"] for entry in entries
                        if entry["event"] in ("debit", "credit", "rollback"))
     return applied
+
+
+@contextmanager
+def writes_paused(port: int) -> Iterator[redis.Redis]:
+    """Hold every write and script call at the Redis on ``port`` until the block ends (CLIENT
+    PAUSE WRITE; reads still answer): a movement sent meanwhile stays in flight."""
+    client = redis.Redis(port=port, decode_responses=True)
+    client.client_pause(60_000, all=False)
+    try:
+        yield client
+    finally:
+        client.client_unpause()
+        client.close()
