@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Production dependencies, pinned with hashes (scripts/lock.sh, `make lock`).
 LOCK := requirements.lock
 
-.PHONY: run run-ha test lint install lock bench bench-matrix bench-ledger clean
+.PHONY: run run-ha test lint install lock bench bench-matrix bench-ledger bench-overload clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
@@ -41,6 +41,11 @@ bench: $(VENV)/.bench-installed
 bench-matrix: $(VENV)/.bench-installed
 	scripts/bench-tools.sh
 	$(BIN)/python -m bench.matrix $(BENCH_ARGS)
+
+## bench-overload: debits at 32, 64 and 256 connections, straight and through nginx: goodput, p99, 503s (bench/overload.py)
+bench-overload: $(VENV)/.bench-installed
+	scripts/bench-tools.sh
+	$(BIN)/python -m bench.overload $(BENCH_ARGS)
 
 ## bench-ledger: the outbox's cost to a debit and the exporter's throughput and lag (bench/ledger.py)
 bench-ledger: $(VENV)/.test-installed

@@ -134,10 +134,12 @@ def persistence(appendfsync: str) -> list[str]:
 
 class Stack:
     """redis-server (AOF as `make run` starts it) or a 3-master cluster, walletsvc, floor and
-    ceiling, each under gunicorn as ``serving`` says."""
+    ceiling (unless ``companions`` is false), each under gunicorn as ``serving`` says;
+    ``settings`` are walletsvc's WALLETSVC_* variables beyond the stack's own."""
 
     def __init__(self, workdir: Path, appendfsync: str, serving: Serving,
-                 replica: bool = False, cluster: bool = False) -> None:
+                 replica: bool = False, cluster: bool = False, companions: bool = True,
+                 settings: dict[str, str] | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir, self.serving = workdir, serving
         self.cluster = RedisClusterServers(workdir / "cluster") if cluster else None
@@ -152,10 +154,12 @@ class Stack:
                     "WALLETSVC_REDIS_URL": self.redis_url,
                     "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
                     "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
-                    "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"}
+                    "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key",
+                    **(settings or {})}
         self.service = self._gunicorn("wsgi:app", "walletsvc", "/healthz")
-        self.floor = self._gunicorn("bench.floor:app", "floor", "/ping")
-        self.ceiling = self._gunicorn("bench.ceiling:app", "ceiling", "/healthz")
+        self.floor = self._gunicorn("bench.floor:app", "floor", "/ping") if companions else None
+        self.ceiling = self._gunicorn("bench.ceiling:app", "ceiling", "/healthz"
+                                      ) if companions else None
         self.replicated = Gunicorn("wsgi:app", {**self.env, "WALLETSVC_REDIS_MIN_REPLICAS": "1"},
                                    workdir / "walletsvc-replicated.log", "/healthz", serving
                                    ) if replica else None
@@ -180,8 +184,9 @@ class Stack:
     @property
     def apps(self) -> dict[str, Gunicorn]:
         """Return the gunicorns by name (the names the report uses)."""
-        apps = {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling}
-        return {**apps, "walletsvc-replicated": self.replicated} if self.replicated else apps
+        apps = {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling,
+                "walletsvc-replicated": self.replicated}
+        return {name: app for name, app in apps.items() if app is not None}
 
     def start(self) -> Stack:
         """Start Redis, then the apps."""
