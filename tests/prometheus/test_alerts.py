@@ -21,11 +21,12 @@ METRICS = {
     "walletsvc_requests_total", "walletsvc_request_seconds_bucket",
     "walletsvc_store_failures_total", "walletsvc_ready", "walletsvc_open_sessions",
     "walletsvc_movements_total", "walletsvc_ledger_lag_seconds",
-    "walletsvc_ledger_pending_entries", "up",
+    "walletsvc_ledger_pending_entries", "walletsvc_requests_shed_total",
+    "walletsvc_requests_in_flight", "up",
 }
 PROMQL_WORDS = {"sum", "by", "rate", "increase", "ignoring", "group_left", "histogram_quantile",
                 "max", "min", "le", "job", "instance", "endpoint", "code", "status", "kind",
-                "currency", "first", "value", "query", "with", "end"}
+                "currency", "first", "value", "query", "with", "end", "reason"}
 
 
 def promtool() -> str:
@@ -54,7 +55,7 @@ def metric_names(expression: str) -> set[str]:
 def test_promtool_accepts_the_rules() -> None:
     result = run(promtool(), "check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 10 rules found" in result.stdout
+    assert "SUCCESS: 11 rules found" in result.stdout
 
 
 def test_every_alert_behaves_as_its_unit_tests_say() -> None:
