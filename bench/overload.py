@@ -63,6 +63,7 @@ def run_level(bench: Bench, target: str, connections: int) -> tuple[dict[str, An
     """Run one level against one target; return wrk's figures and every answer."""
     args, app = bench.args, bench.stack.service
     port = app.port if target == "gunicorn" else app.load_port
+    drain(bench)
     bench.settle()
     waited = bench.wait_for_quiet()
     warmup = bench.wrk_load("debit", app, connections, args.warmup, "warmup", port)
@@ -78,6 +79,18 @@ def run_level(bench: Bench, target: str, connections: int) -> tuple[dict[str, An
     return {**found, "cpu_cores": cpu, "waited_for_quiet_s": waited}, load.read_answers()
 
 
+def drain(bench: Bench, seconds: float = 60) -> None:
+    """Wait until the calls of the last run still at the service are done (wrk stops at once,
+    but what it sent last is still being served): no script call for a second."""
+    deadline = time.monotonic() + seconds
+    calls = bench.redis_stats()["evalsha_calls"]
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        calls, before = bench.redis_stats()["evalsha_calls"], calls
+        if calls == before:
+            return
+
+
 def summarise(target: str, connections: int, found: dict[str, Any],
               answers: list[wrk.Answer]) -> dict[str, Any]:
     """Return one row: goodput, p99 of the 200s, refusals, other errors."""
@@ -91,7 +104,15 @@ def summarise(target: str, connections: int, found: dict[str, Any],
             "p99_ok_ms": p99, "refused": sum(1 for a in answers if refused(a)),
             "other_errors": sum(others.values()) + socket_errors + found["repeated_requests"],
             "other_answers": dict(others), "other_work_cores": found["cpu_cores"].get("others"),
+            "per_stack_core": _per_stack_core(len(answered) / found["seconds"],
+                                              found["cpu_cores"]),
             "wrk": found}
+
+
+def _per_stack_core(goodput: float, cores: dict[str, float]) -> float | None:
+    """Return the 200s per second per core the stack had (the machine less the other work)."""
+    stack = cores.get("machine", 0) - cores.get("others", 0)
+    return round(goodput / stack) if stack > 0 else None
 
 
 def refused(answer: wrk.Answer) -> bool:
@@ -137,7 +158,8 @@ def table(results: dict[str, Any]) -> str:
     lines = [f"overload: signed debits from wrk, {results['meta']['date']}, commit "
              f"{results['meta']['git_head']}", results["meta"]["settings"],
              f"{'target':<8} {'conn':>4} {'goodput/s':>9} {'p99 200 ms':>10} {'503':>6} "
-             f"{'other err':>9} {'200 applied once':>16} {'503 applied':>11} {'other work':>10}"]
+             f"{'other err':>9} {'200 applied once':>16} {'503 applied':>11} {'other work':>10} "
+             f"{'200/s per stack core':>20}"]
     for row in results["rows"]:
         p99 = f"{row['p99_ok_ms']:.1f}" if row["p99_ok_ms"] is not None else "-"
         lines.append(
@@ -145,7 +167,7 @@ def table(results: dict[str, Any]) -> str:
             f"{row['refused']:>6} {row['other_errors']:>9} "
             f"{str(row['ok_applied_once']) + '/' + str(row['ok']):>16} "
             f"{str(row['refused_applied']) + '/' + str(row['refused']):>11} "
-            f"{row['other_work_cores'] or 0:>10.2f}")
+            f"{row['other_work_cores'] or 0:>10.2f} {row['per_stack_core'] or 0:>20}")
     lines.append(f"references applied more than once: {results['applied_twice']}")
     for target, verdict in results["verdicts"].items():
         lines.append(f"{target}: goodput at the highest level / best = "
@@ -172,19 +194,23 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"{target} {connections}: {rows[-1]['goodput']} debits/s answered 200, "
                       f"{rows[-1]['refused']} refused, {rows[-1]['other_errors']} other errors",
                       flush=True)
+        drain(bench)
         twice = verify(bench, rows, answers)
         meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "command": " ".join(["python -m bench.overload", *sys.argv[1:]]),
-                "git_head": _git_head(), "settings": settings_note(stack),
+                "git_head": _git("rev-parse", "--short", "HEAD"),
+                "uncommitted_in_service": _git("status", "--porcelain", "--", "walletsvc",
+                                               "config", "wsgi.py").splitlines(),
+                "settings": settings_note(stack),
                 "duration_s": args.duration, "warmup_s": args.warmup}
         return {"meta": meta, "rows": rows, "applied_twice": twice, "verdicts": verdicts(rows)}
     finally:
         stack.stop()
 
 
-def _git_head() -> str:
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                          capture_output=True, text=True, check=False).stdout.strip()
+def _git(*command: str) -> str:
+    return subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True,
+                          check=False).stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> None:
