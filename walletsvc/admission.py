@@ -96,7 +96,7 @@ class Admission:
         if getattr(view, _UNSHED, False):
             return
         if not self.enter():
-            record_overload("admission", limit=self.limit, waited_ms=round(self.wait_s * 1000))
+            record_overload("admission", limit=self.limit, wait_ms=round(self.wait_s * 1000))
             raise Overloaded(reason="admission")
         g.admitted = True
         metrics.IN_FLIGHT.inc()

@@ -44,8 +44,8 @@ class _FreeConnections(LifoQueue[Any]):
         try:
             return super().get(block, timeout)
         except Empty:
-            record_overload("redis_pool", connections=self.maxsize, waited_ms=round(
-                (timeout or 0) * 1000))
+            record_overload("redis_pool", connections=self.maxsize,
+                            wait_ms=round((timeout or 0) * 1000))
             raise Overloaded(reason="redis_pool") from None
 
 
