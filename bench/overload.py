@@ -99,7 +99,7 @@ def summarise(target: str, connections: int, found: dict[str, Any],
     """Return one row: goodput, p99 of the 200s, refusals, other errors."""
     answered = sorted(a.latency_us for a in answers if a.status == 200)
     others = Counter(f"{a.status} {a.type}" for a in answers
-                     if a.status != 200 and not refused(a))
+                     if a.status not in (0, 200) and not refused(a))
     socket_errors = sum(n for kind, n in found["wrk_errors"].items() if kind != "status")
     p99 = answered[max(0, -(-len(answered) * 99 // 100) - 1)] / 1000 if answered else None
     return {"target": target, "connections": connections, "seconds": found["seconds"],
@@ -128,9 +128,14 @@ def verify(bench: Bench, rows: list[dict[str, Any]], answers: list[list[wrk.Answ
     return how many references were applied more than once."""
     applied = applied_references(bench.redis, bench.wallets)
     for row, given in zip(rows, answers, strict=True):
-        row["ok_applied_once"] = sum(1 for a in given if a.status == 200
-                                     and applied[a.request_id] == 1)
-        row["refused_applied"] = sum(1 for a in given if refused(a) and applied[a.request_id])
+        # A request wrk sent twice (counted among the errors) cannot be judged by its answer.
+        again = {a.request_id for a in given if a.type == "REPEATED"}
+        judged = [a for a in given if a.request_id not in again]
+        ok = [a.request_id for a in judged if a.status == 200]
+        shed = [a.request_id for a in judged if refused(a)]
+        row["ok_judged"], row["refused_judged"], row["not_judged"] = len(ok), len(shed), len(again)
+        row["ok_applied_once"] = sum(1 for ref in ok if applied[ref] == 1)
+        row["refused_applied"] = sum(1 for ref in shed if applied[ref])
     return sum(1 for count in applied.values() if count > 1)
 
 
@@ -192,10 +197,14 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"{row['target']:<8} {row['connections']:>4} {row['goodput']:>9.1f} {p99:>10} "
             f"{row['refused']:>6} {row['other_errors']:>9} "
-            f"{str(row['ok_applied_once']) + '/' + str(row['ok']):>16} "
-            f"{str(row['refused_applied']) + '/' + str(row['refused']):>11} "
+            f"{str(row['ok_applied_once']) + '/' + str(row['ok_judged']):>16} "
+            f"{str(row['refused_applied']) + '/' + str(row['refused_judged']):>11} "
             f"{row['other_work_cores'] or 0:>10.2f} {row['per_stack_core'] or 0:>20}")
     lines.append(f"references applied more than once: {results['applied_twice']}")
+    unjudged = sum(row["not_judged"] for row in results["rows"])
+    if unjudged:
+        lines.append(f"not judged: {unjudged} requests wrk sent twice (it ran out of prepared "
+                     "ones; among the other errors)")
     for target, verdict in results["verdicts"].items():
         lines.append(f"{target}: goodput at the highest level / best = "
                      f"{verdict['share_at_top']:.2f} (target >= {GOODPUT_SHARE}); worst p99 "

@@ -9,7 +9,8 @@
 --
 -- A third argument ANSWERS (a file name) also records every answer, one line each,
 -- "<status> <type> <request id> <latency µs>" (type OK for a 200, else the GPAS error type of the
--- body), written to ANSWERS by done(). Each request carries X-Request-Id, which the service and
+-- body), written to ANSWERS by done(), then "0 REPEATED <request id> -1" for each request sent
+-- again past the end of its file (only its first answer is recorded). Each request carries X-Request-Id, which the service and
 -- nginx echo, so an answer finds its request and its own latency: wrk's histogram mixes all
 -- answers, fast refusals with the movements. Timing uses LuaJIT's FFI (wrk's Lua has no clock).
 
@@ -46,7 +47,7 @@ function init(args)
    end
    prepared, sent, unique = #requests, 0, args[2] == "unique"
    if args[3] then
-      answers_file, answers, started, ids, seen = args[3], {}, {}, {}, {}
+      answers_file, answers, started, ids, seen, repeated = args[3], {}, {}, {}, {}, {}
       for n, raw in ipairs(requests) do
          ids[n] = raw:match("\r\nX%-Request%-Id: ([^\r]+)\r\n")
       end
@@ -58,6 +59,9 @@ function request()
    sent = sent + 1
    local n = (sent - 1) % prepared + 1
    if ids and ids[n] then
+      if unique and sent > prepared then  -- sent again: which send did what is unknowable
+         repeated[#repeated + 1] = ids[n]
+      end
       started[ids[n]] = now_us()
    end
    return requests[n]
@@ -99,6 +103,9 @@ function done(summary, latency, _)
       for _, thread in ipairs(threads) do
          for _, line in ipairs(thread:get("answers")) do
             file:write(line, "\n")
+         end
+         for _, id in ipairs(thread:get("repeated")) do
+            file:write("0 REPEATED ", id, " -1\n")
          end
       end
       file:close()

@@ -105,7 +105,8 @@ class Load:
                 *recorded]
 
     def read_answers(self) -> list[Answer]:
-        """Return every answer bench/wrk.lua recorded (the run must have asked for them)."""
+        """Return every answer bench/wrk.lua recorded (the run must have asked for them), and
+        a status 0 ``REPEATED`` line for each request it sent more than once."""
         assert self.answers is not None
         found = []
         for line in self.answers.read_text().splitlines():
