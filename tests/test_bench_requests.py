@@ -71,7 +71,8 @@ def test_recorded_answers_are_read_with_status_type_request_id_and_latency(
     load = wrk.Load("http://127.0.0.1:1", tmp_path / "debit", unique=True, threads=1,
                     connections=1, seconds=1, answers=answers)
     assert load.command()[-1] == str(answers)
-    answers.write_text("200 OK dn1-0 1250\n503 OVERLOADED dn1-1 830\n")
+    answers.write_text("200 OK dn1-0 1250\n503 OVERLOADED dn1-1 830\n0 REPEATED dn1-0 -1\n")
 
     assert load.read_answers() == [wrk.Answer(200, "OK", "dn1-0", 1250),
-                                   wrk.Answer(503, "OVERLOADED", "dn1-1", 830)]
+                                   wrk.Answer(503, "OVERLOADED", "dn1-1", 830),
+                                   wrk.Answer(0, "REPEATED", "dn1-0", -1)]
