@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 LOCK := requirements.lock
 
 .PHONY: run run-ha test lint install lock bench bench-matrix bench-reports bench-ledger \
-	bench-restore clean
+	bench-restore bench-overload clean
 
 ## run: install, start a local redis-server (unless WALLETSVC_REDIS_URL is set) and gunicorn on :8000
 run: $(VENV)/.run-installed
@@ -51,6 +51,11 @@ bench-restore: $(VENV)/.test-installed
 bench-reports: $(VENV)/.bench-installed
 	scripts/bench-tools.sh
 	$(BIN)/python -m bench.reports $(BENCH_ARGS)
+
+## bench-overload: debits at 32, 64 and 256 connections, straight and through nginx: goodput, p99, 503s (bench/overload.py)
+bench-overload: $(VENV)/.bench-installed
+	scripts/bench-tools.sh
+	$(BIN)/python -m bench.overload $(BENCH_ARGS)
 
 ## bench-ledger: the outbox's cost to a debit and the exporter's throughput and lag (bench/ledger.py)
 bench-ledger: $(VENV)/.test-installed

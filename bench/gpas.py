@@ -24,12 +24,14 @@ def raw_request(method: str, target: str, body: bytes = b"",
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-def gpas(method: str, path: str, query: str, body: bytes = b"", token: str | None = None
-         ) -> bytes:
+def gpas(method: str, path: str, query: str, body: bytes = b"", token: str | None = None,
+         request_id: str | None = None) -> bytes:
     """Return a GPAS call signed over the body if there is one, else over the query string."""
     headers = signature_headers(body, query)
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if request_id:
+        headers["X-Request-Id"] = request_id
     return raw_request(method, f"{path}?{query}", body, headers)
 
 
@@ -48,10 +50,12 @@ def balance(session_id: str) -> bytes:
     return gpas("GET", "/wallets/balance", f"walletSessionId={session_id}")
 
 
-def movement(kind: str, session_id: str, reference: str, value: str, round_id: str) -> bytes:
+def movement(kind: str, session_id: str, reference: str, value: str, round_id: str,
+             request_id: str | None = None) -> bytes:
     """POST a debit (bet) or credit (win) as GPAS sends it."""
     body = movement_body(kind, reference, value, round_id)
-    return gpas("POST", f"/movements/{kind}", f"walletSessionId={session_id}", body)
+    return gpas("POST", f"/movements/{kind}", f"walletSessionId={session_id}", body,
+                request_id=request_id)
 
 
 def movement_body(kind: str, reference: str, value: str, round_id: str) -> bytes:

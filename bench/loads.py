@@ -64,8 +64,9 @@ class Bench:
         return found
 
     def wrk_load(self, scenario: str, app: Gunicorn, concurrency: int, seconds: float,
-                 tag: str) -> wrk.Load:
-        """Write the request files of one wrk run and return it, ready to start."""
+                 tag: str, port: int | None = None, answers: bool = False) -> wrk.Load:
+        """Write the request files of one wrk run and return it, ready to start: to ``port``
+        (default: the app's load port), recording every answer if asked."""
         threads = min(self.args.wrk_threads, concurrency)
         prefix = self.workdir / "requests" / f"{scenario}-{concurrency}-{tag}"
         if scenario == "floor":
@@ -74,9 +75,10 @@ class Bench:
             count = math.ceil(self.args.max_rps * seconds)
             wrk.write_files(prefix, wrk.debits(self.sessions(concurrency), count, wrk.nonce()),
                             threads)
-        return wrk.Load(f"http://127.0.0.1:{app.load_port}", prefix,
+        return wrk.Load(f"http://127.0.0.1:{port or app.load_port}", prefix,
                         unique=scenario != "floor", threads=threads, connections=concurrency,
-                        seconds=seconds)
+                        seconds=seconds,
+                        answers=prefix.with_name(f"{prefix.name}.answers") if answers else None)
 
     def groups(self, app: Gunicorn, loadgen: int) -> dict[str, tuple[list[int], bool]]:
         """Return the processes whose CPU is reported, by name (pids, whether children count)."""

@@ -4,16 +4,19 @@ The shipped file is rendered as the proxy tests render it (tests/proxy/nginx.py:
 replaced, the shipped snippets linked, generated certificates), with its upstream block and its
 ``keepalive 16`` unchanged, pointed at the app's gunicorn. wrk cannot present a client
 certificate, so the load goes to one more listener that exists only here: plain HTTP on
-loopback, with the same client limits, error pages, GPAS routes and access log line as the
-public listener, and the same ``proxy.conf`` (HTTP/1.1 to the upstream, its connections
-kept). What differs from the public listener: no TLS (so no mutual-TLS handshake nor record
-encryption), no allow/deny list, no ``limit_req`` (its 2,000 requests per second per address
-would refuse the floor's load from one address), and a ``/ping`` route for the floor app.
-nginx runs ``worker_processes auto`` (one per core), as Debian's nginx.conf has it.
+loopback, with the same client limits, error pages, GPAS routes, limit of GPAS calls at once
+(``limit_conn``) and access log line as the public listener, and the same ``proxy.conf``
+(HTTP/1.1 to the upstream, its connections kept). What differs from the public listener: no
+TLS (so no mutual-TLS handshake nor record encryption), no allow/deny list, no ``limit_req``
+(its 2,000 requests per second per address would refuse the floor's load from one address),
+and a ``/ping`` route for the floor app.
+nginx runs ``worker_processes auto`` (one per core) and ``worker_connections 768``, as Debian's
+nginx.conf has them (each client connection and each connection to gunicorn takes one).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import time
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.proxy.certificates import make_pki
-from tests.proxy.nginx import Nginx
+from tests.proxy.nginx import SHIPPED, Nginx
 from tests.redis_server import free_port
 
 LOAD_LISTENER = """\
@@ -30,6 +33,7 @@ server {{                                        # benchmark only: the load, pla
     include walletsvc/client-limits.conf;
     include walletsvc/errors.conf;
     access_log {access_log} walletsvc_json;
+    {call_limit}
 
     include walletsvc/gpas-routes.conf;
     location = /ping {{ include walletsvc/proxy.conf; }}
@@ -39,6 +43,17 @@ server {{                                        # benchmark only: the load, pla
 """
 
 
+_CALL_LIMIT = re.compile(r"limit_conn walletsvc_gpas_calls \d+;")
+
+
+def gpas_call_limit() -> str:
+    """Return the public listener's limit of GPAS calls at once, as the shipped file sets it."""
+    found = _CALL_LIMIT.search((SHIPPED / "walletsvc.conf").read_text())
+    if found is None:
+        raise SystemExit("config/nginx/walletsvc.conf no longer limits GPAS calls at once")
+    return found.group(0)
+
+
 @dataclass
 class BenchNginx(Nginx):
     """The shipped nginx config in front of ``upstream_port``, plus the load listener."""
@@ -46,11 +61,13 @@ class BenchNginx(Nginx):
     load: int = field(default_factory=free_port)
 
     def render(self) -> Path:
-        """Render the shipped config, then add the load listener and one worker per core."""
+        """Render the shipped config, then add the load listener and Debian's worker settings."""
         main = super().render()
         listener = self.directory / "conf.d" / "bench.conf"
-        listener.write_text(LOAD_LISTENER.format(port=self.load, access_log=self.access_log))
+        listener.write_text(LOAD_LISTENER.format(port=self.load, access_log=self.access_log,
+                                                 call_limit=gpas_call_limit()))
         text = main.read_text().replace("worker_processes 1;", "worker_processes auto;")
+        text = text.replace("worker_connections 256;", "worker_connections 768;")
         main.write_text(text.replace("include conf.d/walletsvc.conf;",
                                      "include conf.d/walletsvc.conf;\n    "
                                      "include conf.d/bench.conf;"))

@@ -20,6 +20,8 @@ import redis
 
 from bench import gpas, proxy
 from tests.redis_server import RedisClusterServers, RedisServer, free_port
+from tests.support.store import initialise
+from walletsvc.store import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONFIG = ROOT / "config" / "gunicorn.conf.py"
@@ -151,10 +153,11 @@ def persistence(appendfsync: str) -> list[str]:
 
 class Stack:
     """redis-server (AOF as `make run` starts it) or a 3-master cluster, walletsvc, floor and
-    ceiling, each under gunicorn as ``serving`` says."""
+    ceiling (unless ``companions`` is false), each under gunicorn as ``serving`` says;
+    ``settings`` are walletsvc's WALLETSVC_* variables beyond the stack's own."""
 
     def __init__(self, workdir: Path, appendfsync: str, serving: Serving,
-                 replica: bool = False, cluster: bool = False,
+                 replica: bool = False, cluster: bool = False, companions: bool = True,
                  settings: dict[str, str] | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir, self.serving = workdir, serving
@@ -176,8 +179,9 @@ class Stack:
         # As shipped, whatever ``serving`` says of GPAS's.
         self.operator = Gunicorn("wsgi:operator_app", self.env, workdir / "operator.log",
                                  "/healthz", Serving(), OPERATOR_CONFIG)
-        self.floor = self._gunicorn("bench.floor:app", "floor", "/ping")
-        self.ceiling = self._gunicorn("bench.ceiling:app", "ceiling", "/healthz")
+        self.floor = self._gunicorn("bench.floor:app", "floor", "/ping") if companions else None
+        self.ceiling = self._gunicorn("bench.ceiling:app", "ceiling", "/healthz"
+                                      ) if companions else None
         self.replicated = Gunicorn("wsgi:app", {**self.env, "WALLETSVC_REDIS_MIN_REPLICAS": "1"},
                                    workdir / "walletsvc-replicated.log", "/healthz", serving
                                    ) if replica else None
@@ -202,8 +206,9 @@ class Stack:
     @property
     def apps(self) -> dict[str, Gunicorn]:
         """Return the gunicorns by name (the names the report uses)."""
-        apps = {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling}
-        return {**apps, "walletsvc-replicated": self.replicated} if self.replicated else apps
+        apps = {"walletsvc": self.service, "floor": self.floor, "ceiling": self.ceiling,
+                "walletsvc-replicated": self.replicated}
+        return {name: app for name, app in apps.items() if app is not None}
 
     def start(self) -> Stack:
         """Start Redis, then the apps."""
@@ -217,6 +222,9 @@ class Stack:
             while replica.info("replication")["master_link_status"] != "up":
                 time.sleep(0.1)
             replica.close()
+        store = connect(self.redis_url, 5.0)
+        initialise(store)  # a new store, marked as `walletsvc store init` marks it
+        store.close()
         for server in [*self.apps.values(), self.operator]:
             server.start()
         return self

@@ -6,6 +6,25 @@
 -- replay, not a debit); the requests a thread sends past the end of its file are counted as
 -- repeated and the runner reports them as errors. MODE "cycle": the file is sent round and
 -- round (GET /ping). done() prints one JSON line: counts, errors and latency percentiles (µs).
+--
+-- A third argument ANSWERS (a file name) also records every answer, one line each,
+-- "<status> <type> <request id> <latency µs>" (type OK for a 200, else the GPAS error type of the
+-- body), written to ANSWERS by done(), then "0 REPEATED <request id> -1" for each request sent
+-- again past the end of its file (only its first answer is recorded). Each request carries X-Request-Id, which the service and
+-- nginx echo, so an answer finds its request and its own latency: wrk's histogram mixes all
+-- answers, fast refusals with the movements. Timing uses LuaJIT's FFI (wrk's Lua has no clock).
+
+local ffi = require("ffi")
+ffi.cdef [[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *now);
+]]
+local CLOCK_MONOTONIC, now = 1, ffi.new("bench_timespec")
+
+local function now_us()
+   ffi.C.clock_gettime(CLOCK_MONOTONIC, now)
+   return tonumber(now.tv_sec) * 1000000 + math.floor(tonumber(now.tv_nsec) / 1000)
+end
 
 local threads = {}
 
@@ -27,11 +46,37 @@ function init(args)
       at = newline + size + 1
    end
    prepared, sent, unique = #requests, 0, args[2] == "unique"
+   if args[3] then
+      answers_file, answers, started, ids, seen, repeated = args[3], {}, {}, {}, {}, {}
+      for n, raw in ipairs(requests) do
+         ids[n] = raw:match("\r\nX%-Request%-Id: ([^\r]+)\r\n")
+      end
+      response = answered  -- wrk asks for every answer only if `response` exists after init()
+   end
 end
 
 function request()
    sent = sent + 1
-   return requests[(sent - 1) % prepared + 1]
+   local n = (sent - 1) % prepared + 1
+   if ids and ids[n] then
+      if unique and sent > prepared then  -- sent again: which send did what is unknowable
+         repeated[#repeated + 1] = ids[n]
+      end
+      started[ids[n]] = now_us()
+   end
+   return requests[n]
+end
+
+function answered(status, headers, body)
+   local id = headers["X-Request-Id"] or "-"
+   if seen[id] then  -- a request sent again past the end of the file: counted as repeated
+      return
+   end
+   seen[id] = true
+   local began = started[id]
+   local kind = status == 200 and "OK" or body:match('"type":"([%w_]+)"') or "-"
+   answers[#answers + 1] = string.format("%d %s %s %d", status, kind, id,
+                                         began and now_us() - began or -1)
 end
 
 function done(summary, latency, _)
@@ -52,4 +97,17 @@ function done(summary, latency, _)
       e.connect, e.read, e.write, e.status, e.timeout,
       latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
       latency:percentile(99.9), latency.max))
+   local file_name = threads[1]:get("answers_file")
+   if file_name then
+      local file = assert(io.open(file_name, "w"))
+      for _, thread in ipairs(threads) do
+         for _, line in ipairs(thread:get("answers")) do
+            file:write(line, "\n")
+         end
+         for _, id in ipairs(thread:get("repeated")) do
+            file:write("0 REPEATED ", id, " -1\n")
+         end
+      end
+      file:close()
+   end
 end

@@ -35,11 +35,13 @@ def program() -> str:
 
 def debits(sessions: list[str], count: int, nonce: str) -> Iterator[bytes]:
     """Yield ``count`` signed debits of 0.10 to 5.00, round-robin over ``sessions``, each with a
-    reference of its own (``nonce`` keeps them apart from any other run's)."""
+    reference of its own (``nonce`` keeps them apart from any other run's), which is also its
+    X-Request-Id: the answer, which echoes it, names the debit it answers."""
     for n in range(count):
         value = f"{(n * 7919) % 491 / 100 + 0.10:.2f}"
-        yield gpas.movement("debit", sessions[n % len(sessions)], f"d{nonce}-{n}", value,
-                            str(n))
+        reference = f"d{nonce}-{n}"
+        yield gpas.movement("debit", sessions[n % len(sessions)], reference, value, str(n),
+                            request_id=reference)
 
 
 def write_files(prefix: Path, requests: Iterator[bytes], threads: int) -> int:
@@ -72,8 +74,19 @@ def read_files(prefix: Path, threads: int) -> list[list[bytes]]:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One answer bench/wrk.lua recorded: status, GPAS type (OK for a 200), request id, µs."""
+
+    status: int
+    type: str
+    request_id: str
+    latency_us: int
+
+
+@dataclass(frozen=True)
 class Load:
-    """One wrk run: the URL, the request files' prefix, whether each request goes out once."""
+    """One wrk run: the URL, the request files' prefix, whether each request goes out once,
+    and where to record every answer (None: only wrk's summary)."""
 
     url: str
     prefix: Path
@@ -81,12 +94,25 @@ class Load:
     threads: int
     connections: int
     seconds: float
+    answers: Path | None = None
 
     def command(self) -> list[str]:
         """Return the wrk command line."""
+        recorded = [str(self.answers)] if self.answers else []
         return [program(), "-t", str(self.threads), "-c", str(self.connections),
                 "-d", f"{self.seconds:g}s", "--timeout", f"{TIMEOUT_S}s", "-s", str(SCRIPT),
-                self.url, "--", str(self.prefix), "unique" if self.unique else "cycle"]
+                self.url, "--", str(self.prefix), "unique" if self.unique else "cycle",
+                *recorded]
+
+    def read_answers(self) -> list[Answer]:
+        """Return every answer bench/wrk.lua recorded (the run must have asked for them), and
+        a status 0 ``REPEATED`` line for each request it sent more than once."""
+        assert self.answers is not None
+        found = []
+        for line in self.answers.read_text().splitlines():
+            status, kind, request_id, latency = line.split(" ")
+            found.append(Answer(int(status), kind, request_id, int(latency)))
+        return found
 
     def remove_files(self) -> None:
         """Delete the request files (a debit run's take tens of megabytes)."""

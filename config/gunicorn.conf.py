@@ -25,7 +25,9 @@ bind = os.environ.get("WALLETSVC_BIND", "127.0.0.1:8000")
 # reports among it, runs in a process of its own (config/gunicorn-operator.conf.py).
 workers = int(os.environ.get("WALLETSVC_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gevent"
-# Connections one worker holds at once (GPAS, or nginx's pool); more wait in the backlog.
+# Connections one worker holds at once (GPAS, or nginx's pool); more wait in the backlog. Of
+# their requests a worker serves WALLETSVC_MAX_IN_FLIGHT at once and refuses those that wait
+# too long with 503 OVERLOADED (walletsvc/admission.py); nginx lets 256 per worker through.
 worker_connections = 1000
 
 # GPAS gives up after a few seconds; a request still running after 10 s is stuck, and the

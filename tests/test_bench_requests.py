@@ -39,6 +39,8 @@ def test_each_prebuilt_debit_is_signed_over_its_body_for_its_session(tmp_path: P
     for request in requests:
         line, headers, body = _parse(request)
         targets.append(line)
+        # its answer names it: the services echo X-Request-Id (bench/wrk.lua, bench.overload)
+        assert headers["x-request-id"] == json.loads(body)["externalReference"]
         assert int(headers["content-length"]) == len(body)
         assert headers["x-parent-system-id"] == gpas.PARENT_ID
         assert verify_signature(body, gpas.SECRET, headers["x-signature"])
@@ -61,3 +63,16 @@ def test_wrk_summary_line_counts_repeated_requests_and_error_answers_as_errors()
     assert found["total"]["rps"] == 1000.0
     assert found["total"]["errors"] == 6
     assert (found["total"]["p50_ms"], found["total"]["p99_ms"]) == (1.2, 4.0)
+
+
+def test_recorded_answers_are_read_with_status_type_request_id_and_latency(
+        tmp_path: Path) -> None:
+    answers = tmp_path / "debit.answers"
+    load = wrk.Load("http://127.0.0.1:1", tmp_path / "debit", unique=True, threads=1,
+                    connections=1, seconds=1, answers=answers)
+    assert load.command()[-1] == str(answers)
+    answers.write_text("200 OK dn1-0 1250\n503 OVERLOADED dn1-1 830\n0 REPEATED dn1-0 -1\n")
+
+    assert load.read_answers() == [wrk.Answer(200, "OK", "dn1-0", 1250),
+                                   wrk.Answer(503, "OVERLOADED", "dn1-1", 830),
+                                   wrk.Answer(0, "REPEATED", "dn1-0", -1)]

@@ -173,10 +173,18 @@ def test_non_integer_durations_are_refused(name: str, raw: str) -> None:
 @pytest.mark.parametrize(("name", "raw"), [
     ("SESSION_IDLE_SECONDS", "0"), ("SESSION_MAX_SECONDS", "-1"),
     ("LATE_SETTLEMENT_SECONDS", "-5"), ("RETENTION_DAYS", "0"),
+    ("MAX_IN_FLIGHT", "0"), ("ADMISSION_WAIT_MS", "-1"),
 ])
 def test_durations_below_their_minimum_are_refused(name: str, raw: str) -> None:
     with pytest.raises(ConfigError, match=f"WALLETSVC_{name} must be at least"):
         Config.from_env(env(**{name: raw}))
+
+
+def test_admission_limits_default_to_32_at_once_and_half_a_second_of_waiting() -> None:
+    config = Config.from_env(env())
+    assert (config.max_in_flight, config.admission_wait_ms) == (32, 500)
+    changed = Config.from_env(env(MAX_IN_FLIGHT="8", ADMISSION_WAIT_MS="0"))
+    assert (changed.max_in_flight, changed.admission_wait_ms) == (8, 0)
 
 
 def test_empty_duration_means_the_default() -> None:

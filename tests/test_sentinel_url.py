@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 import redis
+from redis.connection import BlockingConnectionPool
 from redis.sentinel import SentinelConnectionPool
 
 from walletsvc.config import ConfigError
 from walletsvc.store import connect
+from walletsvc.store.client import DEFAULT_CONNECTIONS
 from walletsvc.store.sentinel import SentinelPrimaryConnection, SentinelTarget, parse_sentinel_url
 
 
@@ -47,6 +49,9 @@ def test_a_sentinel_url_gives_a_client_that_asks_the_sentinels_for_the_primary()
     assert isinstance(client, redis.Redis)
     pool = client.connection_pool
     assert isinstance(pool, SentinelConnectionPool)
+    # It waits for a free connection as every other pool does (walletsvc/store/client.py).
+    assert isinstance(pool, BlockingConnectionPool)
+    assert (pool.max_connections, pool.timeout) == (DEFAULT_CONNECTIONS, 0.5)
     assert pool.service_name == "wallet"
     assert pool.connection_class is SentinelPrimaryConnection
     assert (pool.connection_kwargs["db"], pool.connection_kwargs["password"]) == (3, "data-pw")

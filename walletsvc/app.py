@@ -10,7 +10,7 @@ from flask import Flask
 from flask.json.provider import JSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from walletsvc import observability
+from walletsvc import admission, observability
 from walletsvc.api import PROCESSES, Process, register_blueprints
 from walletsvc.commands import register_commands
 from walletsvc.config import Config
@@ -35,7 +35,8 @@ def create_app(
     config: Config | None = None, redis: RedisClient | None = None, clock: Clock | None = None,
     serves: Sequence[Process] = PROCESSES,
 ) -> Flask:
-    """Build the service: settings, store, domain, blueprints, error handlers, commands.
+    """Build the service: settings, store, domain, observability, admission, blueprints, error
+    handlers, commands.
 
     ``serves`` names the routes it mounts: ``("gpas",)`` for GPAS's workers, ``("operator",)``
     for the operator's (wsgi.py); both, the default, in one process for the commands and tests.
@@ -49,6 +50,8 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_count)  # type: ignore[method-assign]
     app.extensions[EXTENSION] = build_services(config, redis, clock or system_clock)
     observability.init_app(app)
+    # After the request id is set (a refusal is logged with it), before every other check.
+    admission.init_app(app, config.max_in_flight, config.admission_wait_ms)
     register_blueprints(app, serves)
     register_error_handlers(app, failure_kind)
     register_commands(app)

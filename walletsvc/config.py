@@ -43,6 +43,10 @@ class Config:
     # WAITAOF (Redis 7.2+): also wait for the append-only file's fsync, locally and/or on the
     # replicas.
     redis_waitaof: tuple[str, ...] = ()
+    # Requests one worker serves at once (walletsvc.admission), and how long one more waits
+    # for its turn before it is refused with 503 OVERLOADED.
+    max_in_flight: int = 32
+    admission_wait_ms: int = 500
     session_idle_seconds: int = 30 * 60
     session_max_seconds: int = 24 * 60 * 60
     late_settlement_seconds: int = 0
@@ -160,6 +164,8 @@ def _build(read: _Reader) -> Config:
         redis_min_replicas=min_replicas,
         redis_replica_timeout_ms=replica_timeout_ms,
         redis_waitaof=waitaof,
+        max_in_flight=read.integer("MAX_IN_FLIGHT", Config.max_in_flight, 1),
+        admission_wait_ms=read.integer("ADMISSION_WAIT_MS", Config.admission_wait_ms),
         session_idle_seconds=read.integer("SESSION_IDLE_SECONDS", Config.session_idle_seconds, 1),
         session_max_seconds=read.integer("SESSION_MAX_SECONDS", Config.session_max_seconds, 1),
         late_settlement_seconds=read.integer("LATE_SETTLEMENT_SECONDS", 0),

@@ -27,6 +27,8 @@ class WalletError(Exception):
     code: ClassVar[int] = 1010
     type: ClassVar[str] = "INVALID_REQUEST"
     message: ClassVar[str] = "Invalid request"
+    # Seconds a client should wait before it asks again (a Retry-After header), if it should.
+    retry_after: ClassVar[int | None] = None
 
     def __init__(self, detail: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(detail or self.message)
@@ -147,6 +149,24 @@ class UnsupportedBody(WalletError):
     status, type, message = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"
 
 
+class Overloaded(WalletError):
+    """More requests than this worker can answer in time: refused before anything was applied.
+
+    Code 1001: GPAS knows it as a transient system error and sends the call again; unlike the
+    500 of a failed Redis call, whose outcome is unknown, nothing was applied, so the resend
+    is simply a first attempt. ``reason`` says which limit refused it (for the log line).
+    """
+
+    status, code, type = 503, 1001, "OVERLOADED"
+    message = "Too many requests at once; nothing was applied, try again"
+    retry_after = 1
+
+    def __init__(self, detail: str | None = None, details: dict[str, Any] | None = None,
+                 reason: str = "admission") -> None:
+        super().__init__(detail, details)
+        self.reason = reason
+
+
 class LedgerUnavailable(WalletError):
     """The ledger (PostgreSQL) is not configured or does not answer; GPAS calls are unaffected."""
 
@@ -192,6 +212,8 @@ def error_response(error: WalletError, status: int | None = None) -> Response:
     g.gpas_code = error.code
     response = jsonify(error.body())
     response.status_code = status or error.status
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -8,6 +8,7 @@ from typing import cast
 from flask import current_app
 from redis.cluster import RedisCluster
 
+from walletsvc.admission import UNSHED_CONNECTIONS
 from walletsvc.config import Config
 from walletsvc.domain.clock import Clock
 from walletsvc.domain.games import GamesCatalogue
@@ -38,9 +39,11 @@ class Services:
 
 def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> Services:
     """Wire the store and the domain objects together."""
+    # A connection for every request admission lets in, and for the routes it never refuses.
     redis = redis or connect(config.redis_url, config.redis_timeout_ms / 1000,
                              config.redis_cluster,
-                             (config.redis_sentinel_username, config.redis_sentinel_password))
+                             (config.redis_sentinel_username, config.redis_sentinel_password),
+                             connections=config.max_in_flight + UNSHED_CONNECTIONS)
     store = WalletStore(redis, config.retention_ms, cluster=isinstance(redis, RedisCluster),
                         clock=clock, acknowledgement=Acknowledgement.of(config))
     audit = AuditTrail(redis)

@@ -1,15 +1,21 @@
-"""Rate limits per client address, and slow clients that never reach gunicorn."""
+"""Rate limits per client address, the limit of GPAS calls at once at gunicorn, and slow
+clients that never reach gunicorn."""
 
 from __future__ import annotations
 
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.nginx import GPAS, HOST, Nginx, assert_gpas_error, send
-from tests.proxy.stack import Stack
+from tests.proxy.certificates import Pki
+from tests.proxy.nginx import GPAS, HOST, Answer, Nginx, assert_gpas_error, send
+from tests.proxy.stack import Stack, movement_body
+from tests.redis_server import RedisServer
+from tests.support.service import Service
+from tests.support.store import writes_paused
 
 pytestmark = pytest.mark.realredis
 
@@ -48,6 +54,52 @@ def test_a_client_over_its_rate_gets_429_while_another_address_is_served(
     other = tight_nginx.request("public", "GET", "/wallets/balance?walletSessionId=x",
                                 source=HOST, cert=tight_nginx.pki.gpas_client)
     assert other.status == 400 and other.json()["code"] == 1001
+
+
+@pytest.fixture(scope="module")
+def one_call_at_once(make_nginx: Callable[..., Nginx], newest_redis_server: RedisServer,
+                     pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The shipped config cut to one GPAS call at once at gunicorn, in front of a walletsvc
+    whose script calls may wait at a paused Redis (60 s timeout)."""
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    service = Service(newest_redis_server.url, log, WALLETSVC_TRUSTED_PROXY_COUNT="1",
+                      WALLETSVC_GPAS_ALLOWED_IPS=f"{HOST},{GPAS}",
+                      WALLETSVC_REDIS_TIMEOUT_MS="60000").start()
+    try:
+        nginx = make_nginx(service.port, **{"limit_conn walletsvc_gpas_calls 512;":
+                                            "limit_conn walletsvc_gpas_calls 1;"})
+        yield Stack(nginx, service, pki)
+    finally:
+        service.stop()
+
+
+def test_a_gpas_call_past_the_limit_at_once_is_refused_503_overloaded_before_gunicorn(
+        one_call_at_once: Stack, newest_redis_server: RedisServer) -> None:
+    stack = one_call_at_once
+    wallet, session = stack.open_session("100")
+    query = f"walletSessionId={session}"
+    held: list[Answer] = []
+    with writes_paused(newest_redis_server.port):  # the first debit waits at Redis
+        holder = threading.Thread(target=lambda: held.append(stack.gpas(
+            "POST", "/movements/debit", query, movement_body("debit", "1"))))
+        holder.start()
+        stack.service.wait_for_metric("walletsvc_requests_in_flight", 1)
+        extra = movement_body("debit", "2")
+        refused = stack.gpas("POST", "/movements/debit", query, extra,
+                             headers={"X-Request-Id": "past-the-limit"})
+        probe = stack.nginx.request("health", "GET", "/readyz", source=HOST)
+    holder.join(timeout=60)
+
+    assert_gpas_error(refused, 503, 1001, "OVERLOADED")
+    assert refused.header("Retry-After") == ["1"]
+    assert refused.header("X-Request-Id") == ["past-the-limit"]
+    assert probe.status == 200  # the health listener has no such limit
+    assert held[0].status == 200
+    assert stack.nginx.access_line("past-the-limit")["upstream_status"] == ""
+    assert "past-the-limit" not in {line["request_id"] for line in stack.app_lines()}
+    assert stack.balance(wallet)["real"] == 99
+    assert stack.gpas("POST", "/movements/debit", query, extra).status == 200
+    assert stack.balance(wallet)["real"] == 97
 
 
 @pytest.fixture

@@ -121,6 +121,19 @@ class Service:
             return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", config, *app],
                                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
+    def metric(self, name: str) -> float:
+        """Return the sum of every sample of metric ``name`` on /metrics (0 if none)."""
+        text = self.http.open("/metrics").data.decode()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith((f"{name} ", f"{name}{{")))
+
+    def wait_for_metric(self, name: str, value: float, seconds: float = 30) -> None:
+        """Wait until metric ``name`` sums to ``value`` (requests in flight, say)."""
+        deadline = time.monotonic() + seconds
+        while self.metric(name) != value:
+            assert time.monotonic() < deadline, f"{name} never reached {value}"
+            time.sleep(0.02)
+
     def workers(self) -> list[int]:
         """Return the pids of the GPAS process's workers."""
         assert self.process is not None

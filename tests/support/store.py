@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 import fakeredis
+import redis
 from redis.cluster import RedisCluster
 
 from walletsvc.store import RedisClient, keys
@@ -98,3 +101,34 @@ def stream_fields(redis: RedisClient, key: str) -> list[dict[str, str]]:
 def hash_fields(redis: RedisClient, key: str) -> dict[str, str]:
     """Return every field of the hash ``key``."""
     return cast(dict[str, str], redis.hgetall(key))
+
+
+def applied_references(redis: RedisClient, wallet_ids: Iterable[str]) -> Counter[str]:
+    """Count how many times each GPAS movement reference was applied to these wallets.
+
+    Read from the wallets' audit streams, which the movement script writes in the same atomic
+    step as the balance; each wallet's balances must equal its stream's sums, else it raises.
+    """
+    applied: Counter[str] = Counter()
+    for wallet_id in wallet_ids:
+        entries = stream_fields(redis, keys.wallet_stream(wallet_id))
+        wallet = hash_fields(redis, keys.wallet(wallet_id))
+        for part in ("real", "bonus"):
+            if sum(int(entry.get(part, 0)) for entry in entries) != int(wallet[part]):
+                raise AssertionError(f"{wallet_id}: {part} is not the sum of its audit stream")
+        applied.update(entry["ref"] for entry in entries
+                       if entry["event"] in ("debit", "credit", "rollback"))
+    return applied
+
+
+@contextmanager
+def writes_paused(port: int) -> Iterator[redis.Redis]:
+    """Hold every write and script call at the Redis on ``port`` until the block ends (CLIENT
+    PAUSE WRITE; reads still answer): a movement sent meanwhile stays in flight."""
+    client = redis.Redis(port=port, decode_responses=True)
+    client.client_pause(60_000, all=False)
+    try:
+        yield client
+    finally:
+        client.client_unpause()
+        client.close()

@@ -1,10 +1,11 @@
-"""Liveness and readiness, unauthenticated and cheap."""
+"""Liveness and readiness, unauthenticated and cheap, and never refused for overload."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 from redis.exceptions import RedisError
 
+from walletsvc.admission import unshed
 from walletsvc.services import services
 
 bp = Blueprint("health", __name__)
@@ -20,12 +21,14 @@ def readiness() -> tuple[str, list[str]]:
 
 
 @bp.get("/healthz")
+@unshed
 def healthz() -> Response:
     """Say the process is alive."""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
+@unshed
 def readyz() -> tuple[Response, int]:
     """Say whether Redis can move money now, so a balancer skips a worker that cannot."""
     state, problems = readiness()

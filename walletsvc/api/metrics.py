@@ -1,5 +1,5 @@
 """Prometheus metrics, optionally behind a bearer token; served even while Redis or the ledger
-is down."""
+is down, and however loaded the worker is."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
+from walletsvc.admission import unshed
 from walletsvc.api.auth import require_bearer
 from walletsvc.api.health import readiness
 from walletsvc.ledger.database import LedgerUnreachable
@@ -24,6 +25,7 @@ bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
+@unshed
 def scrape() -> Response:
     """Expose request, movement, store, session, Redis memory, ledger lag and verify metrics."""
     token = services().config.metrics_token

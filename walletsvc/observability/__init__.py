@@ -17,6 +17,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 STORE_LOGGER = "walletsvc.store"
+OVERLOAD_LOGGER = "walletsvc.overload"
 
 
 def record_store_failure(kind: str, error: str, outcome: str, traceback: bool = False) -> None:
@@ -25,6 +26,13 @@ def record_store_failure(kind: str, error: str, outcome: str, traceback: bool = 
     logging.getLogger(STORE_LOGGER).warning(
         "store failure", exc_info=traceback,
         extra={"fields": {"kind": kind, "error": error, "outcome": outcome}})
+
+
+def record_overload(reason: str, **fields: object) -> None:
+    """Log one line for a request refused for overload (never a store failure), and count it."""
+    metrics.observe_shed(reason)
+    logging.getLogger(OVERLOAD_LOGGER).warning(
+        "overload", extra={"fields": {"reason": reason, **fields}})
 
 
 def init_app(app: Flask) -> None:

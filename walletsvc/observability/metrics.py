@@ -10,6 +10,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -35,8 +36,17 @@ STORE_FAILURES = Counter(
     "walletsvc_store_failures",
     "Redis calls that failed, by kind: out_of_memory, read_only, misconf, unreachable, "
     "timeout, eviction_policy, replicas, not_ready, other.", ["kind"])
+SHED = Counter(
+    "walletsvc_requests_shed",
+    "Requests refused with 503 OVERLOADED before they touched Redis, by reason: admission "
+    "(the worker's in-flight limit), redis_pool (no Redis connection came free in time).",
+    ["reason"])
+# Summed over the live workers: each worker's requests being served (health, readiness and
+# metrics, which are never shed, are not counted).
+IN_FLIGHT = Gauge("walletsvc_requests_in_flight", "Requests being served now, past admission.",
+                  multiprocess_mode="livesum")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-_COLLECTORS = (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES)
+_COLLECTORS = (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES, SHED, IN_FLIGHT)
 
 
 def observe_request(endpoint: str, code: int, status: int, seconds: float) -> None:
@@ -56,6 +66,11 @@ def observe_movement(kind: str, currency: str, amount: int) -> None:
 def observe_store_failure(kind: str) -> None:
     """Count a failed Redis call."""
     STORE_FAILURES.labels(kind).inc()
+
+
+def observe_shed(reason: str) -> None:
+    """Count a request refused for overload."""
+    SHED.labels(reason).inc()
 
 
 # The labelled series, looked up once per label set rather than on every request (the label

@@ -128,7 +128,8 @@ def _operation(app: Flask, rule: Rule, declared: Contract,
 
 def _error_statuses(rule: Rule, declared: Contract) -> list[int]:
     """Return the error statuses an operation can answer with."""
-    statuses = {500, *declared.errors}
+    # Every documented route is admitted (walletsvc.admission): it may be refused for overload.
+    statuses = {500, 503, *declared.errors}
     blueprint = _blueprint(rule)
     if blueprint == "gpas":
         # Any GPAS call is signed over its body, which is read (and size-checked) first.

@@ -51,27 +51,30 @@ WALLET_ID_SCHEMA = {"type": "string",
                     "pattern": "^" + WALLET_ID.pattern.replace("\\Z", "$") + "$"}
 
 _REFUSED = ("Refused", "A GPAS error code (1001-1010) says why; nothing stored changed")
+# The names of the other statuses several error classes share.
+_SHARED = {503: "Unavailable"}
 
 
 def error_responses() -> dict[int, tuple[str, str]]:
     """Return each error status's response name and meaning, from the error classes.
 
-    A status of one class is named and described by it; the many refusals of 400 share one.
+    A status of one class is named and described by it; the many refusals of 400 share one,
+    and another shared status names each class's type.
     """
     by_status: dict[int, list[type[errors.WalletError]]] = {}
     for cls in errors.every_error():
         by_status.setdefault(cls.status, []).append(cls)
-    return {status: _REFUSED if status == 400 else _shared(status, classes)
-            for status, classes in sorted(by_status.items())}
+    return {status: _described(status, classes) for status, classes in sorted(by_status.items())}
 
 
-def _shared(status: int, classes: list[type[errors.WalletError]]) -> tuple[str, str]:
-    """Name a status by its one class, or by the status with each class's meaning."""
+def _described(status: int, classes: list[type[errors.WalletError]]) -> tuple[str, str]:
     if len(classes) == 1:
-        return _described(classes[0])
-    meanings = "; ".join(f"{cls.type}: {_described(cls)[1]}" for cls in classes)
-    return "Unavailable" if status == 503 else f"Error{status}", meanings
+        return classes[0].__name__, _first_line(classes[0])
+    if status == 400:
+        return _REFUSED
+    return (_SHARED.get(status, f"Error{status}"),
+            "; or ".join(f"{cls.type}: {_first_line(cls)}" for cls in classes))
 
 
-def _described(cls: type[errors.WalletError]) -> tuple[str, str]:
-    return cls.__name__, (cls.__doc__ or cls.message).strip().splitlines()[0].rstrip(".")
+def _first_line(cls: type[errors.WalletError]) -> str:
+    return (cls.__doc__ or cls.message).strip().splitlines()[0].rstrip(".")
