@@ -19,7 +19,7 @@ import pytest
 from tests.support.admin import open_session
 from tests.support.answers import error_of, json_of
 from tests.support.ledger import Bench
-from tests.support.store import snapshot
+from tests.support.store import all_keys, snapshot, stream_entries
 from tests.support.traffic import play
 from walletsvc.ledger.restore import restore
 from walletsvc.store import keys
@@ -211,3 +211,28 @@ def test_an_emptied_shard_of_a_live_store_is_fenced_alone(bench: Bench) -> None:
     bench.redis.delete(keys.store_marker(keys.wallet_shard(wallet_id)))
     assert error_of(bench.gpas.debit(session_id, "1"))[2] == "STORE_NOT_READY"
     assert bench.gpas.debit(other_session, "1").status_code == 200
+
+
+def audit_streams(bench: Bench) -> dict[str, list[tuple[int, list[tuple[str, str]]]]]:
+    """Every wallet stream's entries: the id's milliseconds, and the fields in their order."""
+    return {key: [(int(entry_id.split("-")[0]), list(fields.items()))
+                  for entry_id, fields in stream_entries(bench.redis, key)]
+            for key in all_keys(bench.redis, "wx:*")}
+
+
+def test_restored_audit_entries_keep_their_fields_in_order_and_their_time(
+        played: Bench) -> None:
+    bench = played
+    before = audit_streams(bench)
+    assert sum(map(len, before.values())) > 50
+    bench.redis.flushall()
+    with bench.conn() as conn:
+        restore(bench.store, conn, RETENTION_MS, bench.clock())
+    after = audit_streams(bench)
+    assert {key: [fields for _, fields in entries] for key, entries in after.items()} == {
+        key: [fields for _, fields in entries] for key, entries in before.items()}
+    # A restored entry's id is its outbox entry's, written by the same script call as the
+    # wallet stream's own: the same millisecond, or the next.
+    gaps = {after_ms - before_ms for key, entries in before.items()
+            for (before_ms, _), (after_ms, _) in zip(entries, after[key], strict=True)}
+    assert gaps and gaps <= {0, 1}
