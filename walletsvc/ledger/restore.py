@@ -27,6 +27,7 @@ import psycopg
 from walletsvc.ledger.records import millis, moment
 from walletsvc.store import WalletStore, keys
 from walletsvc.store.fence import READY, RESTORING, new_identity
+from walletsvc.store.restoring import ShardWriter
 
 _FETCH = 5000
 _RESTORED = ("debit", "credit", "rollback", "tombstone", "deposit", "withdrawal")
@@ -59,7 +60,6 @@ class Restorer:
         self._conn = conn
         self._retention = retention_ms
         self._now = now_ms
-        self._writer = store.restore_writer()
         self._since = moment(now_ms - retention_ms)
         self.stats = RestoreStats()
 
@@ -73,12 +73,13 @@ class Restorer:
         identity = min(fence.identities) if fence.identities else new_identity()
         self._store.mark_shards(targets, RESTORING, identity, self._now)
         rows = self._entries(targets), self._counters(targets), self._wallets(targets)
+        writer = self._store.restore_writer()
         try:
             for shard in targets:
-                self._shard(shard, *rows, identity)
+                self._shard(writer, shard, *rows, identity)
         finally:
-            self._writer.close()
-        self.stats.stream_entries = self._writer.stream_entries
+            writer.close()  # what was queued is written; a failure is raised here
+        self.stats.stream_entries = writer.stream_entries
         return self.stats
 
     def _refuse_live(self, missing: Sequence[str]) -> None:
@@ -129,15 +130,15 @@ class Restorer:
             " blocked, real, bonus FROM ledger_wallets WHERE shard = ANY(%s)"
             ' ORDER BY shard COLLATE "C", wallet_id', list(targets)))
 
-    def _shard(self, shard: str, entries: _ByShard, counted: _ByShard, wallets: _ByShard,
-               identity: str) -> None:
+    def _shard(self, writer: ShardWriter, shard: str, entries: _ByShard, counted: _ByShard,
+               wallets: _ByShard, identity: str) -> None:
         """Queue one shard: its records and streams, its counters, its wallets, its marker."""
         for _, ms, seq, event, wallet, ps, ref, reverses, ttl, fields in entries.take(shard):
-            self._writer.entry(f"{ms}-{seq}", event, wallet, ps, ref, reverses, fields, ttl)
+            writer.entry(f"{ms}-{seq}", event, wallet, ps, ref, reverses, fields, ttl)
             self.stats.records += 1
         counters = _counters(counted.take(shard))
         hashes = [_wallet_hash(row) for row in wallets.take(shard)]
-        self._writer.finish_shard(shard, counters.values, {
+        writer.finish_shard(shard, counters.values, {
             key: last + self._retention - self._now for key, last in counters.last.items()},
             hashes, READY, identity, self._now)
         self.stats.counters += len(counters.values)
