@@ -205,7 +205,11 @@ def main() -> None:
                 servers.stop()
     finally:
         stop_postgres(postgres)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    # Each store's latest results; a run of some stores (--stores) keeps the others'.
+    kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    ran = {result["store"] for result in results}
+    RESULTS.write_text(json.dumps([r for r in kept if r["store"] not in ran] + results,
+                                  indent=2) + "\n")
 
 
 if __name__ == "__main__":
