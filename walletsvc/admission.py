@@ -99,12 +99,12 @@ class Admission:
             record_overload("admission", limit=self.limit, wait_ms=round(self.wait_s * 1000))
             raise Overloaded(reason="admission")
         g.admitted = True
-        metrics.IN_FLIGHT.inc()
+        metrics.in_flight().inc()
 
     def release(self, _: BaseException | None = None) -> None:
         """Give the request's turn back once it is answered (or failed)."""
         if g.pop("admitted", False):
-            metrics.IN_FLIGHT.dec()
+            metrics.in_flight().dec()
             self.leave()
 
 

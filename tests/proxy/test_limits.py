@@ -66,8 +66,9 @@ def one_call_at_once(make_nginx: Callable[..., Nginx], newest_redis_server: Redi
                       WALLETSVC_GPAS_ALLOWED_IPS=f"{HOST},{GPAS}",
                       WALLETSVC_REDIS_TIMEOUT_MS="60000").start()
     try:
-        nginx = make_nginx(service.port, **{"limit_conn walletsvc_gpas_calls 512;":
-                                            "limit_conn walletsvc_gpas_calls 1;"})
+        nginx = make_nginx(service.port, service.operator_port,
+                           **{"limit_conn walletsvc_gpas_calls 512;":
+                              "limit_conn walletsvc_gpas_calls 1;"})
         yield Stack(nginx, service, pki)
     finally:
         service.stop()

@@ -41,12 +41,21 @@ SHED = Counter(
     "Requests refused with 503 OVERLOADED before they touched Redis, by reason: admission "
     "(the worker's in-flight limit), redis_pool (no Redis connection came free in time).",
     ["reason"])
-# Summed over the live workers: each worker's requests being served (health, readiness and
-# metrics, which are never shed, are not counted).
-IN_FLIGHT = Gauge("walletsvc_requests_in_flight", "Requests being served now, past admission.",
-                  multiprocess_mode="livesum")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-_COLLECTORS = (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES, SHED, IN_FLIGHT)
+_COLLECTORS = (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES, SHED)
+
+
+@cache
+def in_flight() -> Gauge:
+    """Return the gauge of requests being served, past admission, summed over live workers
+    (health, readiness and metrics, never shed, are not counted).
+
+    Made at first use, not at import: a gauge without labels writes its multiprocess file as
+    soon as it is made, and a command that imports walletsvc (with PROMETHEUS_MULTIPROC_DIR set
+    before gunicorn has made that folder) serves no request.
+    """
+    return Gauge("walletsvc_requests_in_flight", "Requests being served now, past admission.",
+                 multiprocess_mode="livesum")
 
 
 def observe_request(endpoint: str, code: int, status: int, seconds: float) -> None:
@@ -113,7 +122,7 @@ def exposition(ready: bool, open_sessions: int | None, *gauges: Collector) -> by
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
-        for collector in _COLLECTORS:
+        for collector in (*_COLLECTORS, in_flight()):
             registry.register(collector)
     registry.register(StoreGauges(ready, open_sessions))
     for gauge in gauges:
