@@ -87,8 +87,10 @@ class Run:
 
 def redis_cpu(redis: RedisClient) -> float:
     """Return the CPU seconds Redis has used, summed over every node."""
-    info: Any = redis.info("cpu")
-    nodes = info.values() if isinstance(redis, RedisCluster) else [info]
+    if isinstance(redis, RedisCluster):
+        nodes = list(redis.info("cpu", target_nodes=RedisCluster.PRIMARIES).values())
+    else:
+        nodes = [redis.info("cpu")]
     return sum(float(node["used_cpu_user"]) + float(node["used_cpu_sys"]) for node in nodes)
 
 
