@@ -74,6 +74,8 @@ def start_unit(host: Host, name: str, log: Path, **ours: str) -> RunningUnit:
         except OSError:
             pass
         if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()  # a unit that did not start leaves nothing running behind the test
+            process.wait(timeout=30)
             raise RuntimeError(f"the installed {name} did not start: {log.read_text()}")
         time.sleep(0.2)
 
