@@ -31,9 +31,11 @@ from walletsvc.store.restoring import ShardWriter
 
 _FETCH = 5000
 _RESTORED = ("debit", "credit", "rollback", "tombstone", "deposit", "withdrawal")
-_COUNTED = {"debit": ("bet", "count_bet"), "credit": ("win", "count_win"),
-            "rollback": ("", "")}  # a rollback's names depend on what it reversed:
-_ROLLED_BACK = {"debit": "bet_rollback", "credit": "win_rollback"}
+# A movement's two counters (common.lua), by its event and, for a rollback, what it reversed.
+_COUNTER_NAMES = {("debit", None): ("bet", "count_bet"), ("credit", None): ("win", "count_win"),
+                  ("rollback", "debit"): ("bet_rollback", "count_rollback"),
+                  ("rollback", "credit"): ("win_rollback", "count_rollback")}
+_COUNTED = sorted({event for event, _ in _COUNTER_NAMES})
 
 
 class RestoreRefused(Exception):
@@ -121,7 +123,7 @@ class Restorer:
             " max(extract(epoch FROM at) * 1000)::bigint FROM ledger_entries"
             " WHERE shard = ANY(%s) AND at > %s AND event = ANY(%s)"
             " GROUP BY shard, day, provider_code, game_id, currency, event, reversed_kind"
-            ' ORDER BY shard COLLATE "C"', list(targets), self._since, list(_COUNTED)))
+            ' ORDER BY shard COLLATE "C"', list(targets), self._since, _COUNTED))
 
     def _wallets(self, targets: Sequence[str]) -> _ByShard:
         """Return the targets' wallets, by shard."""
@@ -195,8 +197,7 @@ def _counters(rows: Iterator[tuple[Any, ...]]) -> _Counters:
     found = _Counters(defaultdict(dict), {})
     for shard, day, provider, game, currency, event, reversed_kind, total, count, last in rows:
         prefix = keys.COUNTER_SEPARATOR.join((provider, game, currency, ""))
-        names = (_ROLLED_BACK[reversed_kind], "count_rollback") if event == "rollback" \
-            else _COUNTED[event]
+        names = _COUNTER_NAMES[(event, reversed_kind)]
         hash_ = found.values[(shard, day)]
         for name, value in zip(names, (total, count), strict=True):
             hash_[prefix + name] = hash_.get(prefix + name, 0) + value

@@ -81,14 +81,13 @@ def read(redis: RedisClient) -> FenceState:
     for shard in keys.SHARDS:
         pipe.hmget(keys.store_marker(shard), "state", "store")
     replies = cast(list[list[str | None]], pipe.execute())
-    state = FenceState()
+    by_state: dict[str, list[str]] = {READY: [], RESTORING: [], "": []}
     identities = set()
     for shard, (shard_state, identity) in zip(keys.SHARDS, replies, strict=True):
-        {READY: state.ready, RESTORING: state.restoring}.get(
-            shard_state or "", state.missing).append(shard)
+        by_state.get(shard_state or "", by_state[""]).append(shard)
         if identity:
             identities.add(identity)
-    return FenceState(state.ready, state.restoring, state.missing, frozenset(identities))
+    return FenceState(by_state[READY], by_state[RESTORING], by_state[""], frozenset(identities))
 
 
 def new_identity() -> str:
