@@ -5,6 +5,9 @@ refused. In-process on fakeredis; tests/realredis/test_overload.py runs it under
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -183,3 +186,29 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 30) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "the other thread never got there"
         time.sleep(0.01)
+
+
+def test_the_in_flight_gauge_is_made_once_when_threads_reach_their_first_request_together(
+        ) -> None:
+    """The operator's gthread workers made the gauge twice and answered 500 (a fresh process,
+    since the gauge is made once per process)."""
+    race = ("import threading\n"
+            "from walletsvc.observability import metrics\n"
+            "start, failed = threading.Barrier(16), []\n"
+            "def first_request():\n"
+            "    start.wait()\n"
+            "    try:\n"
+            "        metrics.in_flight().inc()\n"
+            "    except Exception as error:\n"
+            "        failed.append(error)\n"
+            "threads = [threading.Thread(target=first_request) for _ in range(16)]\n"
+            "[thread.start() for thread in threads]\n"
+            "[thread.join() for thread in threads]\n"
+            "print(len(failed), metrics.in_flight()._value.get())\n")
+    alone = {name: value for name, value in os.environ.items()
+             if name != "PROMETHEUS_MULTIPROC_DIR"}
+    for _ in range(5):
+        done = subprocess.run([sys.executable, "-c", race], capture_output=True, text=True,
+                              timeout=60, env=alone)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["0", "16.0"]

@@ -42,6 +42,9 @@ class Pair:
         self.replica.start()
         wait_for("the replica to sync", lambda: info(self.replica.port)["master_link_status"]
                  == "up")
+        # The replica sees its link up before the primary has its first acknowledgement.
+        wait_for("the primary to count its replica online",
+                 lambda: info(self.primary.port).get("slave0", {}).get("state") == "online")
 
     def app(self, **settings: Any) -> Flask:
         """The service over the primary, with ``settings``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from functools import cache
 
@@ -43,19 +44,26 @@ SHED = Counter(
     ["reason"])
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _COLLECTORS = (REQUESTS, LATENCY, MOVEMENTS, AMOUNTS, STORE_FAILURES, SHED)
+_IN_FLIGHT: list[Gauge] = []
+_IN_FLIGHT_MADE = threading.Lock()
 
 
-@cache
 def in_flight() -> Gauge:
     """Return the gauge of requests being served, past admission, summed over live workers
     (health, readiness and metrics, never shed, are not counted).
 
     Made at first use, not at import: a gauge without labels writes its multiprocess file as
     soon as it is made, and a command that imports walletsvc (with PROMETHEUS_MULTIPROC_DIR set
-    before gunicorn has made that folder) serves no request.
+    before gunicorn has made that folder) serves no request. Made under a lock: the operator's
+    threads reach their first request together, and a second registration would fail.
     """
-    return Gauge("walletsvc_requests_in_flight", "Requests being served now, past admission.",
-                 multiprocess_mode="livesum")
+    if not _IN_FLIGHT:
+        with _IN_FLIGHT_MADE:
+            if not _IN_FLIGHT:
+                _IN_FLIGHT.append(Gauge("walletsvc_requests_in_flight",
+                                        "Requests being served now, past admission.",
+                                        multiprocess_mode="livesum"))
+    return _IN_FLIGHT[0]
 
 
 def observe_request(endpoint: str, code: int, status: int, seconds: float) -> None:
