@@ -196,6 +196,48 @@ def send(connection: http.client.HTTPConnection, method: str, path: str, body: b
     return Answer(response.status, response.headers, response.read())
 
 
+def raw_connection(nginx: Nginx, listener: str, source: str = GPAS) -> socket.socket:
+    """Open a socket to ``listener``: TLS with GPAS's certificate, except on health."""
+    sock = socket.create_connection((HOST, getattr(nginx, listener)), timeout=15,
+                                    source_address=(source, 0))
+    if listener == "health":
+        return sock
+    context = ssl.create_default_context(cafile=str(nginx.pki.server_ca))
+    context.load_cert_chain(str(nginx.pki.gpas_client))
+    return context.wrap_socket(sock, server_hostname="localhost")
+
+
+def raw_exchange(nginx: Nginx, listener: str, request: bytes, tls: bool = True,
+                 source: str = GPAS) -> Answer:
+    """Send ``request`` bytes as they are (an HTTP client would normalise its path: this does
+    not) and read the answer; ``tls=False`` sends plain bytes to a TLS listener."""
+    if tls:
+        sock = raw_connection(nginx, listener, source)
+    else:
+        sock = socket.create_connection((HOST, getattr(nginx, listener)), timeout=15,
+                                        source_address=(source, 0))
+    with sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return Answer(response.status, response.headers, response.read())
+
+
+def raw_reply(nginx: Nginx, listener: str, request: bytes) -> bytes:
+    """Send ``request`` bytes and return every byte nginx sends back until it closes."""
+    with raw_connection(nginx, listener) as sock:
+        sock.sendall(request)
+        received = b""
+        while True:
+            try:
+                data = sock.recv(65536)
+            except (ssl.SSLEOFError, ConnectionResetError):
+                return received
+            if not data:
+                return received
+            received += data
+
+
 def one_line(read: Callable[[], list[dict[str, Any]]], request_id: str) -> dict[str, Any]:
     """Return the one line ``read`` gives for ``request_id``, waiting for it to be written."""
     deadline = time.monotonic() + 10

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import http.client
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.nginx import GPAS, HOST, STRANGER, Answer, Nginx, assert_gpas_error
+from tests.proxy.nginx import HOST, STRANGER, Nginx, assert_gpas_error, raw_exchange
 from tests.proxy.stack import Stack, movement_body
+from tests.proxy.upstreams import StuckUpstream
 from tests.redis_server import free_port
 
 pytestmark = pytest.mark.realredis
-
-
-def raw_exchange(nginx: Nginx, listener: str, request: bytes, tls: bool = True) -> Answer:
-    """Send ``request`` bytes as they are (with GPAS's certificate) and read the answer."""
-    sock = socket.create_connection((HOST, getattr(nginx, listener)), timeout=15,
-                                    source_address=(GPAS, 0))
-    if tls:
-        context = ssl.create_default_context(cafile=str(nginx.pki.server_ca))
-        context.load_cert_chain(str(nginx.pki.gpas_client))
-        sock = context.wrap_socket(sock, server_hostname="localhost")
-    with sock:
-        sock.sendall(request)
-        response = http.client.HTTPResponse(sock)
-        response.begin()
-        return Answer(response.status, response.headers, response.read())
 
 
 @pytest.mark.parametrize("request_bytes", [
@@ -108,32 +90,6 @@ def test_gunicorn_down_answers_502_with_code_1001(make_nginx: Callable[..., Ngin
         path = "/wallets/balance?walletSessionId=x" if listener == "public" else "/readyz"
         answer = nginx.request(listener, "GET", path, source=HOST, cert=nginx.pki.gpas_client)
         assert_gpas_error(answer, 502, 1001, "SYSTEM_ERROR")
-
-
-class StuckUpstream:
-    """A loopback server that accepts connections, reads, and never answers."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server((HOST, 0))
-        self.port = self.listener.getsockname()[1]
-        self.connections: list[socket.socket] = []
-        self.requests: list[bytes] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections.append(connection)
-            self.requests.append(connection.recv(65536))
-
-    def close(self) -> None:
-        """Stop accepting and drop the connections."""
-        self.listener.close()
-        for connection in self.connections:
-            connection.close()
 
 
 @pytest.fixture
