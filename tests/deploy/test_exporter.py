@@ -41,7 +41,7 @@ def start_exporter(host: Host, log: Path) -> subprocess.Popen[bytes]:
 
 
 @pytest.fixture
-def stopped(host: Host) -> Iterator[list[subprocess.Popen[bytes]]]:
+def stopped() -> Iterator[list[subprocess.Popen[bytes]]]:
     """The exporters a test started; any still running at the end is killed."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
