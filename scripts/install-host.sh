@@ -7,8 +7,9 @@
 # The walletsvc system user; /srv/walletsvc (the code, root's, readable by walletsvc) with a
 # virtual env installed from requirements.lock (every hash checked); /etc/walletsvc with the
 # settings file (root:walletsvc 0640, created from config/walletsvc.env.example once, kept
-# after); the systemd units (GPAS's and the operator's); the cron sweep; `walletsvc` in
-# /usr/local/bin for the operator commands; and, when nginx is installed, its walletsvc files.
+# after); the systemd units (GPAS's, the operator's and the ledger exporter's); the cron jobs;
+# `walletsvc` in /usr/local/bin for the operator commands; and, when nginx is installed, its
+# walletsvc files.
 # Run it again to upgrade.
 set -euo pipefail
 
@@ -64,8 +65,9 @@ fi
 chown root:"$gid" "$settings/walletsvc.env"
 chmod 0640 "$settings/walletsvc.env"
 
-# The services (GPAS's and the operator's), the daily sweep, and the operator's `walletsvc`.
-for unit in walletsvc.service walletsvc-operator.service; do
+# The services (GPAS's, the operator's, the ledger exporter), the cron jobs, and the operator's
+# `walletsvc`.
+for unit in walletsvc.service walletsvc-operator.service walletsvc-exporter.service; do
   install -D -m 0644 "$app/config/systemd/$unit" "$root/etc/systemd/system/$unit"
 done
 install -D -m 0644 "$app/config/cron/walletsvc" "$root/etc/cron.d/walletsvc"

@@ -1,5 +1,6 @@
 # What scripts/run.sh and scripts/run-ha.sh both start, sourced by them (not run on its own):
-# demo secrets, the local PostgreSQL, the demo wallet, the credentials to paste, the exporter.
+# demo secrets, the local PostgreSQL, the demo wallet, the credentials to paste, the settings
+# file of the run (for the CLI), the exporter.
 # The caller sets BIN (the virtual env's bin) and stops what these start (the *_pid variables).
 
 stop() {  # stop PID [SIGNAL]: signal a child we started, then wait for it; never fails
@@ -63,6 +64,36 @@ walletsvc demo credentials (kept in {sys.argv[2]})
   launch token for demo-wallet (1 hour): {sys.argv[1]}
 """)
 PY
+}
+
+write_settings() {  # write_settings FILE: this run's settings in one file, for the CLI too
+  # The settings file in use (the demo secrets) with every WALLETSVC_ variable of the run over
+  # it, the store's and the ledger's URLs among them: a shell elsewhere runs the CLI on the same
+  # store and ledger with WALLETSVC_CONFIG_FILE=FILE. From here on the servers read it too.
+  "$BIN/python" - "$1" "$BIN/walletsvc" <<'PY'
+import os, sys
+from pathlib import Path
+from walletsvc.config import read_env_file
+
+target, cli = Path(sys.argv[1]).absolute(), Path(sys.argv[2]).absolute()
+given = os.environ.get("WALLETSVC_CONFIG_FILE")
+settings = read_env_file(Path(given)) if given else {}
+settings |= {name: value for name, value in os.environ.items()
+             if name.startswith("WALLETSVC_") and name != "WALLETSVC_CONFIG_FILE"}
+lines = [f"{name}={value}" for name, value in sorted(settings.items()) if "\n" not in value]
+with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+    out.write("# walletsvc's settings of this `make run` (or run-ha), written at each start: the\n"
+              "# demo secrets and the run's WALLETSVC_ variables. WALLETSVC_CONFIG_FILE=<this file>\n")
+    out.write("\n".join(lines) + "\n")
+print(f"""this run's settings, for the CLI too: {target}
+  store:  {settings.get("WALLETSVC_REDIS_URL", "")}
+  ledger: {settings.get("WALLETSVC_LEDGER_URL", "")}
+the CLI on this store and ledger, from any shell (`walletsvc --help` lists the commands):
+  WALLETSVC_CONFIG_FILE={target} {cli} show-wallet demo-wallet
+  WALLETSVC_CONFIG_FILE={target} {cli} ledger status
+""")
+PY
+  export WALLETSVC_CONFIG_FILE="$1"
 }
 
 start_exporter() {  # start_exporter LOG: the ledger exporter in the background (exporter_pid)

@@ -129,6 +129,7 @@ start_postgres "$HA"  # unless WALLETSVC_LEDGER_URL is set: a ledger of this Red
 init_store
 demo_wallet
 print_credentials "$token"
+write_settings "$HA/walletsvc.env"  # the URLs and secrets of this run, for the CLI
 start_exporter "$HA/exporter.log"
 
 cat <<EOF

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Start walletsvc for a try-out: demo credentials, a local redis-server unless
 # WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is
-# set, a demo wallet with a launch token, the ledger exporter, and two gunicorns: GPAS's on :8000
-# and the operator's (admin API, ledger reports, docs) on :8001.
+# set, a demo wallet with a launch token, this run's settings in $VAR/walletsvc.env (the CLI
+# runs on the same store and ledger with WALLETSVC_CONFIG_FILE pointing there), the ledger
+# exporter, and two gunicorns: GPAS's on :8000 and the operator's (admin API, ledger reports,
+# docs) on :8001.
 # However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, either gunicorn
 # exiting), it stops both gunicorns with their workers, the exporter, and the servers it
 # started: nothing is left.
@@ -59,6 +61,7 @@ init_store
 # A demo wallet with 100.00 BRL, and a fresh launch token for it.
 demo_wallet
 print_credentials "$token"
+write_settings "$VAR/walletsvc.env"  # the URLs and secrets of this run, for the CLI
 
 start_exporter "$VAR/exporter.log"
 

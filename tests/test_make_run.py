@@ -1,8 +1,11 @@
-"""`make run` and scripts/run.sh leave nothing running however they are stopped."""
+"""`make run` and scripts/run.sh leave nothing running however they are stopped, and print how
+to run the CLI on the store and ledger they started."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -18,6 +21,7 @@ from tests.support.processes import (
     run_env,
     wait_healthy,
 )
+from walletsvc.config import read_env_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
@@ -84,3 +88,31 @@ def test_the_operator_gunicorn_exiting_stops_everything(started: Started) -> Non
     assert len(operator) == 1
     os.kill(operator[0], signal.SIGTERM)
     assert_nothing_left(process, below, ports, AT_LEAST)
+
+
+def in_a_new_shell(command: str) -> str:
+    """Run ``command`` in a shell with none of the run's variables; return what it printed."""
+    result = subprocess.run(["sh", "-c", command], env={"PATH": "/usr/bin:/bin",
+                                                        "LANG": "C.UTF-8"},
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("started", ["make run"], indirect=True)
+def test_make_run_prints_its_store_and_ledger_and_a_cli_command_that_runs_on_them(
+        started: Started, tmp_path: Path) -> None:
+    _, ports = started
+    printed = (tmp_path / "run.log").read_text()
+    settings = read_env_file(tmp_path / "var" / "walletsvc.env")
+    assert settings["WALLETSVC_REDIS_URL"] == f"redis://127.0.0.1:{ports[2]}/0"
+    assert re.fullmatch(rf"postgresql://postgres:\w+@127\.0\.0\.1:{ports[3]}/walletsvc",
+                        settings["WALLETSVC_LEDGER_URL"])
+    assert f"ledger: {settings['WALLETSVC_LEDGER_URL']}\n" in printed
+    shown = re.findall(r"(?m)^  (WALLETSVC_CONFIG_FILE=\S+ \S+/walletsvc) (.+)$", printed)
+    assert [command for _, command in shown] == ["show-wallet demo-wallet", "ledger status"]
+    assert json.loads(in_a_new_shell(" ".join(shown[0])))["walletId"] == "demo-wallet"
+    assert "pendingEntries" in json.loads(in_a_new_shell(" ".join(shown[1])))
+    # verify compares that store with that ledger, which the run's exporter fills.
+    verified = in_a_new_shell(f"{shown[0][0]} ledger verify --wait 60")
+    assert "1 wallets compared, 0 differences" in verified

@@ -79,7 +79,7 @@ class Config:
         env = dict(os.environ if environ is None else environ)
         file_name = env.get(PREFIX + "CONFIG_FILE")
         if file_name:
-            env = {**_read_env_file(Path(file_name)), **env}
+            env = {**read_env_file(Path(file_name)), **env}
         return _build(_Reader(env))
 
 
@@ -233,7 +233,7 @@ def _check_keys_differ(admin_key: str, reconciliation_key: str, secrets: Iterabl
                           f"from every secret in {PREFIX}PARENT_SYSTEMS")
 
 
-def _read_env_file(path: Path) -> dict[str, str]:
+def read_env_file(path: Path) -> dict[str, str]:
     """Read ``NAME=value`` lines; blank lines and ``#`` comments are skipped."""
     try:
         lines = path.read_text().splitlines()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from flask import Flask
+from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.routing import Rule
 
 from tests.support.answers import error_of, json_of
@@ -62,6 +63,14 @@ def test_both_processes_answer_health_and_metrics() -> None:
         client = built(process).test_client()
         for path in EVERY_PROCESS:
             assert client.get(path).status_code == 200, (process, path)
+
+
+@pytest.mark.parametrize("process", ["gpas", "operator"])
+def test_metrics_are_sent_in_prometheus_text_format_with_one_charset(process: Process) -> None:
+    content_type = built(process).test_client().get("/metrics").headers["Content-Type"]
+    assert content_type == CONTENT_TYPE_LATEST
+    parameters = [part.strip().split("=")[0] for part in content_type.split(";")[1:]]
+    assert sorted(parameters) == ["charset", "version"]
 
 
 def test_the_operator_serves_the_document_of_every_route_and_gpas_does_not_serve_it() -> None:

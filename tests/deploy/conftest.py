@@ -1,70 +1,91 @@
-"""Fixtures: a host installed by scripts/install-host.sh, its service started from the unit."""
+"""Fixtures: a host installed by scripts/install-host.sh with its ledger made as the guide says,
+its services started from their units."""
 
 from __future__ import annotations
 
-import os
-import shlex
+import json
+import re
+import secrets
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.deploy.host import (
+    ROOT,
     Host,
     RunningUnit,
     install,
+    launch_unit,
     make_root,
-    minimal_env,
-    unit_environment,
-    unit_service_section,
+    run_walletsvc,
 )
 from tests.proxy.conftest import make_nginx, nginx_binary, pki
 from tests.proxy.nginx import GPAS, HOST
 from tests.redis_server import RedisServer, free_port
 from tests.tools import require_program, require_root
+from walletsvc.ledger.database import migrations
+from walletsvc.ledger.localdb import LocalPostgres
 
 __all__ = ["make_nginx", "nginx_binary", "pki"]  # the proxy's fixtures, used here too
 
 
+GUIDE = ROOT / "docs" / "deployment.md"
+LEDGER_MARKER = "<!-- tests/deploy/conftest.py runs the next block as it is written -->"
+LEDGER_DATABASE = "walletsvc_host"  # the server already has a `walletsvc` of the suite's
+
+
+def guide_ledger_statements() -> list[str]:
+    """Return the SQL statements the guide gives for the ledger's role and database."""
+    after = GUIDE.read_text().split(LEDGER_MARKER, 1)[1]
+    match = re.match(r"\s*```sql\n(.*?)```", after, re.S)
+    assert match, "the marked block is not an sql block"
+    return [statement.strip() for statement in match[1].split(";") if statement.strip()]
+
+
+def create_ledger(postgres: LocalPostgres) -> str:
+    """Create the ledger's role and database with the guide's statements, as psql would run
+    them one by one; return the URL the service is given."""
+    password = secrets.token_urlsafe(32)  # made as the guide says
+    statements = guide_ledger_statements()
+    assert len(statements) == 2 and "<ledger password>" in statements[0]
+    with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.replace("<ledger password>", password)
+                         .replace("DATABASE walletsvc ", f"DATABASE {LEDGER_DATABASE} ").encode())
+    return f"postgresql://walletsvc:{password}@127.0.0.1:{postgres.port}/{LEDGER_DATABASE}"
+
+
 @pytest.fixture(scope="session")
-def host(newest_redis_server: RedisServer) -> Iterator[Host]:
-    """A root tree installed as the guide installs a host, its settings filled in."""
+def host(newest_redis_server: RedisServer, postgres: LocalPostgres) -> Iterator[Host]:
+    """A root tree installed as the guide installs a host, its ledger made and its settings
+    filled in."""
     require_root("scripts/install-host.sh (useradd, chown)")
     require_program("useradd", "passwd")
     root = make_root()
     try:
         installed = install(root)
-        installed.fill_in_settings(newest_redis_server.url, f"{HOST},{GPAS}")
-        # The guide's step before the first start: mark the new store ready.
-        initialised = subprocess.run([str(installed.path("/usr/local/bin/walletsvc")), "store",
-                                      "init"], env=minimal_env(), capture_output=True,
-                                     text=True, timeout=60, check=False)
-        assert initialised.returncode == 0, initialised.stderr
+        installed.fill_in_settings(newest_redis_server.url, create_ledger(postgres),
+                                   f"{HOST},{GPAS}")
+        # The guide's steps before the first start: the ledger's schema, then mark the new
+        # store ready.
+        applied = json.loads(run_walletsvc(installed, "ledger", "migrate"))["applied"]
+        assert applied == [migration.version for migration in migrations()] and applied
+        run_walletsvc(installed, "store", "init")
         yield installed
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
 def start_unit(host: Host, name: str, log: Path, **ours: str) -> RunningUnit:
-    """Run the installed unit ``name`` as it says: its user, working folder, environment,
-    runtime folder and command; ``ours`` sets its address (the port given) and workers."""
-    service = unit_service_section(host.path(f"/etc/systemd/system/{name}"))
-    assert service["User"] == ["walletsvc"] and service["Group"] == ["walletsvc"]
-    env = minimal_env(**{k: host.in_root(v) for k, v in unit_environment(service).items()})
+    """Run the installed gunicorn unit ``name`` as it says (``launch_unit``); ``ours`` sets its
+    address (the port given) and workers. Return once it is ready."""
     port = free_port()
-    env |= {name: value.format(port=port) for name, value in ours.items()}
-    runtime = host.path("/run/" + service["RuntimeDirectory"][0])
-    runtime.mkdir(parents=True, exist_ok=True)
-    os.chown(runtime, host.uid, host.gid)
-    runtime.chmod(int(service["RuntimeDirectoryMode"][0], 8))
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            shlex.split(host.in_root(service["ExecStart"][0])), env=env,
-            cwd=host.path(service["WorkingDirectory"][0]), user=host.uid, group=host.gid,
-            extra_groups=[], stdout=out, stderr=subprocess.STDOUT)
+    process = launch_unit(host, name, log,
+                          {key: value.format(port=port) for key, value in ours.items()})
     running = RunningUnit(process, port, log)
     deadline = time.monotonic() + 60
     while True:

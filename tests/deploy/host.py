@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
+from walletsvc.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL = ROOT / "scripts" / "install-host.sh"
@@ -49,10 +50,11 @@ class Host:
                               group=self.gid, extra_groups=[], capture_output=True, text=True,
                               timeout=timeout, check=False)
 
-    def fill_in_settings(self, redis_url: str, allowed: str) -> None:
+    def fill_in_settings(self, redis_url: str, ledger_url: str, allowed: str) -> None:
         """Fill in the settings file as the guide asks the operator to."""
         values = {
             "WALLETSVC_REDIS_URL": redis_url,
+            "WALLETSVC_LEDGER_URL": ledger_url,
             "WALLETSVC_PARENT_SYSTEMS": json.dumps({PARENT_ID: SECRET}),
             "WALLETSVC_ADMIN_API_KEY": ADMIN_KEY,
             "WALLETSVC_RECONCILIATION_API_KEY": RECONCILIATION_KEY,
@@ -66,6 +68,11 @@ class Host:
             lines.append(f"{name}={values.pop(name)}" if name in values else line)
         assert not values, f"the example settings file lacks {sorted(values)}"
         settings.write_text("\n".join(lines) + "\n")
+
+    def settings(self) -> Config:
+        """Return the installed settings as the service reads them (its file, nothing else)."""
+        return Config.from_env(
+            {"WALLETSVC_CONFIG_FILE": str(self.path("/etc/walletsvc/walletsvc.env"))})
 
 
 def make_root() -> Path:
@@ -127,6 +134,35 @@ def cron_entries(path: Path) -> tuple[dict[str, str], list[tuple[list[str], str,
         assert len(fields) == 7, line
         entries.append((fields[:5], fields[5], fields[6]))
     return variables, entries
+
+
+def launch_unit(host: Host, name: str, log: Path, ours: dict[str, str]
+                ) -> subprocess.Popen[bytes]:
+    """Start the installed unit ``name``'s command as the unit says: its user, working folder,
+    environment (``ours`` added) and runtime folder; its output goes to ``log``."""
+    service = unit_service_section(host.path(f"/etc/systemd/system/{name}"))
+    assert service["User"] == ["walletsvc"] and service["Group"] == ["walletsvc"]
+    env = minimal_env(**{k: host.in_root(v) for k, v in unit_environment(service).items()})
+    for folder, mode in zip(service.get("RuntimeDirectory", []),
+                            service.get("RuntimeDirectoryMode", []), strict=True):
+        runtime = host.path("/run/" + folder)
+        runtime.mkdir(parents=True, exist_ok=True)
+        os.chown(runtime, host.uid, host.gid)
+        runtime.chmod(int(mode, 8))
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            shlex.split(host.in_root(service["ExecStart"][0])), env=env | ours,
+            cwd=host.path(service["WorkingDirectory"][0]), user=host.uid, group=host.gid,
+            extra_groups=[], stdout=out, stderr=subprocess.STDOUT)
+
+
+def run_walletsvc(host: Host, *argv: str) -> str:
+    """Run `sudo walletsvc ARGV` as the guide does (root runs the tests); return its output."""
+    result = subprocess.run([str(host.path("/usr/local/bin/walletsvc")), *argv],
+                            env=minimal_env(), capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 def minimal_env(**extra: str) -> dict[str, str]:

@@ -1,21 +1,25 @@
-"""config/cron/walletsvc, the daily sweep and the nightly ledger verify: a valid cron.d file
-whose commands run as the service user from the settings file, print nothing when all is well,
-and never print a secret, even when they fail."""
+"""config/cron/walletsvc, the daily sweep, the nightly ledger verify and the monthly ledger
+partitions: a valid cron.d file whose commands run as the service user from the settings file,
+print nothing when all is well, and never print a secret, even when they fail."""
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import tempfile
 import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.deploy.host import RECONCILIATION_KEY, ROOT, Host, cron_entries, minimal_env
 from tests.redis_server import RedisServer, free_port
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
-from walletsvc.ledger.database import connect
+from walletsvc.cli import main
+from walletsvc.ledger.database import Partitions, connect, month_of, next_month
 from walletsvc.ledger.outbox import OutboxEntry
 from walletsvc.ledger.writer import LedgerWriter
 from walletsvc.store import connect as redis_connect
@@ -39,19 +43,33 @@ def run_job(host: Host, job: str, settings: str | None = None) -> tuple[int, str
     return result.returncode, result.stdout + result.stderr  # what cron would mail
 
 
-def test_the_cron_file_is_two_daily_entries_cron_accepts() -> None:
+# Daily, but the partitions: the alert on verify fires when it has not succeeded in 26 hours;
+# a month's partition is dropped or made once a month.
+SCHEDULES = {"walletsvc trim-audit >/dev/null": r"\d+ \d+ \* \* \*",
+             "walletsvc ledger verify --quiet --wait 60": r"\d+ \d+ \* \* \*",
+             "walletsvc ledger drop-expired >/dev/null": r"\d+ \d+ 1 \* \*"}
+
+
+def test_the_cron_file_is_the_daily_and_monthly_entries_cron_accepts() -> None:
     text = CRON.read_text()
     assert text.endswith("\n") and "." not in CRON.name  # cron.d skips names with dots
     variables, entries = cron_entries(CRON)
     assert variables == {"SHELL": "/bin/sh", "PATH": "/usr/bin:/bin"}
-    assert [command.split(".venv/bin/")[1] for _, _, command in entries] == [
-        "walletsvc trim-audit >/dev/null", "walletsvc ledger verify --quiet --wait 60"]
+    assert [command.split(".venv/bin/")[1] for _, _, command in entries] == list(SCHEDULES)
     for schedule, user, command in entries:
-        # Daily: the alert on verify fires when it has not succeeded in 26 hours.
-        assert re.fullmatch(r"\d+ \d+ \* \* \*", " ".join(schedule))
+        assert re.fullmatch(SCHEDULES[command.split(".venv/bin/")[1]], " ".join(schedule))
         assert user == "walletsvc"
         assert "WALLETSVC_CONFIG_FILE=/etc/walletsvc/walletsvc.env" in command
         assert " . " not in command and "source" not in command  # no shell reads the settings
+
+
+@pytest.mark.parametrize("command", list(SCHEDULES))
+def test_each_cron_command_is_a_walletsvc_command_taking_those_options(command: str) -> None:
+    # Options are parsed before --help is acted on: an unknown one fails here.
+    argv = shlex.split(command.split(">")[0])[1:]
+    result = CliRunner().invoke(main, [*argv, "--help"], prog_name="walletsvc")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: walletsvc {' '.join(argv[:2])} ")
 
 
 def test_the_sweep_runs_as_the_service_user_and_prints_nothing(host: Host) -> None:
@@ -134,3 +152,23 @@ def test_the_nightly_verify_names_an_unreachable_ledger_and_no_secret(host: Host
     assert status != 0 and "PostgreSQL is unreachable" in output
     for secret in (*SECRETS, "ledger-password"):
         assert secret not in output
+
+
+def test_the_monthly_partition_job_drops_the_expired_months_and_makes_the_next_ones_quietly(
+        host: Host) -> None:
+    # The installed settings as they are: the ledger the guide made, under its own role.
+    today = datetime.now(UTC).date()
+    expired = date(today.year - host.settings().ledger_retention_years - 1, today.month, 1)
+    with connect(host.settings().ledger_url) as conn:
+        Partitions(conn).ensure({expired})
+        assert expired in Partitions(conn).existing()
+
+    assert run_job(host, "drop-expired") == (0, "")
+
+    with connect(host.settings().ledger_url) as conn:
+        months = Partitions(conn).existing()
+    assert expired not in months
+    coming = [month_of(today)]
+    for _ in range(3):
+        coming.append(next_month(coming[-1]))
+    assert set(coming) <= set(months)

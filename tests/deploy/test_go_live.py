@@ -14,16 +14,18 @@ import pytest
 from tests.deploy.host import ROOT, Host, RunningUnit, minimal_env
 from tests.proxy.nginx import Nginx
 from tests.support.settings import SECRET
+from walletsvc.ledger.database import connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
 GUIDE = ROOT / "docs" / "deployment.md"
 MARKER = "<!-- tests/deploy/test_go_live.py runs the next block as it is written -->"
+LEDGER_MARKER = "<!-- tests/deploy/test_go_live.py runs the next block after the check -->"
 
 
-def guide_block() -> str:
-    """Return the shell block the guide marks as the pre-go-live check."""
-    after = GUIDE.read_text().split(MARKER, 1)[1]
+def guide_block(marker: str = MARKER) -> str:
+    """Return the shell block the guide marks with ``marker`` (the pre-go-live check)."""
+    after = GUIDE.read_text().split(marker, 1)[1]
     match = re.match(r"\s*```sh\n(.*?)```", after, re.S)
     assert match, "the marked block is not a sh block"
     return match[1]
@@ -52,3 +54,18 @@ def test_the_guides_gpas_check_passes_through_the_proxy_from_this_host(
     checked = [line for line in nginx.access_lines() if line["path"] == "/movements/debit"]
     assert checked and all(line["client"] == "127.0.0.1" for line in checked)
     assert {line["client_subject"] for line in checked} == {"CN=gpas"}
+
+    # The guide's next step: those movements in the ledger, and verify's first run.
+    ledger = guide_block(LEDGER_MARKER).replace("sudo walletsvc ",
+                                                f"{host.path('/usr/local/bin/walletsvc')} ")
+    assert "sudo" not in ledger
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", ledger], env=minimal_env(),
+                            capture_output=True, text=True, timeout=180, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = result.stdout.splitlines()[-1]
+    assert "0 differences, 0 doubled references" in last
+    assert "0 unknown to it, 0 under another movement id" in last
+    with connect(host.settings().ledger_url) as conn:
+        kinds = {str(kind) for (kind,) in conn.execute(
+            "SELECT event FROM ledger_entries WHERE wallet_id = 'gpas-check'")}
+    assert {"debit", "credit", "rollback"} <= kinds

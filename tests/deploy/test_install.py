@@ -71,6 +71,8 @@ def test_the_shipped_files_are_installed_where_the_guide_says(host: Host) -> Non
                              "/etc/systemd/system/walletsvc.service"),
                             ("config/systemd/walletsvc-operator.service",
                              "/etc/systemd/system/walletsvc-operator.service"),
+                            ("config/systemd/walletsvc-exporter.service",
+                             "/etc/systemd/system/walletsvc-exporter.service"),
                             ("config/cron/walletsvc", "/etc/cron.d/walletsvc"),
                             ("config/nginx/walletsvc/errors.conf",
                              "/etc/nginx/walletsvc/errors.conf"),

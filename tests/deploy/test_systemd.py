@@ -1,6 +1,7 @@
-"""config/systemd/walletsvc.service and walletsvc-operator.service: systemd's verifier accepts
-them, and their commands, run as their user with their environment, serve walletsvc's GPAS
-process and its operator process."""
+"""config/systemd/walletsvc.service, walletsvc-operator.service and walletsvc-exporter.service:
+systemd's verifier accepts them, and the gunicorn units' commands, run as their user with their
+environment, serve walletsvc's GPAS process and its operator process (the exporter's:
+test_exporter.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def verify_root(host: Host) -> Path:
     return root
 
 
-@pytest.mark.parametrize("name", ["walletsvc.service", "walletsvc-operator.service"])
+@pytest.mark.parametrize("name", ["walletsvc.service", "walletsvc-operator.service",
+                                  "walletsvc-exporter.service"])
 def test_systemd_analyze_verifies_the_installed_unit(host: Host, name: str) -> None:
     analyze = require_program("systemd-analyze", "systemd")
     result = subprocess.run([analyze, "verify", f"--root={verify_root(host)}", name],

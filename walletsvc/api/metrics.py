@@ -45,8 +45,9 @@ def scrape() -> Response:
             gauges.append(LedgerBacklog(Outbox(services().store.redis).backlog()))
     if "operator" in current_app.config["WALLETSVC_SERVES"]:  # GPAS's never opens PostgreSQL
         gauges += _verify_gauges(services().config.ledger_url)
+    # content_type, not mimetype: Flask would add a second charset to the one it names.
     return Response(metrics.exposition(state == "ok", open_sessions, *gauges),
-                    mimetype=metrics.CONTENT_TYPE)
+                    content_type=metrics.CONTENT_TYPE)
 
 
 def _verify_gauges(ledger_url: str | None) -> list[Collector]:
