@@ -12,7 +12,7 @@ LOCK := requirements.lock
 run: $(VENV)/.run-installed
 	scripts/run.sh
 
-## run-ha: the same over a primary, a replica and three Sentinels under var/ha (README, Replication)
+## run-ha: the same over a primary, a replica and three Sentinels under var/ha (docs/redis.md, "Watching a failover")
 run-ha: $(VENV)/.run-installed
 	scripts/run-ha.sh
 

@@ -8,8 +8,9 @@ ledger, adds ``--copies`` copies of each (``copy_movements``), then empties Redi
 from the same ledger ``--repeat`` times each way, alternately: with
 ``walletsvc/ledger/restore.py`` as it was at ``--baseline`` (read with ``git show``), and with
 today's. Each restored Redis is checked against the baseline's (the same records, streams,
-counters and wallets); the time of the README's sizing example (120 million records) is given
-from the best run of each. Writes restore.json (bench/paths.py says where).
+counters and wallets); the time of the sizing example of bench/README.md ("Redis memory":
+120 million records) is given from the best run of each. Writes restore.json (bench/paths.py
+says where).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from walletsvc.store import RedisClient, connect, keys
 from walletsvc.store.fence import READY
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZING_RECORDS = 120_000_000  # README, Sizing maxmemory: 1,000,000 movements a day, 120 days
+SIZING_RECORDS = 120_000_000  # bench/README.md, "Redis memory": 1,000,000 a day, 120 days
 RETENTION_MS = 120 * 86_400_000
 
 
