@@ -12,7 +12,7 @@ LOCK := requirements.lock
 run: $(VENV)/.run-installed
 	scripts/run.sh
 
-## run-ha: the same over a primary, a replica and three Sentinels under var/ha (README, Replication)
+## run-ha: the same over a primary, a replica and three Sentinels under var/ha (docs/redis.md, "Watching a failover")
 run-ha: $(VENV)/.run-installed
 	scripts/run-ha.sh
 
@@ -34,6 +34,8 @@ lock: | $(BIN)/python
 	scripts/lock.sh
 
 ## bench: the benchmark (not part of `make test`; see bench/README.md), e.g. BENCH_ARGS="--repeat 2"
+## Every bench target writes its results under var/bench/results; with BENCH_RECORD=1 it rewrites
+## the recorded ones in bench/results instead, to be committed (bench/paths.py).
 bench: $(VENV)/.bench-installed
 	scripts/bench-tools.sh
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -7,7 +7,7 @@ signed debits through the service (in-process WSGI, as GPAS signs them), alterna
 shipped scripts and with the fence's check taken out of common.lua, ``--repeat`` times each:
 debits per second and Redis microseconds per EVALSHA (INFO commandstats). The fence adds one
 HGET and one key name to every script call, in the same round trip. Writes
-bench/results/fence.json and prints it.
+fence.json (bench/paths.py says where) and prints it.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench import paths
 from bench.ledger import debits, evalsha_usec
 from tests.redis_server import RedisServer
 from tests.support.store import initialise
 from walletsvc.store import RedisClient, connect, scripts
 
-RESULTS = Path(__file__).parent / "results" / "fence.json"
 _FENCE = """if redis.call('HGET', K.store, 'state') ~= 'ready' then
   return {'STORE_NOT_READY'}
 end"""
@@ -80,7 +80,7 @@ def main() -> None:
     finally:
         server.stop()
     results = {name: summary(found) for name, found in runs.items()}
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    paths.result("fence.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 

@@ -12,7 +12,7 @@ PostgreSQL (fsync on, as in production), then:
 3. the exporter alone draining that backlog into PostgreSQL: movements per second;
 4. the exporter following while debits run: lag (oldest waiting entry's age) p50/p99.
 
-Writes bench/results/ledger.json and prints a summary.
+Writes ledger.json (bench/paths.py says where) and prints a summary.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import paths
 from tests.redis_server import RedisServer, free_port
 from tests.support.admin import AdminClient, open_session
 from tests.support.gpas import GpasClient
@@ -36,7 +37,6 @@ from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import RedisClient, connect, scripts
 
-RESULTS = Path(__file__).parent / "results" / "ledger.json"
 _OUTBOX_WRITE = "redis.call('XADD', K.outbox, '*', unpack(fields))"
 
 
@@ -145,7 +145,7 @@ def main() -> None:
     finally:
         postgres.stop()
         server.stop()
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    paths.result("ledger.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 

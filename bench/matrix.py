@@ -3,7 +3,7 @@
 ``python -m bench.matrix [--duration 10 --concurrency 8 --repeat 2 --quiet-wait 30]
 [--only sync-5,gevent-2]`` runs ``bench.run --loads-only`` once per configuration below (a stack
 of its own each: floor, ceiling, debit and the mix side by side), writes each one's results to
-bench/results/matrix/NAME.json and .txt, and the comparison to bench/results/matrix.txt.
+matrix/NAME.json and .txt, and the comparison to matrix.txt (bench/paths.py says where).
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-from bench import report, run
+from bench import paths, report, run
 
-MATRIX = run.RESULTS / "matrix"
 # name -> bench.run options, each naming its worker class and count. What
 # config/gunicorn.conf.py ships is gevent, a worker per core: "gevent 2" on 2 cores.
 CONFIGURATIONS: dict[str, list[str]] = {
@@ -110,18 +108,18 @@ def main(argv: list[str] | None = None) -> None:
               if not options.table and (not options.only or file_name(name) in options.only)}
     found: dict[str, dict[str, Any]] = {}
     for name, extra in chosen.items():
-        out = MATRIX / f"{file_name(name)}.json"
+        out = paths.results_dir() / "matrix" / f"{file_name(name)}.json"
         print(f"== {name}", flush=True)
         args = run.parse_args(["--loads-only", "--concurrency", "8", *passed, *extra,
                                "--out", str(out)])
         run.write(run.measure(args), out)
         found[name] = json.loads(out.read_text())
     for name in CONFIGURATIONS:  # earlier runs of the others stay in the table
-        path = MATRIX / f"{file_name(name)}.json"
+        path = paths.results_dir() / "matrix" / f"{file_name(name)}.json"
         if name not in found and path.exists():
             found[name] = json.loads(path.read_text())
     text = table({name: found[name] for name in CONFIGURATIONS if name in found})
-    Path(run.RESULTS / "matrix.txt").write_text(text + "\n")
+    paths.result("matrix.txt").write_text(text + "\n")
     print(text)
 
 

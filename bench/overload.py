@@ -7,7 +7,7 @@ limit). At each level wrk sends prebuilt signed debits (bench/wrk.py), each carr
 reference as X-Request-Id, and records every answer with its own latency (bench/wrk.lua).
 Then each answer is checked against the store: a debit answered 200 must be in its wallet's
 audit stream exactly once, one answered 503 never, and every balance must equal its stream's
-sum. Writes bench/results/overload.json and overload.txt and prints the table.
+sum. Writes overload.json and overload.txt (bench/paths.py says where) and prints the table.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench import wrk
+from bench import paths, wrk
 from bench.loads import WINDOW_MARGIN_S, Bench
 from bench.proxy import gpas_call_limit
 from bench.stack import ROOT, Serving, Stack
 from tests.support.store import applied_references
 from walletsvc.config import Config
 
-RESULTS = ROOT / "bench" / "results"
 WORKDIR = ROOT / "var" / "bench"
 TARGETS = ("gunicorn", "nginx")
 GOODPUT_SHARE = 0.8  # goodput at the highest level against the best level
@@ -57,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--quiet-wait", type=float, default=0,
         help="before each level, wait up to this many seconds for other work to leave")
     add("--seed", type=int, default=1)
-    add("--out", type=Path, default=RESULTS / "overload.json")
+    add("--out", type=Path, default=paths.results_dir() / "overload.json")
     return parser.parse_args(argv)
 
 

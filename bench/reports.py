@@ -14,7 +14,7 @@ The operator's gunicorn runs in a session of its own at autogroup nice 10 (bench
 where systemd gives each unit a cgroup weighted by CPUWeight=, this machine's kernel groups
 processes by session, so its CPU is weighed against GPAS's as the units weigh it.
 
-It writes ``bench/results/reports.json`` and ``reports.txt``.
+It writes ``reports.json`` and ``reports.txt`` (bench/paths.py says where).
 """
 
 from __future__ import annotations
@@ -30,16 +30,14 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from bench import gpas, usage
+from bench import gpas, paths, usage
 from bench.loads import Bench
 from bench.stack import ROOT, Gunicorn, Serving, Stack
 from tests.postgres_server import fresh_database, start_postgres, stop_postgres
 from tests.support.statements import seed_statement
 
-RESULTS = ROOT / "bench" / "results"
 WALLET = "busy-wallet"
 STATEMENT = f"/admin/ledger/wallets/{WALLET}/statement?date_from=2025-01-01&date_to=2025-12-31"
 LINE = b'{"at":'
@@ -249,12 +247,11 @@ def arguments() -> argparse.Namespace:
 
 
 def main() -> None:
-    """Run the benchmark and write bench/results/reports.{json,txt}."""
+    """Run the benchmark and write reports.json and reports.txt."""
     found = run(arguments())
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "reports.json").write_text(json.dumps(found, indent=2) + "\n")
+    paths.result("reports.json").write_text(json.dumps(found, indent=2) + "\n")
     text = [line(r) for r in found["rounds"]] + [json.dumps(found["summary"])]
-    Path(RESULTS / "reports.txt").write_text("\n".join(text) + "\n")
+    paths.result("reports.txt").write_text("\n".join(text) + "\n")
     print(json.dumps(found["summary"]))
 
 

@@ -8,8 +8,9 @@ ledger, adds ``--copies`` copies of each (``copy_movements``), then empties Redi
 from the same ledger ``--repeat`` times each way, alternately: with
 ``walletsvc/ledger/restore.py`` as it was at ``--baseline`` (read with ``git show``), and with
 today's. Each restored Redis is checked against the baseline's (the same records, streams,
-counters and wallets); the time of the README's sizing example (120 million records) is given
-from the best run of each. Writes bench/results/restore.json.
+counters and wallets); the time of the sizing example of bench/README.md ("Redis memory":
+120 million records) is given from the best run of each. Writes restore.json (bench/paths.py
+says where).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 
 from redis.cluster import RedisCluster
 
+from bench import paths
 from bench.ledger import debits
 from tests.postgres_server import fresh_database, start_postgres, stop_postgres
 from tests.redis_server import RedisClusterServers, RedisServer
@@ -43,9 +45,8 @@ from walletsvc.services import EXTENSION, Services
 from walletsvc.store import RedisClient, connect, keys
 from walletsvc.store.fence import READY
 
-RESULTS = Path(__file__).parent / "results" / "restore.json"
 ROOT = Path(__file__).resolve().parent.parent
-SIZING_RECORDS = 120_000_000  # README, Sizing maxmemory: 1,000,000 movements a day, 120 days
+SIZING_RECORDS = 120_000_000  # bench/README.md, "Redis memory": 1,000,000 a day, 120 days
 RETENTION_MS = 120 * 86_400_000
 
 
@@ -208,9 +209,10 @@ def main() -> None:
     finally:
         stop_postgres(postgres)
     # Each store's latest results; a run of some stores (--stores) keeps the others'.
-    kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    out = paths.result("restore.json")
+    kept = json.loads(out.read_text()) if out.exists() else []
     ran = {result["store"] for result in results}
-    RESULTS.write_text(json.dumps([r for r in kept if r["store"] not in ran] + results,
+    out.write_text(json.dumps([r for r in kept if r["store"] not in ran] + results,
                                   indent=2) + "\n")
 
 

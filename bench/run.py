@@ -6,7 +6,7 @@ behind the reference nginx), then for each concurrency level runs the floor, the
 (debits with only Flask around the domain call) and debits from wrk, and the GPAS mix from the
 Python generator; then debits with 1, 2 and 4 workers, a profile of the debit load (py-spy),
 Redis memory per session and per movement, and the mix with 1,000 against 100,000 wallets.
-Writes bench/results/latest.json, latest.txt and latency.png and prints the table.
+Writes latest.json, latest.txt and latency.png (bench/paths.py says where) and prints the table.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import data, fsync, memory, report, usage
+from bench import data, fsync, memory, paths, report, usage
 from bench.loads import QUIET_CORES, Bench
 from bench.profile import profile_debits
 from bench.stack import ROOT, Serving, Stack
 
-RESULTS = ROOT / "bench" / "results"
 WORKDIR = ROOT / "var" / "bench"
 
 
@@ -144,7 +143,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="only debits, with a replica attached: walletsvc as shipped and with "
              "WALLETSVC_REDIS_MIN_REPLICAS=1, side by side (replica.json)")
     add("--seed", type=int, default=1)
-    add("--out", type=Path, default=RESULTS / "latest.json")
+    add("--out", type=Path, default=paths.results_dir() / "latest.json")
     args = parser.parse_args(argv)
     if args.loads_only:
         args.scale_workers, args.scale_wallets, args.profile_seconds = [], [], 0
@@ -155,6 +154,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Start the stack, run everything asked for, stop the stack; return the results."""
     WORKDIR.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     serving = Serving(args.worker_class, args.workers, args.threads, args.proxy)
     stack = Stack(WORKDIR / time.strftime("%Y%m%d-%H%M%S"), args.appendfsync, serving,
                   replica=args.replica, cluster=args.cluster)
@@ -168,7 +168,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         results["runs"] = levels(bench, args.scenarios)
         results["workers"] = worker_counts(bench) if args.scale_workers else []
         if args.profile_seconds:
-            results["profile"] = profile_debits(bench, RESULTS)
+            results["profile"] = profile_debits(bench, args.out.parent)
         if args.memory_sessions:  # on an emptied Redis
             results["memory"] = memory.measure(bench.redis, args.memory_sessions,
                                                args.memory_movements_per_session)

@@ -11,7 +11,7 @@ Redis each movement's record, as the scripts leave it. Then times:
    over the partial index), with the plan PostgreSQL chose;
 2. looking every reference of the retention period up in Redis: entries per second.
 
-Writes bench/results/verify.json and prints it.
+Writes verify.json (bench/paths.py says where) and prints it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench import paths
 from tests.redis_server import RedisServer, free_port
 from tests.support.settings import PARENT_ID
 from walletsvc.ledger import doubled as doubled_module
@@ -33,7 +34,6 @@ from walletsvc.ledger.recorded import recall
 from walletsvc.store import AuditTrail, RedisClient, keys
 from walletsvc.store import connect as redis_connect
 
-RESULTS = Path(__file__).parent / "results" / "verify.json"
 START_MS = 1_790_000_000_000  # 2026-09-21
 SPAN_MS = 100 * 86_400_000  # inside the retention: every entry is looked up in Redis
 RETENTION_MS = 120 * 86_400_000
@@ -120,7 +120,7 @@ def main() -> None:
     finally:
         postgres.stop()
         server.stop()
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    paths.result("verify.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 

@@ -15,11 +15,10 @@ bind = os.environ.get("WALLETSVC_BIND", "127.0.0.1:8000")
 # gevent workers, one per core: a worker serves other requests while one waits on Redis, and
 # keeps connections open (keep-alive), so a client or nginx sends request after request on
 # one connection instead of opening one per request. Measured on 2 cores, each configuration
-# in a run of its own (wrk, 8 connections; bench/results/matrix.txt): gevent x2 used 773 us of
-# worker CPU per debit against 834 for sync x5 and 878-1,160 for gthread (802 against 847 and
-# 908 behind nginx), served the most debits per second directly (1,706; sync x5 1,605, within
-# the noise) with the lowest p99 (9.0 ms); a third worker on two cores only added switching
-# (833 us per debit). The Redis client, the metrics files and the log lines are used from
+# in a run of its own (bench/README.md, "Worker classes, nginx, appendfsync and a cluster"):
+# gevent with a worker per core used the least worker CPU per debit, directly and behind nginx,
+# served as many debits per second as any (sync workers within the noise) with the lowest p99;
+# a third worker on two cores only added switching. The Redis client, the metrics files and the log lines are used from
 # greenlets as from threads (gevent patches sockets and locks); the suite's gunicorn tests run
 # on this class. This process serves GPAS alone (wsgi:app); what operators ask for, the ledger's
 # reports among it, runs in a process of its own (config/gunicorn-operator.conf.py).

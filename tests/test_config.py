@@ -1,4 +1,5 @@
-"""Settings from WALLETSVC_* variables and an optional file (SPEC C3)."""
+"""Settings from WALLETSVC_* variables and an optional file (docs/gpas-contract.md, "Settings and
+secrets")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""`make run-ha`: after the README's failover demo (the primary killed) it stops everything it
-started however it is stopped, the secret it prints signs requests, and its exporter fills
-the ledger."""
+"""`make run-ha`: after the failover demo of docs/redis.md (the primary killed) it stops
+everything it started however it is stopped, the secret it prints signs requests, and its
+exporter fills the ledger."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ class Demo:
                           self.printed("parent system secret (signs requests)"))
 
     def kill_primary(self) -> None:
-        """Do as the README's demo does: kill -9 $(cat var/ha/a.pid)."""
+        """Do as the demo in docs/redis.md does: kill -9 $(cat var/ha/a.pid)."""
         os.kill(int((self.var / "ha" / "a.pid").read_text()), signal.SIGKILL)
 
     def ledger_references(self) -> set[str]:

@@ -1,4 +1,5 @@
-"""Exact money: parsing decimals and converting to and from minor units (SPEC B1)."""
+"""Exact money: parsing decimals and converting to and from minor units (docs/gpas-contract.md,
+"Money")."""
 
 from __future__ import annotations
 

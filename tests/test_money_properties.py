@@ -1,4 +1,5 @@
-"""Properties of money parsing (SPEC B1), over generated strings, numbers and every scale."""
+"""Properties of money parsing (docs/gpas-contract.md, "Money"), over generated strings,
+numbers and every scale."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SPEC A1/A4: plain SHA1 of input + secret, upper-case hex."""
+"""Plain SHA1 of input + secret, upper-case hex, and the guide's test vectors
+(docs/gpas-contract.md, "Signing")."""
 
 from __future__ import annotations
 

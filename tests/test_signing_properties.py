@@ -1,4 +1,5 @@
-"""Properties of GPAS signatures (SPEC A1): any input verifies with its own, never another."""
+"""Properties of GPAS signatures (docs/gpas-contract.md, "Signing"): any input verifies
+with its own, never another."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-# SPEC A4: secret, input, signature.
+# The guide's test vectors (docs/gpas-contract.md, "Signing"): secret, input, signature.
 VECTORS = [
     ("Ax34deSfgdB", b"walletId=2sdflsd", "8F0F3379F1C6CC24DF5A4DC2A937061102487C46"),
     ("Ax34deSfgdB", b"walletSessionId=3fa85f64-5717-4562-b3fc-2c963f66afa6",

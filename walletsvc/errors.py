@@ -45,7 +45,7 @@ class WalletError(Exception):
         return body
 
 
-# The GPAS refusals (SPEC A3) ----------------------------------------------------------------
+# The GPAS refusals (docs/gpas-contract.md, "Errors") -------------------------------------------
 
 class SystemFailure(WalletError):
     """System error (1001): a movement's outcome is unknown; resend it as is."""

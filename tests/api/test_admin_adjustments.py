@@ -1,4 +1,5 @@
-"""Deposits and withdrawals through the admin API: exact, idempotent, never overdrawn (SPEC C1)."""
+"""Deposits and withdrawals through the admin API: exact, idempotent, never overdrawn
+(docs/gpas-contract.md, "The admin API")."""
 
 from __future__ import annotations
 

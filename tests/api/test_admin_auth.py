@@ -1,4 +1,5 @@
-"""The admin API opens only with its own key; GPAS credentials do not open it (SPEC C1)."""
+"""The admin API opens only with its own key; GPAS credentials do not open it
+(docs/gpas-contract.md, "The admin API")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A wallet's movements through the admin API: newest first, a page at a time (SPEC C1)."""
+"""A wallet's movements through the admin API: newest first, a page at a time
+(docs/gpas-contract.md, "The admin API")."""
 
 from __future__ import annotations
 

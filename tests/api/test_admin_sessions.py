@@ -1,4 +1,5 @@
-"""A wallet's sessions, and each session's whole story, through the admin API (SPEC C1)."""
+"""A wallet's sessions, and each session's whole story, through the admin API
+(docs/gpas-contract.md, "The admin API")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Launch tokens issued through the admin API: their lifetime, and one session each (SPEC C2)."""
+"""Launch tokens issued through the admin API: their lifetime, and one session each
+(docs/gpas-contract.md, "Launch tokens")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Creating, reading and blocking wallets through the admin API (SPEC C1)."""
+"""Creating, reading and blocking wallets through the admin API (docs/gpas-contract.md,
+"The admin API")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Of several faults in one call the earliest check answers, and nothing changes (SPEC A3).
+"""Of several faults in one call the earliest check answers, and nothing changes
+(docs/gpas-contract.md, "The order of checks").
 
 The order: parent system, signature, request shape, session, business rules.
 """

@@ -62,7 +62,8 @@ def test_call_with_bad_or_missing_signature_is_refused_and_changes_nothing(
 
 def test_debit_with_lower_case_signature_is_refused_and_changes_nothing(
         gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
-    # SPEC A4 vector D1: the upper-case signature is accepted, its lower-case twin is not.
+    # The guide's test vector D1 (docs/gpas-contract.md, "Signing"): the upper-case signature is
+    # accepted, its lower-case twin is not.
     _, session_id = open_session(gpas, admin, real="100")
     d1 = (b'{"externalReference":"agt-b7219c1d2d5e1bd40a508ef19a672d06","value":"100",'
           b'"description":"Debit game move for customer id 6df5sd made by gpas",'

@@ -27,8 +27,8 @@ def test_rollback_of_another_wallets_movement_is_refused_and_changes_nothing(
 
 def test_rollback_of_unknown_reference_changes_only_its_tombstone(
         gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:
-    # SPEC B6: the one deliberate write on a refusal is the tombstone, its audit entry and
-    # its outbox entry (the ledger keeps tombstones too).
+    # docs/gpas-contract.md, "Rollbacks": the one deliberate write on a refusal is the
+    # tombstone, its audit entry and its outbox entry (the ledger keeps tombstones too).
     before = snapshot(redis_client)
     assert_error_shape(gpas.rollback(live.session_id, "late-bet"), (400, 1002, "INVALID_TX_ID"))
     after = snapshot(redis_client)

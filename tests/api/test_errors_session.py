@@ -1,6 +1,7 @@
 """A call on a session (1004) or wallet (1005) not live and the caller's is refused, unchanged.
 
-The session is checked before every business rule, whatever the call holds (SPEC A3).
+The session is checked before every business rule, whatever the call holds (docs/gpas-contract.md,
+"The order of checks").
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def test_call_on_unknown_closed_expired_or_foreign_session_is_refused_and_change
                    INVALID_SESSION)
 
 
-# SPEC A3: the session is checked before every business rule, whatever the request holds.
+# docs/gpas-contract.md, "The order of checks": the session is checked before every business rule,
+# whatever the request holds.
 BUSINESS_FAULTS: dict[str, Callable[[GpasClient, str], TestResponse]] = {
     "debit-of-unknown-game": lambda gpas, sid: gpas.debit(sid, "1", tags={"gameid": "zzz-9"}),
     "debit-of-zero": lambda gpas, sid: gpas.debit(sid, "0"),

@@ -246,7 +246,8 @@ def test_byte_order_mark_before_the_json_is_tolerated_and_signed_as_sent(
 
 def test_body_sent_to_a_query_signed_call_is_what_gets_signed(
         gpas: GpasClient, live: Live, redis_client: RedisClient) -> None:
-    # SPEC A1: a non-empty body is the signed input, whatever the route; its query is not.
+    # docs/gpas-contract.md, "Signing": a non-empty body is the signed input, whatever the
+    # route; its query is not.
     call = replace(endpoint_call("close", live), body=b'{"id": "x"}')
     query_signed = lambda c: sign_as_gpas(c.query.encode())  # noqa: E731
     assert_refused(redis_client, lambda: send(gpas, call, signature=query_signed),

@@ -1,4 +1,5 @@
-"""Debits, credits and rollbacks (SPEC A2, B1, B2, B4, B5, B6, B8)."""
+"""Debits, credits and rollbacks (docs/gpas-contract.md: "Endpoints", "Money", "Sub-wallets", "Late
+settlement", "Idempotency and replays", "Rollbacks", "The audit trail")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The reconciliation report (SPEC A2, B9), checked against the audit streams."""
+"""The reconciliation report (docs/gpas-contract.md, "Reconciliation"), checked against the audit
+streams."""
 
 from __future__ import annotations
 

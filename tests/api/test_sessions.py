@@ -1,4 +1,5 @@
-"""Opening, using and closing wallet sessions (SPEC A2, B3, B4, C2)."""
+"""Opening, using and closing wallet sessions (docs/gpas-contract.md: "Sessions", "Late settlement",
+"Launch tokens")."""
 
 from __future__ import annotations
 

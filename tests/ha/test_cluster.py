@@ -1,9 +1,10 @@
 """Redis Cluster with a replica per master: WAIT reaches the master that ran the write, and the
 loss of one master under load loses nothing acknowledged while the others keep answering.
 
-A GPAS reference is unique across every wallet of a parent system (SPEC B5), so a movement
-also claims its reference in the directory's slot, which any master may hold: while a master
-fails over, the movements whose wallet or whose reference lives there wait with it.
+A GPAS reference is unique across every wallet of a parent system (docs/gpas-contract.md,
+"Idempotency and replays"), so a movement also claims its reference in the directory's slot,
+which any master may hold: while a master fails over, the movements whose wallet or whose
+reference lives there wait with it.
 """
 
 from __future__ import annotations

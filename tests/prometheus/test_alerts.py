@@ -16,7 +16,7 @@ RULE_TESTS = Path(__file__).with_name("walletsvc-alerts-test.yml")
 DASHBOARD = ROOT / "config" / "grafana" / "walletsvc.json"
 RUNBOOKS = ROOT / "docs" / "runbooks"
 
-# What walletsvc exposes at /metrics (README, "Operations"), and Prometheus's own `up`.
+# What walletsvc exposes at /metrics (docs/operations.md, "Metrics"), and Prometheus's own `up`.
 METRICS = {
     "walletsvc_requests_total", "walletsvc_request_seconds_bucket",
     "walletsvc_store_failures_total", "walletsvc_ready", "walletsvc_open_sessions",

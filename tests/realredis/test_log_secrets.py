@@ -1,4 +1,5 @@
-"""No secret, key, token or signature in any log line of the running service (SPEC C3).
+"""No secret, key, token or signature in any log line of the running service (docs/gpas-contract.md,
+"Settings and secrets").
 
 gunicorn's own log and the app's JSON request and error logs all go to one file here; a whole
 exchange with right and wrong credentials, a crash and Redis going away is sent, then the file

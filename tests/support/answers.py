@@ -33,7 +33,8 @@ def error_of(response: TestResponse) -> tuple[int, int, str]:
     return response.status_code, body["code"], body["type"]
 
 
-# SPEC A3: the fixed message of each (HTTP status, code); ours may add ": <detail>".
+# docs/gpas-contract.md, "Errors": the fixed message of each (HTTP status, code); ours may add
+# ": <detail>".
 MESSAGES = {
     (500, 1001): "System error",
     (400, 1001): "Invalid system identifier",
@@ -55,7 +56,7 @@ INVALID_AUTH_TOKEN = (400, 1010, "INVALID_AUTH_TOKEN")
 
 
 def assert_error_shape(response: TestResponse, expected: tuple[int, int, str]) -> dict[str, Any]:
-    """Check a GPAS error body: JSON, the three fields (details optional), SPEC A3 message."""
+    """Check a GPAS error body: JSON, the three fields (details optional), the fixed message."""
     assert response.mimetype == "application/json", response.get_data(as_text=True)
     assert error_of(response) == expected, response.get_data(as_text=True)
     body: dict[str, Any] = json_of(response)

@@ -34,7 +34,7 @@ class Call:
     headers: tuple[tuple[str, str], ...] = ()
 
     def signed_input(self) -> bytes:
-        """Return what SPEC A1 signs: the raw body if there is one, else the raw query."""
+        """Return what GPAS signs: the raw body if there is one, else the raw query."""
         return self.body or self.query.encode()
 
 

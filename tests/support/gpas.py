@@ -1,4 +1,5 @@
-"""The one signed GPAS client (SPEC A1), over Flask's test client or HTTP to a running server.
+"""The one signed GPAS client (docs/gpas-contract.md, "Signing"), over Flask's test client or HTTP
+to a running server.
 
 ``signed_headers`` is the only place a test builds GPAS's credential headers; ``GpasClient``
 sends calls with them through a transport: Flask's test client (the default, answering

@@ -1,4 +1,4 @@
-"""The daily reconciliation report GPAS asks for (SPEC A2, B9)."""
+"""The daily reconciliation report GPAS asks for (docs/gpas-contract.md, "Reconciliation")."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """References the ledger holds as applied more than once: money moved twice for one request.
 
 A GPAS reference is unique per parent system across all wallets, a rollback's own reference
-included (SPEC B5); an operator adjustment's reference is unique per wallet. Each is unique for
-the Redis retention period only: after it, Redis has forgotten the reference and may accept it
-again, so two applications at least that far apart are not a double.
+included (docs/gpas-contract.md, "Idempotency and replays"); an operator adjustment's
+reference is unique per wallet. Each is unique for the Redis retention period only: after it,
+Redis has forgotten the reference and may accept it again, so two applications at least that
+far apart are not a double.
 
 PostgreSQL does the grouping (``GROUP BY ... HAVING count(*) > 1`` over the partial indexes of
 migration 0002); Python reads only the rows of references found more than once. Applications

@@ -1,4 +1,4 @@
-"""Requests and answers of the operator's admin API (SPEC C1)."""
+"""Requests and answers of the operator's admin API (docs/gpas-contract.md, "The admin API")."""
 
 from __future__ import annotations
 

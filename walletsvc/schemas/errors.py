@@ -1,10 +1,11 @@
-"""The one error body every failure answers with (SPEC A3)."""
+"""The one error body every failure answers with (docs/gpas-contract.md, "Errors")."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-# SPEC A3: 1001 system, 1002-1009 the GPAS refusals, 1010 ours (type says which).
+# docs/gpas-contract.md, "Errors": 1001 system, 1002-1009 the GPAS refusals, 1010 ours (the
+# type says which).
 ERROR_CODES = list(range(1001, 1011))
 
 

@@ -1,4 +1,4 @@
-"""Requests GPAS sends and the bodies we answer with (SPEC A2)."""
+"""Requests GPAS sends and the bodies we answer with (docs/gpas-contract.md, "Endpoints")."""
 
 from __future__ import annotations
 

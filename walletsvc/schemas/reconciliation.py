@@ -1,4 +1,4 @@
-"""The reconciliation report (SPEC A2, B9)."""
+"""The reconciliation report (docs/gpas-contract.md, "Reconciliation")."""
 
 from __future__ import annotations
 

@@ -37,11 +37,11 @@ BLUEPRINTS: dict[str, tuple[str, tuple[str, ...]]] = {
 SESSION_OPENING_ENDPOINT = "gpas.sessions.open_session"
 
 TAGS = {
-    "GPAS": "What the GPAS aggregator calls (SPEC A2): signed with x-parent-system-id and "
+    "GPAS": "What the GPAS aggregator calls: signed with x-parent-system-id and "
             "x-signature. Checks run in the order address, parent system, signature, request "
             "shape, session, business rules; a refused call changes nothing stored.",
     "Reconciliation": "The daily report GPAS fetches, with its own bearer key.",
-    "Admin": "The operator's own API (SPEC C1), with the admin key.",
+    "Admin": "The operator's own API, with the admin key.",
     "Ledger": "Reports from the ledger in PostgreSQL, with the admin key, as JSON or CSV "
               "(format=csv); 503 LEDGER_UNAVAILABLE while PostgreSQL does not answer.",
 }

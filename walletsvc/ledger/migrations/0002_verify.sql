@@ -7,9 +7,9 @@
 -- build the same index on each month partition first with CREATE INDEX CONCURRENTLY: an index
 -- on the parent attaches a matching partition index instead of building it again.
 
--- A GPAS reference is unique per parent system across all wallets (SPEC B5), and a rollback's
--- own reference shares that space. A tombstone blocks a reference without applying it, so it
--- is not in the index.
+-- A GPAS reference is unique per parent system across all wallets (docs/gpas-contract.md,
+-- "Idempotency and replays"), and a rollback's own reference shares that space. A tombstone
+-- blocks a reference without applying it, so it is not in the index.
 CREATE INDEX ledger_entries_reference ON ledger_entries (parent_system, reference)
     WHERE event IN ('debit', 'credit', 'rollback');
 

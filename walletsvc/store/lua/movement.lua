@@ -1,8 +1,8 @@
 -- Apply a GPAS debit (bet) or credit (win) exactly once. common.lua is prepended.
 -- Guarantees: session check, idempotency record, balance change, session touch, both audit
 -- entries, the outbox entry and the reconciliation counters happen together or not at all; every check runs
--- before the first write, the session's first (SPEC A3). A debit takes REAL first, then BONUS,
--- and never overdraws.
+-- before the first write, the session's first (docs/gpas-contract.md, "The order of checks").
+-- A debit takes REAL first, then BONUS, and never overdraws.
 -- KEYS (by name): store = the shard's marker (common.lua), wallet = wallet hash, session = session record, live = live-session key,
 --   live_index = the shard's live-session index, record = this movement's record (by external
 --   reference), session_stream, wallet_stream, counters = today's reconciliation counters of
