@@ -33,8 +33,8 @@ from tests.support.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.exporter import Exporter, ExportSettings
 from walletsvc.ledger.localdb import LocalPostgres
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import RedisClient, connect, scripts
+from walletsvc.store.outbox import Outbox
 
 RESULTS = Path(__file__).parent / "results" / "ledger.json"
 _OUTBOX_WRITE = "redis.call('XADD', K.outbox, '*', unpack(fields))"

@@ -17,7 +17,7 @@ from tests.support.answers import decimal_json, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import START_MS, FakeClock
 from tests.support.store import initialised, snapshot
-from walletsvc.domain.clock import iso_utc
+from walletsvc.clock import iso_utc
 from walletsvc.store import RedisClient
 
 CREATED = iso_utc(START_MS)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from walletsvc.domain.clock import iso_utc
+from walletsvc.clock import iso_utc
 from walletsvc.domain.gpas import Moved
 from walletsvc.domain.operator import IssuedToken, SessionStory
 from walletsvc.domain.reconciliation import ReconciliationRow

@@ -9,7 +9,7 @@ from tests.support.admin import CREATED, AdminClient, open_session
 from tests.support.answers import decimal_json, error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import START_MS, FakeClock
-from walletsvc.domain.clock import iso_utc
+from walletsvc.clock import iso_utc
 
 
 def test_wallet_sessions_are_listed_newest_first_with_their_status(

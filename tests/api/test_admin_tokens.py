@@ -12,7 +12,7 @@ from tests.support.answers import error_of, json_of
 from tests.support.gpas import GpasClient
 from tests.support.settings import START_MS
 from tests.support.store import initialised, snapshot
-from walletsvc.domain.clock import iso_utc
+from walletsvc.clock import iso_utc
 from walletsvc.store import RedisClient, keys
 
 

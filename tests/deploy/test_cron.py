@@ -16,9 +16,9 @@ from tests.deploy.host import RECONCILIATION_KEY, ROOT, Host, cron_entries, mini
 from tests.redis_server import RedisServer, free_port
 from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 from walletsvc.ledger.database import connect
-from walletsvc.ledger.outbox import OutboxEntry
 from walletsvc.ledger.writer import LedgerWriter
 from walletsvc.store import connect as redis_connect
+from walletsvc.store.outbox import OutboxEntry
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

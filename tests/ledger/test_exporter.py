@@ -11,8 +11,8 @@ from tests.support.admin import open_session
 from tests.support.ledger import Bench
 from walletsvc.ledger.database import LedgerUnreachable
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.ledger.writer import LedgerWriter
+from walletsvc.store.outbox import Outbox
 
 
 def play(bench: Bench, rounds: int = 5) -> tuple[str, str]:

@@ -21,9 +21,9 @@ from redis.cluster import RedisCluster
 from tests.support.ledger import WALLETSVC, Exporters, copy_movements
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import RedisClient, WalletStore, keys
 from walletsvc.store import connect as redis_connect
+from walletsvc.store.outbox import Outbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 WALLETS = 10

@@ -26,7 +26,7 @@ from tests.support.store import ready, snapshot
 from tests.support.traffic import play
 from tests.tools import unavailable
 from walletsvc import create_app
-from walletsvc.domain.clock import system_clock
+from walletsvc.clock import system_clock
 from walletsvc.store import connect
 
 pytestmark = pytest.mark.realredis

@@ -10,7 +10,7 @@ from tests.support.admin import AdminClient
 from tests.support.settings import FakeClock, base_config
 from tests.support.store import stream_entries
 from walletsvc import create_app
-from walletsvc.domain.clock import system_clock
+from walletsvc.clock import system_clock
 from walletsvc.store import RedisClient, keys
 
 pytestmark = pytest.mark.realredis

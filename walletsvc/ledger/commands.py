@@ -22,7 +22,6 @@ from walletsvc.ledger.accepted import AcceptRefused, accept
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.ledger.presenters import liability_view, statement_head, statement_lines
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.statement import Statement
@@ -34,6 +33,7 @@ from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 from walletsvc.services import Services, services
+from walletsvc.store.outbox import Outbox
 from walletsvc.tables import render, stream_csv, stream_json
 
 _DATE = click.DateTime(["%Y-%m-%d"])

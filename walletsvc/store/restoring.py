@@ -17,7 +17,6 @@ import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from redis.cluster import RedisCluster
@@ -25,7 +24,7 @@ from redis.cluster import RedisCluster
 from walletsvc.store import fence, keys
 from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import ReplicatedWrites
-from walletsvc.store.scripts import Script
+from walletsvc.store.scripts import Script, lua
 
 _BATCH = 500
 _STREAMED = frozenset({"debit", "credit", "rollback", "deposit", "withdrawal"})
@@ -175,6 +174,5 @@ class ShardWriter:
 
 def restore_script(redis: RedisClient, writes: ReplicatedWrites) -> Script:
     """Return restore.lua bound to ``redis`` (without common.lua: see the script)."""
-    source = (resources.files("walletsvc.store") / "lua" / "restore.lua").read_text()
     acknowledged = writes if writes.acknowledgement.waits else None
-    return Script.of(redis, source, acknowledged)
+    return Script.of(redis, lua("restore.lua"), acknowledged)
