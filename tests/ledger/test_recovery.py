@@ -21,10 +21,10 @@ from tests.support.answers import error_of, json_of
 from tests.support.ledger import Bench
 from tests.support.store import all_keys, snapshot, stream_entries
 from tests.support.traffic import play
+from walletsvc.commands.store import InitRefused, initialise
 from walletsvc.ledger.restore import restore
 from walletsvc.store import keys
 from walletsvc.store.restoring import ShardWriter
-from walletsvc.store_init import InitRefused, initialise
 
 RETENTION_MS = 120 * 86_400_000
 
