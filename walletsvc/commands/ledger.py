@@ -23,13 +23,13 @@ from walletsvc.ledger.accepted import AcceptRefused, accept
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.presenters import liability_view, statement_head, statement_lines
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.statement import Statement
 from walletsvc.ledger.verify import verify
 from walletsvc.ledger.verify_report import report
 from walletsvc.ledger.verify_runs import run_and_keep
 from walletsvc.money import Currencies
+from walletsvc.presenters.ledger import liability_view, statement_head, statement_lines
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema

@@ -10,7 +10,7 @@ import click
 from walletsvc.commands.output import exact_amount, json_command
 from walletsvc.domain.operator import Operator
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
-from walletsvc.presenters import (
+from walletsvc.presenters.operator import (
     adjustment_view,
     movement_page_view,
     session_view,
@@ -31,7 +31,8 @@ def _operator() -> Operator:
 @json_command
 def create_wallet(player_id: str, currency: str, wallet_id: str | None) -> Any:
     """Create a wallet with empty REAL and BONUS sub-wallets."""
-    return wallet_view(_operator().create_wallet(player_id, currency.upper(), wallet_id))
+    wallet = _operator().create_wallet(player_id, currency.upper(), wallet_id)
+    return wallet_view(wallet, services().currencies)
 
 
 @click.command("show-wallet")
@@ -39,7 +40,7 @@ def create_wallet(player_id: str, currency: str, wallet_id: str | None) -> Any:
 @json_command
 def show_wallet(wallet_id: str) -> Any:
     """Show a wallet's balances, currency and blocked flag."""
-    return wallet_view(_operator().wallet(wallet_id))
+    return wallet_view(_operator().wallet(wallet_id), services().currencies)
 
 
 def _adjustment_command(name: str, kind: AdjustmentKind, help_text: str) -> click.Command:
@@ -53,7 +54,7 @@ def _adjustment_command(name: str, kind: AdjustmentKind, help_text: str) -> clic
     def command(wallet_id: str, amount: Decimal, sub_wallet: str, reference: str) -> Any:
         applied, wallet = _operator().adjust(
             wallet_id, kind, amount, SUB_WALLETS[sub_wallet], reference)
-        return adjustment_view(applied, wallet)
+        return adjustment_view(applied, wallet, services().currencies)
 
     return command
 
@@ -67,7 +68,7 @@ withdraw = _adjustment_command("withdraw", "withdrawal", "Take money from a sub-
 @json_command
 def block(wallet_id: str) -> Any:
     """Block a player: no new sessions, no debits."""
-    return wallet_view(_operator().set_blocked(wallet_id, True))
+    return wallet_view(_operator().set_blocked(wallet_id, True), services().currencies)
 
 
 @click.command("unblock")
@@ -75,7 +76,7 @@ def block(wallet_id: str) -> Any:
 @json_command
 def unblock(wallet_id: str) -> Any:
     """Unblock a player."""
-    return wallet_view(_operator().set_blocked(wallet_id, False))
+    return wallet_view(_operator().set_blocked(wallet_id, False), services().currencies)
 
 
 @click.command("issue-token")
@@ -94,7 +95,8 @@ def issue_token(wallet_id: str, ttl_seconds: int | None) -> Any:
 @json_command
 def sessions(wallet_id: str, limit: int) -> Any:
     """List a wallet's sessions, newest first."""
-    return [session_view(s, False) for s in _operator().sessions(wallet_id, limit)]
+    return [session_view(story, False, services().currencies)
+            for story in _operator().sessions(wallet_id, limit)]
 
 
 @click.command("show-session")
@@ -102,7 +104,7 @@ def sessions(wallet_id: str, limit: int) -> Any:
 @json_command
 def show_session(session_id: str) -> Any:
     """Show a session's whole story."""
-    return session_view(_operator().session(session_id), True)
+    return session_view(_operator().session(session_id), True, services().currencies)
 
 
 @click.command("movements")
@@ -112,7 +114,8 @@ def show_session(session_id: str) -> Any:
 @json_command
 def movements(wallet_id: str, limit: int, cursor: str | None) -> Any:
     """List a wallet's movements, newest first."""
-    return movement_page_view(*_operator().movements(wallet_id, cursor, limit))
+    page, currency = _operator().movements(wallet_id, cursor, limit)
+    return movement_page_view(page, currency, services().currencies)
 
 
 @click.command("trim-audit")

@@ -1,4 +1,4 @@
-"""Ledger reports as the schemas of walletsvc.schemas.ledger dump them (decimal amounts)."""
+"""The ledger's reports as the schemas of walletsvc.schemas.ledger dump them (decimal amounts)."""
 
 from __future__ import annotations
 
