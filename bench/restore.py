@@ -31,10 +31,10 @@ from typing import Any
 from redis.cluster import RedisCluster
 
 from bench.ledger import debits
-from tests.postgres_server import fresh_database, start_postgres, stop_postgres
-from tests.redis_server import RedisClusterServers, RedisServer
-from tests.support.ledger import copy_movements
-from tests.support.settings import FakeClock, base_config
+from devkit.ledger import copy_movements
+from devkit.postgres import fresh_database, start_with_template, stop_and_remove
+from devkit.redis import RedisClusterServers, RedisServer
+from devkit.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.database import connect as connect_ledger
 from walletsvc.ledger.exporter import Exporter, ExportSettings
@@ -65,7 +65,8 @@ def baseline_module(commit: str, folder: Path) -> ModuleType:
 
 def stored(redis: RedisClient) -> dict[str, Any]:
     """Return every restored key (markers left out) with its value, to compare two restores."""
-    readers = {"hash": redis.hgetall, "string": redis.get, "stream": redis.xrange}
+    readers: dict[str, Callable[[str], Any]] = {"hash": redis.hgetall, "string": redis.get,
+                                                "stream": redis.xrange}
     found = {}
     for key in redis.scan_iter(count=5000):
         kind = str(redis.type(key))
@@ -134,9 +135,10 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
     now = services.clock()
     rates: dict[str, list[Run]] = {"baseline": [], "now": []}
     with connect_ledger(ledger_url) as conn:
-        records = conn.execute("SELECT count(*) FROM ledger_entries WHERE event IN"
+        row = conn.execute("SELECT count(*) FROM ledger_entries WHERE event IN"
                                " ('debit','credit','rollback','tombstone','deposit',"
-                               "'withdrawal')").fetchone()[0]  # type: ignore[index]
+                               "'withdrawal')").fetchone()
+        records = int(str(row[0])) if row else 0
         same = True
         for _ in range(args.repeat):  # alternately, so that the machine's noise hits both
             empty(redis)
@@ -193,7 +195,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="walletsvc-bench-restore-"))
     folder.chmod(0o755)
     baseline = baseline_module(args.baseline, folder)
-    postgres = start_postgres()
+    postgres = start_with_template()
     results = []
     try:
         for label in args.stores.split(","):
@@ -206,7 +208,7 @@ def main() -> None:
             finally:
                 servers.stop()
     finally:
-        stop_postgres(postgres)
+        stop_and_remove(postgres)
     # Each store's latest results; a run of some stores (--stores) keeps the others'.
     kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     ran = {result["store"] for result in results}

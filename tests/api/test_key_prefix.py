@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.gpas import GpasClient
-from tests.support.store import initialise
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.store import initialise
 from walletsvc.store import RedisClient, keys
 
 

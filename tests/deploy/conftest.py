@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from devkit.nginx import GPAS, HOST
+from devkit.redis import RedisServer, free_port
 from tests.deploy.host import (
     Host,
     RunningUnit,
@@ -22,8 +24,6 @@ from tests.deploy.host import (
     unit_service_section,
 )
 from tests.proxy.conftest import make_nginx, nginx_binary, pki
-from tests.proxy.nginx import GPAS, HOST
-from tests.redis_server import RedisServer, free_port
 from tests.tools import require_program, require_root
 
 __all__ = ["make_nginx", "nginx_binary", "pki"]  # the proxy's fixtures, used here too

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from devkit.redis import RedisServer, free_port
+from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
 from tests.deploy.host import RECONCILIATION_KEY, ROOT, Host, cron_entries, minimal_env
-from tests.redis_server import RedisServer, free_port
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.writer import LedgerWriter
 from walletsvc.store import connect as redis_connect

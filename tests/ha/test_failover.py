@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from devkit.redis import RedisBinary, redis_binaries
 from tests.ha.load import Figures, SignedLoad, audit, funded_sessions, record, replays_differing
 from tests.ha.servers import SentinelGroup, client, info, wait_for
-from tests.redis_server import RedisBinary, redis_binaries
 from tests.support.service import Service
 from tests.tools import unavailable
 

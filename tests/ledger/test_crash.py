@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from devkit.postgres import LocalPostgres
 from tests.support.ledger import WALLETSVC
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
-from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.store import RedisClient, keys
 from walletsvc.store import connect as redis_connect
 from walletsvc.store.outbox import Outbox

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.admin import open_session
+from devkit.admin import open_session
 from tests.support.ledger import Bench
 from walletsvc.ledger.database import LedgerUnreachable
 from walletsvc.ledger.exporter import Exporter, ExportSettings

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from redis.cluster import RedisCluster
 
-from tests.support.ledger import WALLETSVC, Exporters, copy_movements
+from devkit.ledger import copy_movements
+from tests.support.ledger import WALLETSVC, Exporters
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
 from walletsvc.store import RedisClient, WalletStore, keys

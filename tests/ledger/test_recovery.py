@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.admin import open_session
-from tests.support.answers import error_of, json_of
+from devkit.admin import open_session
+from devkit.responses import json_of
+from devkit.store import stream_entries
+from tests.support.answers import error_of
 from tests.support.ledger import Bench
-from tests.support.store import all_keys, snapshot, stream_entries
+from tests.support.store import all_keys, snapshot
 from tests.support.traffic import play
 from walletsvc.commands.store import InitRefused, initialise
 from walletsvc.ledger.restore import restore

@@ -8,11 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tests.support.admin import open_session
-from tests.support.answers import decimal_json, error_of
+from devkit.admin import open_session
+from devkit.responses import decimal_json
+from devkit.settings import ADMIN_KEY
+from devkit.statements import seed_statement
+from tests.support.answers import error_of
 from tests.support.ledger import Bench, make_bench
-from tests.support.settings import ADMIN_KEY
-from tests.support.statements import seed_statement
 from tests.support.traffic import play, report
 from walletsvc.store import RedisClient
 

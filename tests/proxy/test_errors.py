@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.nginx import GPAS, HOST, STRANGER, Answer, Nginx, assert_gpas_error
+from devkit.nginx import GPAS, HOST, STRANGER, Answer, Nginx, assert_gpas_error
+from devkit.redis import free_port
 from tests.proxy.stack import Stack, movement_body
-from tests.redis_server import free_port
 
 pytestmark = pytest.mark.realredis
 
