@@ -18,12 +18,12 @@ run-ha: $(VENV)/.run-installed
 
 ## test: install and run every check: ruff, mypy --strict, the whole pytest suite
 test: $(VENV)/.test-installed
-	$(BIN)/ruff check walletsvc tests bench
+	$(BIN)/ruff check walletsvc devkit tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check walletsvc tests bench
+	$(BIN)/ruff check walletsvc devkit tests bench
 	$(BIN)/mypy
 
 install: $(VENV)/.run-installed

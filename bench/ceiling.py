@@ -17,8 +17,8 @@ import simplejson
 from flask import Flask, request
 
 from bench.gpas import PARENT_ID
+from walletsvc.clock import system_clock
 from walletsvc.config import Config
-from walletsvc.domain.clock import system_clock
 from walletsvc.models import MovementRequest
 from walletsvc.services import build_services
 

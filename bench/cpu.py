@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import gpas
-from tests.redis_server import RedisServer
+from devkit.redis import RedisServer
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

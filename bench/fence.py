@@ -23,8 +23,8 @@ from typing import Any
 
 from bench import paths
 from bench.ledger import debits, evalsha_usec
-from tests.redis_server import RedisServer
-from tests.support.store import initialise
+from devkit.redis import RedisServer
+from devkit.store import initialise
 from walletsvc.store import RedisClient, connect, scripts
 
 _FENCE = """if redis.call('HGET', K.store, 'state') ~= 'ready' then
@@ -37,11 +37,11 @@ def without_fence() -> Iterator[None]:
     """Run with the fence's check taken out of every script."""
     original = scripts._source
     assert _FENCE in original("movement.lua"), "the fence's check is not where it was"
-    scripts._source = lambda name: original(name).replace(_FENCE, "")  # type: ignore[assignment]
+    scripts._source = lambda name: original(name).replace(_FENCE, "")
     try:
         yield
     finally:
-        scripts._source = original  # type: ignore[assignment]
+        scripts._source = original
 
 
 def one_run(redis: RedisClient, count: int, fenced: bool) -> dict[str, float]:

@@ -26,7 +26,7 @@ from contextlib import redirect_stderr
 from pathlib import Path
 
 from bench import cpu
-from tests.redis_server import RedisServer
+from devkit.redis import RedisServer
 
 ROOT = Path(__file__).resolve().parents[1]
 _COLLECTED = re.compile(r"Collected : (\d+)")

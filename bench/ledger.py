@@ -27,15 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from bench import paths
-from tests.redis_server import RedisServer, free_port
-from tests.support.admin import AdminClient, open_session
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.postgres import LocalPostgres
+from devkit.redis import RedisServer, free_port
+from devkit.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.localdb import LocalPostgres
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import RedisClient, connect, scripts
+from walletsvc.store.outbox import Outbox
 
 _OUTBOX_WRITE = "redis.call('XADD', K.outbox, '*', unpack(fields))"
 
@@ -62,14 +62,14 @@ def script_cost(redis: RedisClient, count: int, with_outbox: bool) -> dict[str, 
     """Debits with the shipped scripts, or with the outbox write taken out of them."""
     original = scripts._source
     if not with_outbox:
-        scripts._source = lambda name: original(name).replace(_OUTBOX_WRITE, "")  # type: ignore[assignment]
+        scripts._source = lambda name: original(name).replace(_OUTBOX_WRITE, "")
     try:
         redis.flushall()
         redis.config_resetstat()
         rate = debits(redis, count)
         return {"debits_per_second": round(rate, 1), "evalsha_usec": evalsha_usec(redis)}
     finally:
-        scripts._source = original  # type: ignore[assignment]
+        scripts._source = original
 
 
 def drain(redis: RedisClient, url: str) -> dict[str, float]:

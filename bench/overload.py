@@ -25,7 +25,7 @@ from bench import paths, wrk
 from bench.loads import WINDOW_MARGIN_S, Bench
 from bench.proxy import gpas_call_limit
 from bench.stack import ROOT, Serving, Stack
-from tests.support.store import applied_references
+from devkit.store import applied_references
 from walletsvc.config import Config
 
 WORKDIR = ROOT / "var" / "bench"

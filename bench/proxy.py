@@ -1,6 +1,6 @@
 """The reference nginx (config/nginx/) in front of one app, with a plain listener for the load.
 
-The shipped file is rendered as the proxy tests render it (tests/proxy/nginx.py: site values
+The shipped file is rendered as the proxy tests render it (devkit/nginx.py: site values
 replaced, the shipped snippets linked, generated certificates), with its upstream block and its
 ``keepalive 16`` unchanged, pointed at the app's gunicorn. wrk cannot present a client
 certificate, so the load goes to one more listener that exists only here: plain HTTP on
@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.proxy.certificates import make_pki
-from tests.proxy.nginx import SHIPPED, Nginx
-from tests.redis_server import free_port
+from devkit.nginx import SHIPPED, Nginx
+from devkit.pki import make_pki
+from devkit.redis import free_port
 
 LOAD_LISTENER = """\
 server {{                                        # benchmark only: the load, plain HTTP

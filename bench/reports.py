@@ -3,7 +3,7 @@
 ``python -m bench.reports`` starts the stack as ``make bench`` does (redis-server with
 ``appendfsync always``, GPAS's gunicorn and the operator's, each with its shipped config) over
 a local PostgreSQL whose ledger holds a busy wallet: ``--entries`` movements over a year,
-written by one SQL statement (tests/support/statements.py). It then runs the wrk debit load
+written by one SQL statement (devkit/statements.py). It then runs the wrk debit load
 (bench/loads.py) round after round, alternately alone and while an operator asks the operator
 process for that wallet's year-long statement, one after another, and compares GPAS's latency
 percentiles. The target: p99 with reports within 2x of p99 without. With ``--shared``, each
@@ -35,8 +35,8 @@ from typing import Any
 from bench import gpas, paths, usage
 from bench.loads import Bench
 from bench.stack import ROOT, Gunicorn, Serving, Stack
-from tests.postgres_server import fresh_database, start_postgres, stop_postgres
-from tests.support.statements import seed_statement
+from devkit.postgres import fresh_database, start_with_template, stop_and_remove
+from devkit.statements import seed_statement
 
 WALLET = "busy-wallet"
 STATEMENT = f"/admin/ledger/wallets/{WALLET}/statement?date_from=2025-01-01&date_to=2025-12-31"
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Set the stack up, run the rounds, return everything measured."""
     workdir = ROOT / "var" / "bench" / time.strftime("reports-%Y%m%dT%H%M%S")
     load_average = os.getloadavg()  # other work on the machine, before any of ours
-    postgres = start_postgres()
+    postgres = start_with_template()
     assert postgres.process is not None
     rounds: list[dict[str, Any]] = []
     try:
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 shared_app.stop()
             stack.stop()
     finally:
-        stop_postgres(postgres)
+        stop_and_remove(postgres)
     return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "git_head": _git("rev-parse", "--short", "HEAD"),
             "entries": args.entries, "connections": args.connections,

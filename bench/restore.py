@@ -33,10 +33,10 @@ from redis.cluster import RedisCluster
 
 from bench import paths
 from bench.ledger import debits
-from tests.postgres_server import fresh_database, start_postgres, stop_postgres
-from tests.redis_server import RedisClusterServers, RedisServer
-from tests.support.ledger import copy_movements
-from tests.support.settings import FakeClock, base_config
+from devkit.ledger import copy_movements
+from devkit.postgres import fresh_database, start_with_template, stop_and_remove
+from devkit.redis import RedisClusterServers, RedisServer
+from devkit.settings import FakeClock, base_config
 from walletsvc import create_app
 from walletsvc.ledger.database import connect as connect_ledger
 from walletsvc.ledger.exporter import Exporter, ExportSettings
@@ -66,7 +66,8 @@ def baseline_module(commit: str, folder: Path) -> ModuleType:
 
 def stored(redis: RedisClient) -> dict[str, Any]:
     """Return every restored key (markers left out) with its value, to compare two restores."""
-    readers = {"hash": redis.hgetall, "string": redis.get, "stream": redis.xrange}
+    readers: dict[str, Callable[[str], Any]] = {"hash": redis.hgetall, "string": redis.get,
+                                                "stream": redis.xrange}
     found = {}
     for key in redis.scan_iter(count=5000):
         kind = str(redis.type(key))
@@ -135,9 +136,10 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
     now = services.clock()
     rates: dict[str, list[Run]] = {"baseline": [], "now": []}
     with connect_ledger(ledger_url) as conn:
-        records = conn.execute("SELECT count(*) FROM ledger_entries WHERE event IN"
+        row = conn.execute("SELECT count(*) FROM ledger_entries WHERE event IN"
                                " ('debit','credit','rollback','tombstone','deposit',"
-                               "'withdrawal')").fetchone()[0]  # type: ignore[index]
+                               "'withdrawal')").fetchone()
+        records = int(str(row[0])) if row else 0
         same = True
         for _ in range(args.repeat):  # alternately, so that the machine's noise hits both
             empty(redis)
@@ -194,7 +196,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="walletsvc-bench-restore-"))
     folder.chmod(0o755)
     baseline = baseline_module(args.baseline, folder)
-    postgres = start_postgres()
+    postgres = start_with_template()
     results = []
     try:
         for label in args.stores.split(","):
@@ -207,7 +209,7 @@ def main() -> None:
             finally:
                 servers.stop()
     finally:
-        stop_postgres(postgres)
+        stop_and_remove(postgres)
     # Each store's latest results; a run of some stores (--stores) keeps the others'.
     out = paths.result("restore.json")
     kept = json.loads(out.read_text()) if out.exists() else []

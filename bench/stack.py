@@ -19,8 +19,8 @@ import psutil
 import redis
 
 from bench import gpas, proxy
-from tests.redis_server import RedisClusterServers, RedisServer, free_port
-from tests.support.store import initialise
+from devkit.redis import RedisClusterServers, RedisServer, free_port
+from devkit.store import initialise
 from walletsvc.store import connect
 
 ROOT = Path(__file__).resolve().parents[1]

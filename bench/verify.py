@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import paths
-from tests.redis_server import RedisServer, free_port
-from tests.support.settings import PARENT_ID
+from devkit.postgres import LocalPostgres
+from devkit.redis import RedisServer, free_port
+from devkit.settings import PARENT_ID
 from walletsvc.ledger import doubled as doubled_module
 from walletsvc.ledger.database import Partitions, connect, migrate
-from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.ledger.recorded import recall
 from walletsvc.store import AuditTrail, RedisClient, keys
 from walletsvc.store import connect as redis_connect
@@ -69,8 +69,8 @@ def fill_redis(redis: RedisClient, url: str) -> None:
         cur.execute("SELECT wallet_id, reference, movement_id FROM ledger_entries ORDER BY at")
         pipe = redis.pipeline(transaction=False)
         for wallet_id, reference, movement_id in cur:
-            pipe.hset(keys.movement(wallet_id, PARENT_ID, reference),
-                      mapping={"kind": "debit", "mid": movement_id})
+            pipe.hset(keys.movement(str(wallet_id), PARENT_ID, str(reference)),
+                      mapping={"kind": "debit", "mid": str(movement_id)})
             if len(pipe) >= 10_000:
                 pipe.execute()
         pipe.execute()

@@ -25,12 +25,12 @@ start_postgres() {  # start_postgres DIR: the ledger's PostgreSQL, data in DIR/p
   local dir=$1 port="${WALLETSVC_POSTGRES_PORT:-5440}"
   [ -f "$dir/postgres.pw" ] || "$BIN/python" -c 'import secrets; print(secrets.token_hex(16))' \
     > "$dir/postgres.pw"
-  # The pgserver wheel's PostgreSQL; as root it runs as nobody (see walletsvc/ledger/localdb.py).
-  "$BIN/python" -m walletsvc.ledger.localdb "$dir/postgres" "$port" "$dir/postgres.pw" \
+  # The pgserver wheel's PostgreSQL; as root it runs as nobody (see devkit/postgres.py).
+  "$BIN/python" -m devkit.postgres "$dir/postgres" "$port" "$dir/postgres.pw" \
     >> "$dir/postgres.log" 2>&1 &
   postgres_pid=$!
   export WALLETSVC_LEDGER_URL="postgresql://postgres:$(cat "$dir/postgres.pw")@127.0.0.1:$port/walletsvc"
-  "$BIN/python" -c 'import os; from walletsvc.ledger.localdb import wait_ready
+  "$BIN/python" -c 'import os; from devkit.postgres import wait_ready
 wait_ready(os.environ["WALLETSVC_LEDGER_URL"], 60)'
   echo "PostgreSQL on 127.0.0.1:$port, data in $dir/postgres (the ledger)"
 }

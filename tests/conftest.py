@@ -15,21 +15,22 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
-from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
-from tests.redis_server import (
-    RedisBinary,
-    RedisClusterServers,
-    RedisServer,
-    RedisServers,
-    redis_binaries,
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.postgres import (
+    LocalPostgres,
+    PostgresMissing,
+    drop_database,
+    fresh_database,
+    start_with_template,
+    stop_and_remove,
 )
-from tests.support.admin import AdminClient
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import FakeRedis, initialise
+from devkit.redis import RedisBinary, RedisClusterServers, RedisServer, RedisServers, redis_binaries
+from devkit.settings import FakeClock, base_config
+from devkit.store import initialise
+from tests.support.store import FakeRedis
 from tests.tools import in_ci, unavailable
 from walletsvc import create_app
-from walletsvc.ledger.localdb import LocalPostgres
 from walletsvc.observability import STORE_LOGGER
 from walletsvc.observability.logs import JsonFormatter
 from walletsvc.store import RedisClient, connect
@@ -175,10 +176,15 @@ def redis_client(request: pytest.FixtureRequest, redis_servers: RedisServers
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[LocalPostgres]:
-    """A real PostgreSQL on loopback for the whole run (the ledger's tests)."""
-    server = start_postgres()
+    """A real PostgreSQL on loopback for the whole run (the ledger's tests); without its
+    binaries, a failure under CI, else a loud skip of what needs it."""
+    try:
+        server = start_with_template()
+    except PostgresMissing as exc:
+        unavailable(f"PostgreSQL is not available, ledger tests did not run: {exc}")
+        raise
     yield server
-    stop_postgres(server)
+    stop_and_remove(server)
 
 
 @pytest.fixture

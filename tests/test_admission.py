@@ -18,10 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
 from tests.conftest import JsonLines
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import assert_refused, json_of
-from tests.support.gpas import GpasClient
+from tests.support.answers import assert_refused
 from tests.support.store import FakeRedis
 from walletsvc import errors
 from walletsvc.admission import EXTENSION, Admission

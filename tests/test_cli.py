@@ -12,12 +12,13 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.support.admin import AdminClient
-from tests.support.answers import decimal_json, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import START_MS, FakeClock
-from tests.support.store import initialised, snapshot
-from walletsvc.domain.clock import iso_utc
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import START_MS, FakeClock
+from devkit.store import initialised
+from tests.support.store import snapshot
+from walletsvc.clock import iso_utc
 from walletsvc.store import RedisClient
 
 CREATED = iso_utc(START_MS)

@@ -380,3 +380,14 @@ def test_a_short_redis_timeout_is_accepted_while_writes_wait_for_nothing() -> No
 
 def test_waitaof_local_alone_needs_no_replica() -> None:
     assert Config.from_env(env(REDIS_WAITAOF="local")).redis_waitaof == ("local",)
+
+
+@pytest.mark.parametrize("prefix", ["{tag}:", "a*", "with space", "x" * 65])
+def test_a_redis_key_prefix_that_would_break_the_key_layout_is_refused(prefix: str) -> None:
+    with pytest.raises(ConfigError, match="REDIS_KEY_PREFIX"):
+        Config.from_env(env(REDIS_KEY_PREFIX=prefix))
+
+
+def test_redis_keys_have_no_prefix_unless_one_is_set() -> None:
+    assert Config.from_env(env()).redis_key_prefix == ""
+    assert Config.from_env(env(REDIS_KEY_PREFIX="casino-a:")).redis_key_prefix == "casino-a:"

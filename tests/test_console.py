@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.redis_server import free_port
+from devkit.redis import free_port
 from walletsvc.cli import main
 from walletsvc.commands import COMMANDS
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import free_port
+from devkit.redis import free_port
 from tests.support.processes import (
     assert_nothing_left,
     descendants,

@@ -19,8 +19,8 @@ from typing import cast
 import pytest
 import redis
 
-from tests.redis_server import free_port
-from tests.support.gpas import GpasClient
+from devkit.gpas import GpasClient
+from devkit.redis import free_port
 from tests.support.processes import (
     assert_nothing_left,
     descendants,

@@ -9,10 +9,10 @@ import simplejson
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import decimal_json, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import base_config
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import base_config
 from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.money import (

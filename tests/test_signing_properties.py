@@ -9,9 +9,9 @@ import string
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.support.answers import json_of
-from tests.support.gpas import signed_headers
-from tests.support.settings import PARENT_ID, SECRET, base_config
+from devkit.gpas import signed_headers
+from devkit.responses import json_of
+from devkit.settings import PARENT_ID, SECRET, base_config
 from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.signing import sign, signed_input, verify_signature

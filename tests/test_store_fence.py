@@ -11,15 +11,16 @@ import json
 import pytest
 from flask import Flask
 
-from tests.support.admin import AdminClient
-from tests.support.answers import error_of, json_of
-from tests.support.settings import FakeClock, base_config
+from devkit.admin import AdminClient
+from devkit.responses import json_of
+from devkit.settings import FakeClock, base_config
+from tests.support.answers import error_of
 from tests.support.store import FakeRedis, snapshot
 from walletsvc import create_app
+from walletsvc.commands.store import InitRefused, initialise
 from walletsvc.services import EXTENSION, Services
 from walletsvc.store import keys
 from walletsvc.store.fence import READY, RESTORING
-from walletsvc.store_init import InitRefused, initialise
 
 
 def app_over(redis: FakeRedis) -> Flask:

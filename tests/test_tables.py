@@ -28,3 +28,10 @@ def test_a_streamed_json_object_is_the_whole_objects_text(count: int) -> None:
 def test_streamed_csv_is_the_whole_csv(count: int) -> None:
     fields = ["n", "amount", "text", "none"]
     assert "".join(stream_csv(rows(count), fields)) == render(rows(count), fields, "csv") + "\n"
+
+
+def test_a_table_shows_an_absent_value_as_an_empty_cell_as_csv_does() -> None:
+    table = render(rows(2), ["n", "none", "amount"], "table").splitlines()
+    assert "None" not in "\n".join(table)
+    assert table == ["n  none  amount", "0        0", "1        0.01"]
+    assert render(rows(1), ["n", "none"], "csv").splitlines()[1] == "0,"

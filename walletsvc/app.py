@@ -12,9 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from walletsvc import admission, observability
 from walletsvc.api import PROCESSES, Process, register_blueprints
+from walletsvc.clock import Clock, system_clock
 from walletsvc.commands import register_commands
 from walletsvc.config import Config
-from walletsvc.domain.clock import Clock, system_clock
 from walletsvc.errors import register_error_handlers
 from walletsvc.services import EXTENSION, build_services
 from walletsvc.store import RedisClient

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ class Config:
     reconciliation_api_key: str
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_cluster: bool = False
+    # Put before every key (store/keys.py), so several installations can share one Redis.
+    redis_key_prefix: str = ""
     redis_timeout_ms: int = 2000
     # The Sentinels' own login, for a redis+sentinel:// URL (the URL's is the data nodes').
     redis_sentinel_username: str | None = None
@@ -133,6 +136,18 @@ class _Reader:
                               ) from None
 
 
+# No braces (a hash tag in the prefix would put every key in one cluster slot) and nothing
+# that SCAN would read as a pattern.
+_KEY_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{0,64}")
+
+
+def _key_prefix(prefix: str) -> str:
+    if not _KEY_PREFIX.fullmatch(prefix):
+        raise ConfigError(f"{PREFIX}REDIS_KEY_PREFIX holds at most 64 of A-Z a-z 0-9 _ . : - "
+                          f"(got {prefix!r})")
+    return prefix
+
+
 def _build(read: _Reader) -> Config:
     parent_systems = _secrets(read.json_object("PARENT_SYSTEMS", required=True))
     duplicate_reply = read.text("DUPLICATE_REPLY", "replay")
@@ -158,6 +173,7 @@ def _build(read: _Reader) -> Config:
         reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
         redis_url=read.text("REDIS_URL", Config.redis_url),
         redis_cluster=read.text("REDIS_CLUSTER", "0").lower() in ("1", "true", "yes"),
+        redis_key_prefix=_key_prefix(read.text("REDIS_KEY_PREFIX", "")),
         redis_timeout_ms=timeout_ms,
         redis_sentinel_username=read.optional("REDIS_SENTINEL_USERNAME"),
         redis_sentinel_password=read.optional("REDIS_SENTINEL_PASSWORD"),

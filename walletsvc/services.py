@@ -9,14 +9,14 @@ from flask import current_app
 from redis.cluster import RedisCluster
 
 from walletsvc.admission import UNSHED_CONNECTIONS
+from walletsvc.clock import Clock
 from walletsvc.config import Config
-from walletsvc.domain.clock import Clock
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.domain.gpas import GpasWallet
 from walletsvc.domain.operator import Operator
 from walletsvc.domain.reconciliation import Reconciliation
 from walletsvc.money import Currencies
-from walletsvc.store import AuditTrail, RedisClient, WalletStore, connect
+from walletsvc.store import AuditTrail, RedisClient, WalletStore, connect, keys
 from walletsvc.store.replication import Acknowledgement
 
 EXTENSION = "walletsvc"
@@ -39,6 +39,7 @@ class Services:
 
 def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> Services:
     """Wire the store and the domain objects together."""
+    keys.use_prefix(config.redis_key_prefix)
     # A connection for every request admission lets in, and for the routes it never refuses.
     redis = redis or connect(config.redis_url, config.redis_timeout_ms / 1000,
                              config.redis_cluster,

@@ -25,11 +25,16 @@ def render(rows: Sequence[dict[str, Any]], fields: Sequence[str], output: str) -
         return simplejson.dumps(list(rows), use_decimal=True, indent=2, ensure_ascii=False)
     if output == "csv":
         return "".join(stream_csv(rows, fields)).removesuffix("\n")
-    text = [[str(row.get(f, "")) for f in fields] for row in rows]
+    text = [[_cell(row.get(f)) for f in fields] for row in rows]
     widths = [max([len(f), *(len(line[i]) for line in text)]) for i, f in enumerate(fields)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths,
                                                                         strict=True)).rstrip()
                      for line in [list(fields), *text])
+
+
+def _cell(value: Any) -> str:
+    """A table cell: an absent value (None) is an empty cell, as in CSV, never ``None``."""
+    return "" if value is None else str(value)
 
 
 def stream_csv(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> Iterator[str]:

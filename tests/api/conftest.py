@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.admin import AdminClient
-from tests.support.answers import json_of
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
 from tests.support.calls import Live
-from tests.support.gpas import GpasClient
 
 
 @pytest.fixture

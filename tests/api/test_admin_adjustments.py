@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.support.admin import CREATED, AdminClient, deposit, withdraw
-from tests.support.answers import decimal_json, error_of, json_of
-from tests.support.settings import ADMIN_KEY
-from tests.support.store import initialised, snapshot
+from devkit.admin import CREATED, AdminClient, deposit, withdraw
+from devkit.responses import decimal_json, json_of
+from devkit.settings import ADMIN_KEY
+from devkit.store import initialised
+from tests.support.answers import error_of
+from tests.support.store import snapshot
 from walletsvc.store import RedisClient
 
 

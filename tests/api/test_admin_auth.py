@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.support.admin import AdminClient
-from tests.support.answers import error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY
-from tests.support.store import initialised, snapshot
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import ADMIN_KEY
+from devkit.store import initialised
+from tests.support.answers import error_of
+from tests.support.store import snapshot
 from walletsvc.store import RedisClient
 
 ENDPOINTS = [

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.admin import AdminClient, deposit, withdraw
-from tests.support.answers import decimal_json, error_of, json_of
-from tests.support.gpas import GpasClient
+from devkit.admin import AdminClient, deposit, withdraw
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from tests.support.answers import error_of
 
 
 def movement_refs(admin: AdminClient, wallet_id: str) -> list[str]:

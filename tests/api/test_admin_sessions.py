@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.support.admin import CREATED, AdminClient, open_session
-from tests.support.answers import decimal_json, error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import START_MS, FakeClock
-from walletsvc.domain.clock import iso_utc
+from devkit.admin import CREATED, AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import START_MS, FakeClock
+from tests.support.answers import error_of
+from walletsvc.clock import iso_utc
 
 
 def test_wallet_sessions_are_listed_newest_first_with_their_status(

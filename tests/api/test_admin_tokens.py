@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.admin import AdminClient, session_ids
-from tests.support.answers import error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import START_MS
-from tests.support.store import initialised, snapshot
-from walletsvc.domain.clock import iso_utc
+from devkit.admin import AdminClient, session_ids
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import START_MS
+from devkit.store import initialised
+from tests.support.answers import error_of
+from tests.support.store import snapshot
+from walletsvc.clock import iso_utc
 from walletsvc.store import RedisClient, keys
 
 

@@ -12,11 +12,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.admin import CREATED, AdminClient, deposit, open_session, session_ids
-from tests.support.answers import decimal_json, error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY
-from tests.support.store import initialised, snapshot
+from devkit.admin import CREATED, AdminClient, deposit, open_session, session_ids
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import ADMIN_KEY
+from devkit.store import initialised
+from tests.support.answers import error_of
+from tests.support.store import snapshot
 from walletsvc.store import RedisClient
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")

@@ -19,10 +19,10 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.support.admin import AdminClient
-from tests.support.answers import json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import FakeClock, base_config
 from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.api.contract import contract_of

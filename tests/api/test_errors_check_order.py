@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.admin import AdminClient
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import OTHER_PARENT, PARENT_ID
 from tests.support.answers import (
     INVALID_AMOUNT,
     INVALID_REQUEST,
@@ -20,7 +23,6 @@ from tests.support.answers import (
     SIGNATURE_FAILED,
     SYSTEM_ERROR,
     assert_refused,
-    json_of,
 )
 from tests.support.calls import (
     SIGNATURE_FAULTS,
@@ -34,8 +36,6 @@ from tests.support.calls import (
     with_body,
     with_query,
 )
-from tests.support.gpas import GpasClient
-from tests.support.settings import OTHER_PARENT, PARENT_ID
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
 

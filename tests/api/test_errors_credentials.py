@@ -9,7 +9,9 @@ from dataclasses import replace
 import pytest
 from werkzeug.test import TestResponse
 
-from tests.support.admin import AdminClient, open_session
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.settings import PARENT_ID, SECRET
 from tests.support.answers import SIGNATURE_FAILED, SYSTEM_ERROR, assert_refused
 from tests.support.calls import (
     BODY_ENDPOINTS,
@@ -21,8 +23,6 @@ from tests.support.calls import (
     good,
     send,
 )
-from tests.support.gpas import GpasClient
-from tests.support.settings import PARENT_ID, SECRET
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
 

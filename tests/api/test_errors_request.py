@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from devkit.gpas import GpasClient
 from tests.support.answers import (
     INVALID_AMOUNT,
     INVALID_AUTH_TOKEN,
@@ -25,7 +26,6 @@ from tests.support.calls import (
     with_body,
     with_query,
 )
-from tests.support.gpas import GpasClient
 from walletsvc.store import RedisClient, keys
 
 # 1010 INVALID_REQUEST: the request's shape ------------------------------------------------

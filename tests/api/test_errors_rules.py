@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.support.admin import AdminClient, open_session
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
 from tests.support.answers import assert_error_shape, assert_refused
 from tests.support.calls import Live
-from tests.support.gpas import GpasClient
 from tests.support.store import snapshot
 from walletsvc.store import RedisClient, keys
 

@@ -14,11 +14,12 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.support.admin import AdminClient
-from tests.support.answers import INVALID_SESSION, assert_refused, json_of
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import OTHER_PARENT, OTHER_SECRET, PORTAL_KEY, START_MS, FakeClock
+from tests.support.answers import INVALID_SESSION, assert_refused
 from tests.support.calls import SESSION_ENDPOINTS, UNKNOWN_SESSION, Live, endpoint_call, send
-from tests.support.gpas import GpasClient
-from tests.support.settings import OTHER_PARENT, OTHER_SECRET, PORTAL_KEY, START_MS, FakeClock
 from walletsvc.store import RedisClient
 
 # 1004: session -----------------------------------------------------------------------------

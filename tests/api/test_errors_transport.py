@@ -11,7 +11,9 @@ import redis
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.support.admin import AdminClient, open_session
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.settings import PARENT_ID
 from tests.support.answers import assert_refused
 from tests.support.calls import (
     ENDPOINTS,
@@ -23,8 +25,6 @@ from tests.support.calls import (
     movement,
     send,
 )
-from tests.support.gpas import GpasClient
-from tests.support.settings import PARENT_ID
 from walletsvc.services import EXTENSION, Services
 from walletsvc.store import RedisClient
 

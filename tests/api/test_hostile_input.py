@@ -15,17 +15,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import (
-    INVALID_REQUEST,
-    assert_error_shape,
-    assert_refused,
-    decimal_json,
-    json_of,
-)
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import ADMIN_KEY, SECRET
+from tests.support.answers import INVALID_REQUEST, assert_error_shape, assert_refused
 from tests.support.calls import Call, Live, endpoint_call, movement, rollback_body, send
-from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY, SECRET
 from tests.support.store import snapshot
 from walletsvc.api.json_body import MAX_DEPTH
 from walletsvc.signing import sign

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import decimal_json, error_of, json_of
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import FakeClock
+from devkit.store import stream_fields
+from tests.support.answers import error_of
 from tests.support.calls import movement
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock
-from tests.support.store import all_keys, snapshot, stream_fields
+from tests.support.store import all_keys, snapshot
 from walletsvc.store import RedisClient
 
 

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY, SECRET, FakeClock
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.settings import ADMIN_KEY, SECRET, FakeClock
 from walletsvc.observability.logs import REQUEST_LOGGER, JsonFormatter
 
 

@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import validate
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import base_config
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import base_config
 from tests.support.store import FakeRedis
 from walletsvc import create_app, errors
 from walletsvc.api.contract import contract_of

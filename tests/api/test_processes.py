@@ -10,8 +10,9 @@ from flask import Flask
 from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.routing import Rule
 
-from tests.support.answers import error_of, json_of
-from tests.support.settings import base_config
+from devkit.responses import json_of
+from devkit.settings import base_config
+from tests.support.answers import error_of
 from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.api import BLUEPRINTS, Process

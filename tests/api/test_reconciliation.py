@@ -16,11 +16,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.admin import AdminClient, open_session
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.settings import FakeClock
+from devkit.store import stream_fields
 from tests.support.answers import error_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock
-from tests.support.store import all_keys, stream_fields
+from tests.support.store import all_keys
 from tests.support.traffic import KEY, play, report
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.store import RedisClient

@@ -13,10 +13,11 @@ import pytest
 from flask.testing import FlaskClient
 from redis.cluster import RedisCluster
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import FakeClock
+from tests.support.answers import error_of
 from tests.support.store import FakeRedis, snapshot
 from tests.support.writes import store_writes
 from walletsvc.store import RedisClient

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from tests.support.admin import AdminClient, open_session
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.settings import PARENT_ID
 from tests.support.answers import error_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import PARENT_ID
 
 CURRENT, NEXT = "current-secret-of-gpas", "next-secret-of-gpas"
 

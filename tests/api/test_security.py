@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from devkit.gpas import GpasClient
+from devkit.settings import ADMIN_KEY, SECRET
 from tests.support.answers import assert_error_shape, assert_refused
 from tests.support.calls import ENDPOINTS, Live, endpoint_call, send
-from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY, SECRET
 from tests.support.store import snapshot
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient

@@ -17,10 +17,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import decimal_json, error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import PORTAL_KEY, START_MS, FakeClock
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import PORTAL_KEY, START_MS, FakeClock
+from tests.support.answers import error_of
 from tests.support.store import all_keys, snapshot
 from walletsvc.store import RedisClient
 

@@ -14,6 +14,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devkit.nginx import GPAS, HOST
+from devkit.postgres import LocalPostgres
+from devkit.redis import RedisServer, free_port
 from tests.deploy.host import (
     ROOT,
     Host,
@@ -24,11 +27,8 @@ from tests.deploy.host import (
     run_walletsvc,
 )
 from tests.proxy.conftest import make_nginx, nginx_binary, pki
-from tests.proxy.nginx import GPAS, HOST
-from tests.redis_server import RedisServer, free_port
 from tests.tools import require_program, require_root
 from walletsvc.ledger.database import migrations
-from walletsvc.ledger.localdb import LocalPostgres
 
 __all__ = ["make_nginx", "nginx_binary", "pki"]  # the proxy's fixtures, used here too
 

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
+from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
 from walletsvc.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.redis_server import free_port, redis_binaries
-from tests.support.admin import AdminClient, open_session
-from tests.support.gpas import GpasClient
-from tests.support.settings import base_config
-from tests.support.store import ready
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.redis import free_port, redis_binaries
+from devkit.settings import base_config
+from devkit.store import ready
 from tests.tools import unavailable
 from walletsvc import create_app
 from walletsvc.store import connect

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from devkit.redis import RedisServer, free_port
+from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
 from tests.deploy.host import RECONCILIATION_KEY, ROOT, Host, cron_entries, minimal_env
-from tests.redis_server import RedisServer, free_port
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 from walletsvc.cli import main
 from walletsvc.ledger.database import Partitions, connect, month_of, next_month
-from walletsvc.ledger.outbox import OutboxEntry
 from walletsvc.ledger.writer import LedgerWriter
 from walletsvc.store import connect as redis_connect
+from walletsvc.store.outbox import OutboxEntry
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devkit.settings import ADMIN_KEY
 from tests.deploy.host import (
     Host,
     RunningUnit,
@@ -22,7 +23,6 @@ from tests.deploy.host import (
     run_walletsvc,
     unit_service_section,
 )
-from tests.support.settings import ADMIN_KEY
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

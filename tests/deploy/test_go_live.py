@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import pytest
 
+from devkit.nginx import Nginx
+from devkit.settings import SECRET
 from tests.deploy.host import ROOT, Host, RunningUnit, minimal_env
-from tests.proxy.nginx import Nginx
-from tests.support.settings import SECRET
 from walletsvc.ledger.database import connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]

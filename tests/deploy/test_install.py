@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
+from devkit.settings import SECRET
 from tests.deploy.host import ROOT, Host, minimal_env
 from tests.support.lock import locked
-from tests.support.settings import SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from devkit.postgres import binaries
 from tests.deploy.host import ROOT, Host, RunningUnit, minimal_env
 from tests.tools import require_program
-from walletsvc.ledger.localdb import binaries
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from devkit.settings import ADMIN_KEY
 from tests.deploy.host import Host, RunningUnit, unit_service_section
-from tests.support.settings import ADMIN_KEY
 from tests.tools import require_program
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devkit.settings import PARENT_ID
 from tests.support.service import Service
-from tests.support.settings import PARENT_ID
 from tests.support.threads import ClientThreads
 from walletsvc.store import keys
 

@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 
-from tests.redis_server import free_port
+from devkit.redis import free_port
 
 
 class TcpProxy:

@@ -1,5 +1,5 @@
 """Replicated Redis setups on loopback, started by the suite: a Sentinel group and a cluster with
-a replica per master, their data nodes built from ``tests.redis_server.RedisServer``."""
+a replica per master, their data nodes built from ``devkit.redis.RedisServer``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import redis
 
+from devkit.redis import RedisBinary, RedisServer, default_binary, free_port
 from tests.ha.proxy import TcpProxy
-from tests.redis_server import RedisBinary, RedisServer, default_binary, free_port
 from walletsvc.store import RedisClient, connect
 
 # What `make run` gives a node: the append-only file, fsynced before each reply.

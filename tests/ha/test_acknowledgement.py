@@ -14,14 +14,14 @@ import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
 
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.redis import RedisBinary, RedisServer
+from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET, FakeClock, base_config
+from devkit.store import ready
 from tests.ha.servers import info, store_client, wait_for
-from tests.redis_server import RedisBinary, RedisServer
-from tests.support.admin import AdminClient, open_session
 from tests.support.answers import error_of
-from tests.support.gpas import GpasClient
 from tests.support.service import ROOT
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, FakeClock, base_config
-from tests.support.store import ready
 from walletsvc import create_app
 from walletsvc.config import ConfigError
 from walletsvc.store import connect, keys

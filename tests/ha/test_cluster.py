@@ -17,16 +17,16 @@ import pytest
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.redis import RedisBinary
+from devkit.settings import PARENT_ID, FakeClock, base_config
+from devkit.store import ready, stream_fields
 from tests.ha.load import SignedLoad, audit, funded_sessions, record, replays_differing
 from tests.ha.servers import ClusterWithReplicas, client, info, store_client, wait_for
 from tests.ha.test_failover import SETTLE, WARM_UP, binary_of
 from tests.realredis.test_round_trips import commands_sent
-from tests.redis_server import RedisBinary
-from tests.support.admin import AdminClient, open_session
-from tests.support.gpas import GpasClient
 from tests.support.service import Service
-from tests.support.settings import PARENT_ID, FakeClock, base_config
-from tests.support.store import ready, stream_fields
 from walletsvc import create_app
 from walletsvc.store import keys
 

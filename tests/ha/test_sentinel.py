@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import redis
 
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.redis import RedisBinary, RedisServer
+from devkit.settings import FakeClock, base_config
+from devkit.store import ready, stream_fields
 from tests.ha.servers import MASTER_NAME, SentinelGroup, client, info, store_client, wait_for
-from tests.redis_server import RedisBinary, RedisServer
-from tests.support.admin import AdminClient, open_session
 from tests.support.answers import error_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import ready, stream_fields
 from walletsvc import create_app
 from walletsvc.store import keys
 from walletsvc.store.scripts import Script

@@ -31,7 +31,7 @@ def any_bench(real_store: RedisClient, ledger_url: str) -> Iterator[Bench]:
 @pytest.fixture
 def unused_url() -> str:
     """A PostgreSQL URL where nothing listens."""
-    from tests.redis_server import free_port
+    from devkit.redis import free_port
 
     return f"postgresql://postgres:x@127.0.0.1:{free_port()}/walletsvc"
 

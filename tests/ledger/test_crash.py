@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from devkit.postgres import LocalPostgres
 from tests.support.ledger import WALLETSVC
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
-from walletsvc.ledger.localdb import LocalPostgres
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import RedisClient, keys
 from walletsvc.store import connect as redis_connect
+from walletsvc.store.outbox import Outbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 RECONCILIATION = {"Authorization": "Bearer reconciliation-key"}

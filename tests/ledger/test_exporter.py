@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.admin import open_session
+from devkit.admin import open_session
 from tests.support.ledger import Bench
 from walletsvc.ledger.database import LedgerUnreachable
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.ledger.writer import LedgerWriter
+from walletsvc.store.outbox import Outbox
 
 
 def play(bench: Bench, rounds: int = 5) -> tuple[str, str]:

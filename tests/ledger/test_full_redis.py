@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from redis.exceptions import OutOfMemoryError
 
+from devkit.admin import open_session
+from devkit.redis import RedisBinary, RedisServer
+from devkit.store import ready
 from tests.ha.proxy import TcpProxy
-from tests.redis_server import RedisBinary, RedisServer
-from tests.support.admin import open_session
 from tests.support.answers import error_of
 from tests.support.ledger import Bench, make_bench
-from tests.support.store import ready
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import connect, keys
+from walletsvc.store.outbox import Outbox
 
 pytestmark = pytest.mark.realredis
 BACKLOG = 600  # debits waiting for the ledger: their outbox entries are what Redis frees

@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from redis.cluster import RedisCluster
 
-from tests.support.ledger import WALLETSVC, Exporters, copy_movements
+from devkit.ledger import copy_movements
+from tests.support.ledger import WALLETSVC, Exporters
 from tests.support.service import ROOT, Service
 from walletsvc.ledger.database import connect
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.store import RedisClient, WalletStore, keys
 from walletsvc.store import connect as redis_connect
+from walletsvc.store.outbox import Outbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 WALLETS = 10

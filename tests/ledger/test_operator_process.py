@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 
-from tests.postgres_server import drop_database, fresh_database
-from tests.redis_server import RedisServer
+from devkit.postgres import LocalPostgres, drop_database, fresh_database
+from devkit.redis import RedisServer
+from devkit.settings import ADMIN_KEY
+from devkit.statements import seed_statement
 from tests.support.service import Service
-from tests.support.settings import ADMIN_KEY
-from tests.support.statements import seed_statement
 from tests.support.threads import ClientThreads
-from walletsvc.ledger.localdb import LocalPostgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

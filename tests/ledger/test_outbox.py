@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.admin import AdminClient, open_session
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.store import stream_fields
 from tests.support.answers import error_of
-from tests.support.gpas import GpasClient
-from tests.support.store import stream_fields
 from walletsvc.store import RedisClient, keys
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.admin import open_session
+from devkit.admin import open_session
 from tests.support.ledger import Bench
 
 STEP = st.one_of(

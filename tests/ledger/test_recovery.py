@@ -16,15 +16,17 @@ from typing import Any
 
 import pytest
 
-from tests.support.admin import open_session
-from tests.support.answers import error_of, json_of
+from devkit.admin import open_session
+from devkit.responses import json_of
+from devkit.store import stream_entries
+from tests.support.answers import error_of
 from tests.support.ledger import Bench
-from tests.support.store import all_keys, snapshot, stream_entries
+from tests.support.store import all_keys, snapshot
 from tests.support.traffic import play
+from walletsvc.commands.store import InitRefused, initialise
 from walletsvc.ledger.restore import restore
 from walletsvc.store import keys
 from walletsvc.store.restoring import ShardWriter
-from walletsvc.store_init import InitRefused, initialise
 
 RETENTION_MS = 120 * 86_400_000
 

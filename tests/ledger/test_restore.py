@@ -6,8 +6,9 @@ import random
 
 import pytest
 
-from tests.support.admin import open_session
-from tests.support.answers import error_of, json_of
+from devkit.admin import open_session
+from devkit.responses import json_of
+from tests.support.answers import error_of
 from tests.support.ledger import Bench
 from tests.support.store import snapshot
 from tests.support.traffic import play, report

@@ -17,7 +17,7 @@ def test_migrations_are_applied_once_in_order(ledger_url: str) -> None:
 
 
 def test_each_month_of_changes_gets_its_partition(bench: Bench) -> None:
-    from tests.support.admin import open_session
+    from devkit.admin import open_session
 
     wallet_id, _ = open_session(bench.gpas, bench.admin)
     bench.clock.advance(40 * 86_400)
@@ -43,7 +43,7 @@ def test_drop_expired_keeps_the_retention_and_creates_months_ahead(ledger_url: s
 
 
 def test_dropping_a_partition_leaves_balances_and_verify_whole(bench: Bench) -> None:
-    from tests.support.admin import open_session
+    from devkit.admin import open_session
 
     wallet_id, session_id = open_session(bench.gpas, bench.admin, real="30")
     bench.gpas.debit(session_id, "5")

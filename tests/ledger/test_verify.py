@@ -10,16 +10,16 @@ from typing import Any
 
 from click.testing import Result
 
-from tests.support.admin import open_session
-from tests.support.answers import json_of
+from devkit.admin import open_session
+from devkit.responses import json_of
+from devkit.settings import PARENT_ID
 from tests.support.ledger import Bench, movement_ids, replay_after_redis_lost_its_data
-from tests.support.settings import PARENT_ID
 from tests.support.traffic import play
 from walletsvc.ledger.doubled import Doubled
-from walletsvc.ledger.outbox import OutboxEntry
 from walletsvc.ledger.verify import Verdict, verify
 from walletsvc.ledger.writer import LedgerWriter
 from walletsvc.store import keys
+from walletsvc.store.outbox import OutboxEntry
 
 RETENTION_MS = 120 * 86_400_000  # the tests' settings keep the default retention
 

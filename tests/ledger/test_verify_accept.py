@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from click.testing import Result
 
-from tests.support.admin import open_session
-from tests.support.answers import json_of
+from devkit.admin import open_session
+from devkit.responses import json_of
+from devkit.settings import PARENT_ID
 from tests.support.ledger import Bench, movement_ids, replay_after_redis_lost_its_data
-from tests.support.settings import PARENT_ID
 
 
 def command(bench: Bench, *args: str) -> Result:

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import pytest
 
-from tests.support.admin import open_session
+from devkit.admin import open_session
 from tests.support.ledger import Bench, make_bench
 from walletsvc import create_app
 from walletsvc.ledger.verify_runs import run_and_keep

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.certificates import Pki, make_pki
-from tests.proxy.nginx import GPAS, HOST, Nginx
+from devkit.nginx import GPAS, HOST, Nginx
+from devkit.pki import Pki, make_pki
+from devkit.redis import RedisServer
 from tests.proxy.stack import Stack
-from tests.redis_server import RedisServer
 from tests.support.service import Service
 from tests.tools import require_program
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.proxy.certificates import Pki
-from tests.proxy.nginx import GPAS, HOST, Answer, Nginx
-from tests.support.gpas import GpasClient, signed_headers
+from devkit.gpas import GpasClient, signed_headers
+from devkit.nginx import GPAS, HOST, Answer, Nginx
+from devkit.pki import Pki
+from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
 from tests.support.service import Service
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.proxy.certificates import Pki
-from tests.proxy.nginx import SHIPPED, Nginx
+from devkit.nginx import SHIPPED, Nginx
+from devkit.pki import Pki
 from tests.tools import unavailable
 
 DEBIAN_MAIN = Path("/etc/nginx/nginx.conf")

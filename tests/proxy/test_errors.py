@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.nginx import HOST, STRANGER, Nginx, assert_gpas_error, raw_exchange
+from devkit.nginx import HOST, STRANGER, Nginx, assert_gpas_error, raw_exchange
+from devkit.redis import free_port
 from tests.proxy.stack import Stack, movement_body
 from tests.proxy.upstreams import StuckUpstream
-from tests.redis_server import free_port
 
 pytestmark = pytest.mark.realredis
 

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.proxy.certificates import Pki
-from tests.proxy.nginx import GPAS, HOST, Answer, Nginx, assert_gpas_error, send
+from devkit.nginx import GPAS, HOST, Answer, Nginx, assert_gpas_error, send
+from devkit.pki import Pki
+from devkit.redis import RedisServer
 from tests.proxy.stack import Stack, movement_body
-from tests.redis_server import RedisServer
 from tests.support.service import Service
 from tests.support.store import writes_paused
 

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from tests.proxy.nginx import GPAS, HOST, PROXY_ONLY, STRANGER
+from devkit.nginx import GPAS, HOST, PROXY_ONLY, STRANGER
+from devkit.settings import ADMIN_KEY
 from tests.proxy.stack import Stack, movement_body
-from tests.support.settings import ADMIN_KEY
 
 pytestmark = pytest.mark.realredis
 

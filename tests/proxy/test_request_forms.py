@@ -15,14 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.proxy.nginx import (
-    HOST,
-    Answer,
-    Nginx,
-    assert_gpas_error,
-    raw_exchange,
-    raw_reply,
-)
+from devkit.nginx import HOST, Answer, Nginx, assert_gpas_error, raw_exchange, raw_reply
 from tests.proxy.upstreams import RecordingUpstream
 
 NOT_NORMAL = {"code": 1010, "type": "INVALID_REQUEST",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.proxy.nginx import GPAS, one_line
+from devkit.nginx import GPAS, one_line
 from tests.proxy.stack import Stack
 
 pytestmark = pytest.mark.realredis

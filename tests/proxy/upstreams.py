@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from tests.proxy.nginx import HOST
+from devkit.nginx import HOST
 
 ANSWER = b'{"recorded":true}'
 

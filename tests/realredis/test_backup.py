@@ -18,15 +18,16 @@ from typing import Any
 import pytest
 import redis
 
-from tests.redis_server import RedisBinary, RedisServer, redis_binaries
-from tests.support.admin import AdminClient
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import ready, snapshot
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.redis import RedisBinary, RedisServer, redis_binaries
+from devkit.settings import FakeClock, base_config
+from devkit.store import ready
+from tests.support.store import snapshot
 from tests.support.traffic import play
 from tests.tools import unavailable
 from walletsvc import create_app
-from walletsvc.domain.clock import system_clock
+from walletsvc.clock import system_clock
 from walletsvc.store import connect
 
 pytestmark = pytest.mark.realredis

@@ -8,10 +8,10 @@ import pytest
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
-from tests.support.admin import AdminClient, open_session
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.settings import FakeClock, base_config
 from tests.support.answers import error_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
 from tests.support.traffic import play, report
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys

@@ -9,11 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.admin import AdminClient
-from tests.support.answers import error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import stream_fields
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import FakeClock, base_config
+from devkit.store import stream_fields
+from tests.support.answers import error_of
 from walletsvc import create_app
 from walletsvc.store import RedisClient, keys
 

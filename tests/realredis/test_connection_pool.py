@@ -10,7 +10,7 @@ from redis.cluster import RedisCluster
 from redis.connection import BlockingConnectionPool
 from redis.exceptions import ConnectionError
 
-from tests.redis_server import RedisClusterServers, RedisServer
+from devkit.redis import RedisClusterServers, RedisServer
 from walletsvc.errors import Overloaded
 from walletsvc.store import connect
 

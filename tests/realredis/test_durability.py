@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import redis
 
-from tests.redis_server import RedisBinary, RedisServer
+from devkit.redis import RedisBinary, RedisServer
+from devkit.settings import PARENT_ID
+from devkit.store import hash_fields, stream_fields
 from tests.support.service import Service
-from tests.support.settings import PARENT_ID
-from tests.support.store import hash_fields, stream_fields
 from tests.support.threads import ClientThreads
 from walletsvc.store import keys
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import RedisServer
+from devkit.redis import RedisServer
+from devkit.settings import PARENT_ID, SECRET
 from tests.support.service import Service
-from tests.support.settings import PARENT_ID, SECRET
 
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.redis_server import RedisBinary, RedisServer
-from tests.support.gpas import signed_headers
+from devkit.gpas import signed_headers
+from devkit.redis import RedisBinary, RedisServer
+from devkit.settings import PARENT_ID, SECRET
 from tests.support.service import Service
-from tests.support.settings import PARENT_ID, SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

@@ -16,10 +16,10 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.redis_server import RedisBinary, RedisServer
-from tests.support.gpas import GpasClient
+from devkit.gpas import GpasClient
+from devkit.redis import RedisBinary, RedisServer
+from devkit.settings import ADMIN_KEY, SECRET
 from tests.support.service import Answer, Service
-from tests.support.settings import ADMIN_KEY, SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

@@ -7,7 +7,7 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 from redis.cluster import RedisCluster
 
-from tests.support.settings import base_config
+from devkit.settings import base_config
 from walletsvc import create_app
 from walletsvc.store import RedisClient
 

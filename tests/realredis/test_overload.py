@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 import redis
 
-from tests.redis_server import RedisServer
+from devkit.redis import RedisServer
+from devkit.store import applied_references
 from tests.support.service import Answer, Service
-from tests.support.store import applied_references, writes_paused
+from tests.support.store import writes_paused
 from walletsvc.store import connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from tests.support.admin import AdminClient
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import stream_entries
+from devkit.admin import AdminClient
+from devkit.settings import FakeClock, base_config
+from devkit.store import stream_entries
 from walletsvc import create_app
-from walletsvc.domain.clock import system_clock
+from walletsvc.clock import system_clock
 from walletsvc.store import RedisClient, keys
 
 pytestmark = pytest.mark.realredis

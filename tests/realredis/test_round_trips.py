@@ -18,11 +18,11 @@ import redis
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.redis_server import RedisServer
-from tests.support.admin import AdminClient, open_session
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import ready
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.redis import RedisServer
+from devkit.settings import FakeClock, base_config
+from devkit.store import ready
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect
 

@@ -29,15 +29,15 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, CheckFunction
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.postgres_server import fresh_database
-from tests.redis_server import RedisBinary, RedisServer
-from tests.support.answers import json_of
-from tests.support.gpas import signed_headers
+from devkit.gpas import signed_headers
+from devkit.postgres import LocalPostgres, fresh_database
+from devkit.redis import RedisBinary, RedisServer
+from devkit.responses import json_of
+from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
+from devkit.store import initialise
 from tests.support.service import Routed, Service
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
-from tests.support.store import FakeRedis, initialise
+from tests.support.store import FakeRedis
 from walletsvc import create_app
-from walletsvc.ledger.localdb import LocalPostgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 

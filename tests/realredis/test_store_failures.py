@@ -18,12 +18,14 @@ import pytest
 from flask import Flask
 from redis.exceptions import OutOfMemoryError
 
-from tests.redis_server import RedisBinary, RedisServer
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import error_of, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import ready, snapshot
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.redis import RedisBinary, RedisServer
+from devkit.responses import json_of
+from devkit.settings import FakeClock, base_config
+from devkit.store import ready
+from tests.support.answers import error_of
+from tests.support.store import snapshot
 from tests.support.writes import store_writes
 from walletsvc import create_app
 from walletsvc.store import RedisClient, connect

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import RedisServer
+from devkit.redis import RedisServer
 from tests.support.service import Service
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]

@@ -15,8 +15,8 @@ from typing import Any
 
 from werkzeug.test import TestResponse
 
-from tests.support.gpas import GpasClient, body_bytes, signed_headers
-from tests.support.settings import OTHER_SECRET, PARENT_ID, SECRET
+from devkit.gpas import GpasClient, body_bytes, signed_headers
+from devkit.settings import OTHER_SECRET, PARENT_ID, SECRET
 from walletsvc.signing import sign
 
 UNKNOWN_SESSION = "3fa85f64-5717-4562-b3fc-2c963f66afa6"

@@ -11,16 +11,15 @@ from typing import Any, cast
 import psycopg
 from flask import Flask
 
-from tests.support.admin import AdminClient
-from tests.support.answers import json_of
-from tests.support.gpas import GpasClient
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from devkit.settings import FakeClock, base_config
+from devkit.store import initialise
 from tests.support.service import ROOT
-from tests.support.settings import FakeClock, base_config
-from tests.support.store import initialise
 from walletsvc import create_app
 from walletsvc.ledger.database import connect
 from walletsvc.ledger.exporter import Exporter, ExportSettings, ExportStats
-from walletsvc.ledger.records import COLUMNS
 from walletsvc.services import EXTENSION, Services
 from walletsvc.store import RedisClient, WalletStore
 
@@ -82,23 +81,6 @@ class Bench:
     def conn(self) -> psycopg.Connection[tuple[Any, ...]]:
         """Open a connection to the ledger."""
         return connect(self.url)
-
-
-def copy_movements(ledger_url: str, copies: int) -> None:
-    """Add ``copies`` copies of every movement in the ledger, each a movement of its own: its
-    wallet, shard and time kept, its reference, movement id and stream id new (the sequence
-    part moved past the originals'). A ledger large enough to measure or interrupt a restore,
-    without sending every movement through the service."""
-    columns = [c for c in COLUMNS if c != "exported_at"]
-    changed = {"entry_seq": "entry_seq + n * 1000000", "movement_id": "movement_id || '~' || n",
-               "reference": "reference || '~' || n",
-               "fields": "(fields::jsonb || jsonb_build_object('ref', (fields->>'ref') || '~' ||"
-                         " n, 'mid', (fields->>'mid') || '~' || n))::json"}
-    select = ", ".join(changed.get(column, column) for column in columns)
-    with connect(ledger_url) as conn:
-        conn.execute(f"INSERT INTO ledger_entries ({', '.join(columns)})"  # noqa: S608
-                     f" SELECT {select} FROM ledger_entries, generate_series(1, %s) AS n"
-                     " WHERE event IN ('debit', 'credit', 'deposit', 'withdrawal')", (copies,))
 
 
 def make_bench(redis: RedisClient, url: str, **overrides: Any) -> Bench:

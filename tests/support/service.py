@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.redis_server import free_port
-from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY, PARENT_ID, SECRET
-from tests.support.store import initialise
+from devkit.gpas import GpasClient
+from devkit.redis import free_port
+from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
+from devkit.store import initialise
 from walletsvc.config import Config
 from walletsvc.store import connect
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.support.admin import AdminClient, open_session
-from tests.support.answers import decimal_json
-from tests.support.gpas import GpasClient
-from tests.support.settings import FakeClock
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json
+from devkit.settings import FakeClock
 
 KEY = {"Authorization": "Bearer reconciliation-key"}
 GAMES = ["agt-13", "agt-7", "pgs-fortune", "evo-roulette"]

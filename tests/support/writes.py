@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from werkzeug.test import TestResponse
 
-from tests.support.admin import AdminClient
-from tests.support.gpas import GpasClient
+from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
 
 
 def store_writes(gpas: GpasClient, admin: AdminClient, wallet_id: str, session_id: str,

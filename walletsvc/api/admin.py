@@ -9,7 +9,7 @@ from flask import Blueprint
 from walletsvc.api.auth import require_bearer
 from walletsvc.api.contract import contract
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
-from walletsvc.presenters import (
+from walletsvc.presenters.operator import (
     adjustment_view,
     movement_page_view,
     session_view,
@@ -63,20 +63,20 @@ def create_wallet(body: dict[str, Any]) -> dict[str, Any]:
     """Create a wallet with empty REAL and BONUS sub-wallets."""
     wallet = services().operator.create_wallet(
         body["playerId"], body["currency"], body.get("walletId"))
-    return wallet_view(wallet)
+    return wallet_view(wallet, services().currencies)
 
 
 @bp.get("/wallets/<wallet_id>")
 @contract(answer=WalletSchema, description="The wallet")
 def get_wallet(wallet_id: str) -> dict[str, Any]:
     """Return balances, currency and blocked flag."""
-    return wallet_view(services().operator.wallet(wallet_id))
+    return wallet_view(services().operator.wallet(wallet_id), services().currencies)
 
 
 def _adjust(wallet_id: str, kind: AdjustmentKind, body: dict[str, Any]) -> dict[str, Any]:
     applied, wallet = services().operator.adjust(
         wallet_id, kind, body["amount"], SUB_WALLETS[body["subWallet"]], body["reference"])
-    return adjustment_view(applied, wallet)
+    return adjustment_view(applied, wallet, services().currencies)
 
 
 @bp.post("/wallets/<wallet_id>/deposits")
@@ -97,14 +97,14 @@ def withdraw(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 @contract(answer=WalletSchema, description="The wallet, blocked")
 def block(wallet_id: str) -> dict[str, Any]:
     """Block the player: no new sessions, no debits."""
-    return wallet_view(services().operator.set_blocked(wallet_id, True))
+    return wallet_view(services().operator.set_blocked(wallet_id, True), services().currencies)
 
 
 @bp.post("/wallets/<wallet_id>/unblock")
 @contract(answer=WalletSchema, description="The wallet, unblocked")
 def unblock(wallet_id: str) -> dict[str, Any]:
     """Unblock the player."""
-    return wallet_view(services().operator.set_blocked(wallet_id, False))
+    return wallet_view(services().operator.set_blocked(wallet_id, False), services().currencies)
 
 
 @bp.post("/launch-tokens")
@@ -121,14 +121,14 @@ def issue_launch_token(body: dict[str, Any]) -> dict[str, Any]:
 def list_sessions(query: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """List the wallet's sessions, newest first."""
     stories = services().operator.sessions(wallet_id, query["limit"])
-    return {"sessions": [session_view(s, False) for s in stories]}
+    return {"sessions": [session_view(s, False, services().currencies) for s in stories]}
 
 
 @bp.get("/sessions/<session_id>")
 @contract(answer=SessionDetailSchema, description="The session's story")
 def get_session(session_id: str) -> dict[str, Any]:
     """Return a session with every audit entry of its story."""
-    return session_view(services().operator.session(session_id), True)
+    return session_view(services().operator.session(session_id), True, services().currencies)
 
 
 @bp.get("/wallets/<wallet_id>/movements")
@@ -137,4 +137,4 @@ def list_movements(query: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Return the wallet's movements, newest first, a page at a time."""
     page, currency = services().operator.movements(wallet_id, query.get("cursor"),
                                                    query["limit"])
-    return movement_page_view(page, currency)
+    return movement_page_view(page, currency, services().currencies)

@@ -20,9 +20,9 @@ from marshmallow import Schema
 from walletsvc.api.auth import require_bearer
 from walletsvc.api.contract import contract
 from walletsvc.ledger.book import open_book
-from walletsvc.ledger.presenters import liability_view, statement_head, statement_lines
 from walletsvc.ledger.statement import Statement
-from walletsvc.presenters import reconciliation_rows
+from walletsvc.presenters.gpas import reconciliation_rows
+from walletsvc.presenters.ledger import liability_view, statement_head, statement_lines
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import (
     LedgerRangeQuerySchema,

@@ -15,11 +15,11 @@ from walletsvc.api.auth import require_bearer
 from walletsvc.api.health import readiness
 from walletsvc.ledger.database import LedgerUnreachable
 from walletsvc.ledger.metrics import LedgerBacklog, VerifyOutcome
-from walletsvc.ledger.outbox import Outbox
 from walletsvc.ledger.verify_runs import scrape as scrape_verify
 from walletsvc.observability import metrics
 from walletsvc.services import services
 from walletsvc.store.metrics import RedisMemory
+from walletsvc.store.outbox import Outbox
 
 bp = Blueprint("metrics", __name__)
 

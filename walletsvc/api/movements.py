@@ -10,7 +10,7 @@ from walletsvc.api.contract import contract
 from walletsvc.context import current_request
 from walletsvc.models import MovementKind, MovementRequest
 from walletsvc.observability import metrics
-from walletsvc.presenters import movement_result
+from walletsvc.presenters.gpas import movement_result
 from walletsvc.schemas.gpas import (
     CreditRequestSchema,
     DebitRequestSchema,
@@ -32,7 +32,8 @@ _ROLL_BACK = {"RollBack": ("gpas_movements_rollback", {
 
 def _move(kind: MovementKind, query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """Apply the movement the schemas let through; count it unless it was a replay."""
-    moved = services().gpas.move(MovementRequest(
+    found = services()
+    moved = found.gpas.move(MovementRequest(
         kind=kind,
         session_id=query["walletSessionId"],
         parent_system=g.parent_system,
@@ -46,7 +47,8 @@ def _move(kind: MovementKind, query: dict[str, Any], body: dict[str, Any]) -> di
     ))
     if not moved.applied.replayed:
         metrics.observe_movement(kind, moved.currency, moved.applied.amount)
-    return movement_result(moved)
+    return movement_result(moved, found.config.wallet_code,
+                           found.currencies.scale(moved.currency))
 
 
 @bp.post("/movements/debit")

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from walletsvc.api.auth import require_allowed_address, require_bearer
 from walletsvc.api.contract import contract
-from walletsvc.presenters import reconciliation_rows
+from walletsvc.presenters.gpas import reconciliation_rows
 from walletsvc.schemas.reconciliation import (
     ReconciliationQuerySchema,
     ReconciliationReportSchema,

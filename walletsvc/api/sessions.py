@@ -8,7 +8,7 @@ from flask import Blueprint, g
 
 from walletsvc.api.auth import bearer_token
 from walletsvc.api.contract import contract
-from walletsvc.domain.clock import iso_utc
+from walletsvc.clock import iso_utc
 from walletsvc.errors import InvalidAuthToken
 from walletsvc.schemas.gpas import CloseSessionQuerySchema, OpenSessionQuerySchema, SessionSchema
 from walletsvc.services import services

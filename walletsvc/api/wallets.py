@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, g
 
 from walletsvc.api.contract import contract
-from walletsvc.presenters import balance_tree
+from walletsvc.presenters.gpas import balance_tree
 from walletsvc.schemas.gpas import BalanceSchema, WalletSessionQuerySchema
 from walletsvc.services import services
 
@@ -19,5 +19,6 @@ bp = Blueprint("wallets", __name__)
 @contract(query=WalletSessionQuerySchema, answer=BalanceSchema, description="The wallet's balance")
 def balance(query: dict[str, Any]) -> dict[str, Any]:
     """Return the wallet's total with its REAL and BONUS sub-wallets."""
-    current, currency = services().gpas.balance(g.parent_system, query["walletSessionId"])
-    return balance_tree(current, currency)
+    found = services()
+    current, currency = found.gpas.balance(g.parent_system, query["walletSessionId"])
+    return balance_tree(found.config.wallet_code, current, found.currencies.scale(currency))

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from walletsvc.clock import Clock
 from walletsvc.config import Config
-from walletsvc.domain.clock import Clock
 from walletsvc.domain.games import Game, GamesCatalogue
 from walletsvc.domain.tokens import TokenVerifier
 from walletsvc.errors import InvalidAmount, InvalidWalletId, WalletError

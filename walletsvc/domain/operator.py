@@ -7,8 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from walletsvc.clock import Clock
 from walletsvc.config import Config
-from walletsvc.domain.clock import Clock
 from walletsvc.domain.gpas import WALLET_ID, fingerprint
 from walletsvc.errors import CurrencyError, InvalidAmount, InvalidRequest, ResourceNotFound
 from walletsvc.models import AdjustmentKind, Applied, AuditEntry, Page, SubWallet, Wallet

@@ -26,9 +26,9 @@ import psycopg
 from redis.exceptions import RedisError
 
 from walletsvc.ledger.database import LedgerUnreachable, connect, migrate
-from walletsvc.ledger.outbox import NoGroup, Outbox, OutboxEntry
 from walletsvc.ledger.writer import LedgerWriter
 from walletsvc.store import RedisClient
+from walletsvc.store.outbox import NoGroup, Outbox, OutboxEntry
 
 log = logging.getLogger("walletsvc.ledger")
 _EXITED_CONSUMER_MS = 3_600_000

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from walletsvc.ledger.outbox import Backlog
 from walletsvc.ledger.verify_runs import Outcome
+from walletsvc.store.outbox import Backlog
 
 LAG = "walletsvc_ledger_lag_seconds"
 PENDING = "walletsvc_ledger_pending_entries"

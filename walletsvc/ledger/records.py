@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from walletsvc.ledger.outbox import OutboxEntry
+from walletsvc.store.outbox import OutboxEntry
 
 MONEY_EVENTS = frozenset({"debit", "credit", "rollback", "deposit", "withdrawal"})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -17,7 +17,6 @@ new one. Restore writes no outbox entry, so nothing it writes reaches the ledger
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,17 +24,13 @@ from typing import Any
 import psycopg
 
 from walletsvc.ledger.records import millis, moment
-from walletsvc.store import WalletStore, keys
+from walletsvc.store import WalletStore
 from walletsvc.store.fence import READY, RESTORING, new_identity
-from walletsvc.store.restoring import ShardWriter
+from walletsvc.store.restoring import Counted, RestoredWallet, ShardWriter
 
 _FETCH = 5000
 _RESTORED = ("debit", "credit", "rollback", "tombstone", "deposit", "withdrawal")
-# A movement's two counters (common.lua), by its event and, for a rollback, what it reversed.
-_COUNTER_NAMES = {("debit", None): ("bet", "count_bet"), ("credit", None): ("win", "count_win"),
-                  ("rollback", "debit"): ("bet_rollback", "count_rollback"),
-                  ("rollback", "credit"): ("win_rollback", "count_rollback")}
-_COUNTED = sorted({event for event, _ in _COUNTER_NAMES})
+_COUNTED = ["credit", "debit", "rollback"]
 
 
 class RestoreRefused(Exception):
@@ -116,7 +111,7 @@ class Restorer:
             self._retention - self._now, list(targets), self._since, list(_RESTORED)))
 
     def _counters(self, targets: Sequence[str]) -> _ByShard:
-        """Return the targets' reconciliation sums, by shard, as the movement scripts count."""
+        """Return the targets' reconciliation sums, by shard, per day, game and movement."""
         return _ByShard(self._rows(
             "restore_counters", "SELECT shard, to_char(at, 'YYYY-MM-DD') AS day, provider_code,"
             " game_id, currency, event, reversed_kind, sum(amount)::bigint, count(*),"
@@ -138,13 +133,13 @@ class Restorer:
         for _, ms, seq, event, wallet, ps, ref, reverses, ttl, fields in entries.take(shard):
             writer.entry(f"{ms}-{seq}", event, wallet, ps, ref, reverses, fields, ttl)
             self.stats.records += 1
-        counters = _counters(counted.take(shard))
-        hashes = [_wallet_hash(row) for row in wallets.take(shard)]
-        writer.finish_shard(shard, counters.values, {
-            key: last + self._retention - self._now for key, last in counters.last.items()},
-            hashes, READY, identity, self._now)
-        self.stats.counters += len(counters.values)
-        self.stats.wallets += len(hashes)
+        sums = [Counted(*row[1:]) for row in counted.take(shard)]
+        kept = [RestoredWallet(row[1], row[2] or "", row[3] or "",
+                               millis(row[4]) if row[4] else 0, bool(row[5]), row[6], row[7])
+                for row in wallets.take(shard)]
+        self.stats.counters += writer.finish_shard(shard, sums, self._retention - self._now,
+                                                   kept, READY, identity, self._now)
+        self.stats.wallets += len(kept)
         self.stats.shards += 1
 
 
@@ -174,35 +169,6 @@ class _ByShard:
             if self._held[0] == shard:
                 yield self._held
             self._held = next(self._rows, None)
-
-
-def _wallet_hash(row: tuple[Any, ...]) -> tuple[str, dict[str, str]]:
-    _, wallet_id, player, currency, created, blocked, real, bonus = row
-    return wallet_id, {
-        "currency": currency or "", "player": player or "", "real": str(real),
-        "bonus": str(bonus), "blocked": "1" if blocked else "0",
-        "created": str(millis(created)) if created else "0"}
-
-
-@dataclass
-class _Counters:
-    """A shard's reconciliation counter hashes, by (shard, UTC day), with their last change."""
-
-    values: dict[tuple[str, str], dict[str, int]]
-    last: dict[tuple[str, str], int]
-
-
-def _counters(rows: Iterator[tuple[Any, ...]]) -> _Counters:
-    """Name the ledger's sums as the movement scripts name their counters (common.lua)."""
-    found = _Counters(defaultdict(dict), {})
-    for shard, day, provider, game, currency, event, reversed_kind, total, count, last in rows:
-        prefix = keys.COUNTER_SEPARATOR.join((provider, game, currency, ""))
-        names = _COUNTER_NAMES[(event, reversed_kind)]
-        hash_ = found.values[(shard, day)]
-        for name, value in zip(names, (total, count), strict=True):
-            hash_[prefix + name] = hash_.get(prefix + name, 0) + value
-        found.last[(shard, day)] = max(found.last.get((shard, day), 0), last)
-    return found
 
 
 def restore(store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]], retention_ms: int,

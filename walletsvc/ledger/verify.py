@@ -19,20 +19,18 @@ to its ledger row), for up to ``wait_s`` while the outbox still holds entries.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from walletsvc.ledger.accepted import accepted_ids
 from walletsvc.ledger.doubled import Doubled, doubled_references
-from walletsvc.ledger.outbox import Backlog, Outbox
 from walletsvc.ledger.recorded import Recall, recall
-from walletsvc.store import AuditTrail, RedisClient, keys
+from walletsvc.store import AuditTrail, RedisClient
+from walletsvc.store.outbox import Backlog, Outbox
 
-_BATCH = 1000
 _MONEY = ["debit", "credit", "rollback", "deposit", "withdrawal"]
 
 
@@ -67,22 +65,6 @@ class Verdict:
 def _state(real: object, bonus: object, blocked: object, currency: object) -> dict[str, str]:
     return {"real": str(real), "bonus": str(bonus), "blocked": str(blocked),
             "currency": str(currency)}
-
-
-def redis_wallets(redis: RedisClient, wallet_ids: Iterable[str] | None = None
-                  ) -> dict[str, dict[str, str]]:
-    """Return the balances, blocked flag and currency of every wallet (or these) in Redis."""
-    found: dict[str, dict[str, str]] = {}
-    wallet_keys: Iterator[Any] = (redis.scan_iter(match="w:*", count=1000)
-                                  if wallet_ids is None else map(keys.wallet, wallet_ids))
-    for chunk in _chunks(wallet_keys):
-        pipe = redis.pipeline(transaction=False)
-        for key in chunk:
-            pipe.hmget(key, "real", "bonus", "blocked", "currency")
-        for key, (real, bonus, blocked, currency) in zip(chunk, pipe.execute(), strict=True):
-            if currency is not None:  # every wallet has one: None is no wallet
-                found[key.split(":", 2)[2]] = _state(real, bonus, blocked == "1", currency)
-    return found
 
 
 def _only(wallet_ids: list[str] | None) -> tuple[sql.SQL, list[list[str]]]:
@@ -135,7 +117,8 @@ def _look(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]],
           wallet_ids: list[str] | None) -> tuple[int, list[Difference], Backlog]:
     # Redis, then the backlog, then the ledger: with no entry waiting after the Redis read,
     # the ledger read that follows holds every change Redis had.
-    in_redis = redis_wallets(redis, wallet_ids)
+    in_redis = {wallet_id: _state(*state) for wallet_id, state
+                in AuditTrail(redis).wallet_states(wallet_ids).items()}
     backlog = Outbox(redis).backlog()
     differences = compare(in_redis, ledger_wallets(conn, wallet_ids),
                           last_balances(conn, wallet_ids))
@@ -173,14 +156,3 @@ def _with_redis(audit: AuditTrail, doubled: Doubled) -> Doubled:
     recorded = audit.recorded_movements([(wallet_id, doubled.parent_system, doubled.reference)
                                          for wallet_id in doubled.wallets])
     return replace(doubled, in_redis=tuple(mid for _, mid in recorded))
-
-
-def _chunks(items: Iterator[Any]) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for item in items:
-        chunk.append(cast(str, item))
-        if len(chunk) == _BATCH:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

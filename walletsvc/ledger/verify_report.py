@@ -3,7 +3,7 @@ summary line."""
 
 from __future__ import annotations
 
-from walletsvc.domain.clock import iso_utc
+from walletsvc.clock import iso_utc
 from walletsvc.ledger.doubled import Application, Doubled
 from walletsvc.ledger.recorded import Unrecorded
 from walletsvc.ledger.records import millis

@@ -19,8 +19,8 @@ import psycopg
 from psycopg import sql
 
 from walletsvc.ledger.database import Partitions, month_of
-from walletsvc.ledger.outbox import OutboxEntry
 from walletsvc.ledger.records import COLUMNS, MONEY_EVENTS, row_of
+from walletsvc.store.outbox import OutboxEntry
 
 _NAMES = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
 _INCOMING = sql.SQL("CREATE TEMP TABLE IF NOT EXISTS ledger_incoming ON COMMIT DELETE ROWS"

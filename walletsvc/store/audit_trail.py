@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from walletsvc.models import AuditEntry, Page
@@ -83,6 +83,27 @@ class AuditTrail:
         next_cursor = entries[-1].entry_id if len(rows) > limit else None
         return Page(entries, next_cursor)
 
+    # Every wallet ------------------------------------------------------------------------
+
+    def wallet_ids(self) -> Iterator[str]:
+        """Yield the id of every wallet in Redis (a SCAN: under traffic, each at least once)."""
+        for key in self.redis.scan_iter(match=keys.all_wallets(), count=1000):
+            yield keys.wallet_id(key)
+
+    def wallet_states(self, wallet_ids: Iterable[str] | None = None
+                      ) -> dict[str, tuple[int, int, bool, str]]:
+        """Return (real, bonus, blocked, currency) of every wallet in Redis (or of these)."""
+        found: dict[str, tuple[int, int, bool, str]] = {}
+        for chunk in _chunks(self.wallet_ids() if wallet_ids is None else iter(wallet_ids)):
+            pipe = self.redis.pipeline(transaction=False)
+            for wallet_id in chunk:
+                pipe.hmget(keys.wallet(wallet_id), "real", "bonus", "blocked", "currency")
+            for wallet_id, (real, bonus, blocked, currency) in zip(chunk, pipe.execute(),
+                                                                    strict=True):
+                if currency is not None:  # every wallet has one: None is no wallet
+                    found[wallet_id] = (int(real), int(bonus), blocked == "1", currency)
+        return found
+
     # Retention ---------------------------------------------------------------------------
 
     def trim_audit(self, older_than_ms: int, session_max_ms: int) -> tuple[int, int]:
@@ -95,8 +116,7 @@ class AuditTrail:
         (wallets swept, stream entries removed).
         """
         wallets = removed = 0
-        for key in self.redis.scan_iter(match="w:*", count=1000):
-            wallet_id = key.split(":", 2)[2]
+        for wallet_id in self.wallet_ids():
             removed += int(self.redis.xtrim(
                 keys.wallet_stream(wallet_id), minid=str(older_than_ms), approximate=False))
             self.redis.zremrangebyscore(keys.wallet_sessions(wallet_id), "-inf",
@@ -125,3 +145,15 @@ class AuditTrail:
                     row = totals.setdefault((day, provider, game, currency), {})
                     row[counter] = row.get(counter, 0) + int(value)
         return totals
+
+
+def _chunks(items: Iterator[str], size: int = 1000) -> Iterator[list[str]]:
+    """Split ``items`` into lists of ``size`` (one pipeline each)."""
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

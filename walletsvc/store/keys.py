@@ -1,6 +1,7 @@
 """Every Redis key name, in one place.
 
-Each wallet belongs to one of 256 shards, named by a two-hex-digit hash tag ``{xx}``. Every key
+Every key starts with the process's prefix (``use_prefix``, empty by default). Each wallet
+belongs to one of 256 shards, named by a two-hex-digit hash tag ``{xx}``. Every key
 one script touches for that wallet carries the same tag, so it all lives in one Redis Cluster
 slot. A session id starts with its wallet's shard, so a GPAS call naming only the session still
 finds the slot. The reference directory is the one key per movement outside the wallet's shard:
@@ -17,6 +18,19 @@ from functools import lru_cache
 
 SHARDS = [f"{n:02x}" for n in range(256)]
 _SHARD = re.compile(r"[0-9a-f]{2}")
+_prefix = ""
+
+
+def use_prefix(prefix: str) -> None:
+    """Put ``prefix`` before every key this process names (WALLETSVC_REDIS_KEY_PREFIX).
+
+    One value per process, set where the store is built (walletsvc/services.py), so that
+    several installations, or a test run, can share one Redis without sharing a key. The
+    settings check it holds no brace (a hash tag would put every key in one cluster slot) and
+    nothing SCAN reads as a pattern.
+    """
+    global _prefix
+    _prefix = prefix
 
 
 @lru_cache(maxsize=65_536)
@@ -59,62 +73,72 @@ def token_shard(token: str) -> str | None:
 
 def wallet(wallet_id: str) -> str:
     """Hash: currency, player, real, bonus (minor units), blocked, created."""
-    return f"w:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+    return f"{_prefix}w:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
+def all_wallets() -> str:
+    """Return the SCAN pattern that matches every ``wallet()`` key."""
+    return f"{_prefix}w:*"
+
+
+def wallet_id(wallet_key: str) -> str:
+    """Return the wallet id a ``wallet()`` key names."""
+    return wallet_key[len(_prefix):].split(":", 2)[2]
 
 
 def wallet_stream(wallet_id: str) -> str:
     """Stream: every movement and adjustment of the wallet (audit)."""
-    return f"wx:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+    return f"{_prefix}wx:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
 
 
 def wallet_sessions(wallet_id: str) -> str:
     """Sorted set: the wallet's session ids scored by opening time."""
-    return f"wss:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+    return f"{_prefix}wss:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
 
 
 def adjustment(wallet_id: str, reference: str) -> str:
     """Hash: an operator deposit or withdrawal, kept for idempotency."""
-    return f"adj:{{{wallet_shard(wallet_id)}}}:{wallet_id}:{reference}"
+    return f"{_prefix}adj:{{{wallet_shard(wallet_id)}}}:{wallet_id}:{reference}"
 
 
 def session(session_id: str) -> str:
     """Hash: the session record, readable for the retention period."""
-    return f"s:{{{session_shard(session_id)}}}:{session_id}"
+    return f"{_prefix}s:{{{session_shard(session_id)}}}:{session_id}"
 
 
 def live_session(session_id: str) -> str:
     """String with a TTL: exists while the session is open and not idle or too old."""
-    return f"sl:{{{session_shard(session_id)}}}:{session_id}"
+    return f"{_prefix}sl:{{{session_shard(session_id)}}}:{session_id}"
 
 
 def live_sessions(shard: str) -> str:
     """Sorted set: a shard's live session ids scored by when they expire (for the gauge)."""
-    return f"live:{{{shard}}}"
+    return f"{_prefix}live:{{{shard}}}"
 
 
 def session_stream(session_id: str) -> str:
     """Stream: the session's story (opened, movements, closed)."""
-    return f"sx:{{{session_shard(session_id)}}}:{session_id}"
+    return f"{_prefix}sx:{{{session_shard(session_id)}}}:{session_id}"
 
 
 def movement(wallet_id: str, parent_system: str, reference: str) -> str:
     """Hash: a GPAS movement (or rollback tombstone) by its external reference."""
-    return f"m:{{{wallet_shard(wallet_id)}}}:{parent_system}:{reference}"
+    return f"{_prefix}m:{{{wallet_shard(wallet_id)}}}:{parent_system}:{reference}"
 
 
 def reference_owner(parent_system: str, reference: str) -> str:
     """String: the wallet that a parent system's external reference belongs to."""
-    return f"ref:{parent_system}:{reference}"
+    return f"{_prefix}ref:{parent_system}:{reference}"
 
 
 def launch_token(token: str) -> str:
     """String with a TTL: the wallet an opaque launch token opens."""
-    return f"lt:{{{token[:2]}}}:{token}"
+    return f"{_prefix}lt:{{{token[:2]}}}:{token}"
 
 
 def used_jwt(wallet_id: str, jti: str) -> str:
     """String with a TTL: a portal JWT id that has opened a session."""
-    return f"jti:{{{wallet_shard(wallet_id)}}}:{jti}"
+    return f"{_prefix}jti:{{{wallet_shard(wallet_id)}}}:{jti}"
 
 
 def store_marker(shard: str) -> str:
@@ -123,7 +147,7 @@ def store_marker(shard: str) -> str:
     Every script of the shard checks it first, so a shard whose data is gone (no marker) or
     being restored moves no money.
     """
-    return f"st:{{{shard}}}"
+    return f"{_prefix}st:{{{shard}}}"
 
 
 def outbox(shard: str) -> str:
@@ -132,7 +156,7 @@ def outbox(shard: str) -> str:
     One per shard, so each script writes its change and its outbox entry in one slot, and the
     exporter reads 256 known keys (each on its node) instead of scanning wallet streams.
     """
-    return f"ob:{{{shard}}}"
+    return f"{_prefix}ob:{{{shard}}}"
 
 
 # Separates provider, game, currency and counter name in a counter's field (see common.lua).
@@ -141,4 +165,4 @@ COUNTER_SEPARATOR = "\x1f"
 
 def reconciliation(shard: str, date: str) -> str:
     """Hash: one shard's counters for one UTC date; fields ``provider␟game␟currency␟counter``."""
-    return f"rc:{{{shard}}}:{date}"
+    return f"{_prefix}rc:{{{shard}}}:{date}"

@@ -15,21 +15,57 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis.cluster import RedisCluster
 
 from walletsvc.store import fence, keys
 from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import ReplicatedWrites
-from walletsvc.store.scripts import Script
+from walletsvc.store.scripts import Script, lua
 
 _BATCH = 500
 _STREAMED = frozenset({"debit", "credit", "rollback", "deposit", "withdrawal"})
 _ADJUSTMENTS = frozenset({"deposit", "withdrawal"})
+# A movement's two counters (common.lua), by its event and, for a rollback, what it reversed.
+_COUNTER_NAMES = {("debit", None): ("bet", "count_bet"), ("credit", None): ("win", "count_win"),
+                  ("rollback", "debit"): ("bet_rollback", "count_rollback"),
+                  ("rollback", "credit"): ("win_rollback", "count_rollback")}
+
+
+class RestoredWallet(NamedTuple):
+    """A wallet as the ledger keeps it: amounts in minor units, created in ms (0: unknown)."""
+
+    wallet_id: str
+    player: str
+    currency: str
+    created_ms: int
+    blocked: bool
+    real: int
+    bonus: int
+
+    def fields(self) -> dict[str, str]:
+        """Return the wallet's hash, as create_wallet.lua and the movements leave it."""
+        return {"currency": self.currency, "player": self.player, "real": str(self.real),
+                "bonus": str(self.bonus), "blocked": "1" if self.blocked else "0",
+                "created": str(self.created_ms)}
+
+
+class Counted(NamedTuple):
+    """The ledger's sum of one kind of movement of one game on one UTC day."""
+
+    day: str
+    provider: str
+    game: str
+    currency: str
+    event: str
+    reversed_kind: str | None  # a rollback's: what it reversed
+    total: int
+    movements: int
+    last_ms: int
 
 
 @dataclass
@@ -127,14 +163,17 @@ class ShardWriter:
         if batch.entries:
             self._background.submit(self._send, batch)
 
-    def finish_shard(self, shard: str, counters: Mapping[tuple[str, str], Mapping[str, int]],
-                     ttls: Mapping[tuple[str, str], int],
-                     wallets: Sequence[tuple[str, Mapping[str, str]]], state: str,
-                     identity: str, now_ms: int) -> None:
-        """Queue the shard's last writes: its counters, its wallets, then its marker."""
+    def finish_shard(self, shard: str, counted: Sequence[Counted], ttl_after_last_ms: int,
+                     wallets: Sequence[RestoredWallet], state: str, identity: str,
+                     now_ms: int) -> int:
+        """Queue the shard's last writes: its counters (each day's hash kept for
+        ``ttl_after_last_ms`` after its last movement), its wallets, then its marker; return
+        how many counter hashes that is."""
         self.flush()
+        counters, ttls = _counters(shard, counted, ttl_after_last_ms)
         self._background.submit(self._finish, shard, counters, ttls, wallets,
                                 (state, identity, now_ms))
+        return len(counters)
 
     def close(self) -> None:
         """Wait until everything queued is written; raise the first failure."""
@@ -150,8 +189,7 @@ class ShardWriter:
         self.stream_entries += int(self._script.positional(batch.keys, [payload]))
 
     def _finish(self, shard: str, counters: Mapping[tuple[str, str], Mapping[str, int]],
-                ttls: Mapping[tuple[str, str], int],
-                wallets: Sequence[tuple[str, Mapping[str, str]]],
+                ttls: Mapping[tuple[str, str], int], wallets: Sequence[RestoredWallet],
                 marker: tuple[str, str, int]) -> None:
         """Write counters and wallets pipelined, then the marker with its acknowledgement.
 
@@ -163,9 +201,9 @@ class ShardWriter:
             key = keys.reconciliation(counter_shard, day)
             pipe.hset(key, mapping={name: str(value) for name, value in values.items()})
             pipe.pexpire(key, ttls[(counter_shard, day)])
-        for wallet_id, state in wallets:
-            pipe.hset(keys.wallet(wallet_id),
-                      mapping={name: value for name, value in state.items()})
+        for wallet in wallets:
+            pipe.hset(keys.wallet(wallet.wallet_id),
+                      mapping={name: value for name, value in wallet.fields().items()})
             if len(pipe) >= _BATCH:
                 pipe.execute()
         pipe.execute()
@@ -173,8 +211,23 @@ class ShardWriter:
 
 
 
+def _counters(shard: str, counted: Sequence[Counted], ttl_after_last_ms: int
+              ) -> tuple[dict[tuple[str, str], dict[str, int]], dict[tuple[str, str], int]]:
+    """Name the ledger's sums as the movement scripts name their counters (common.lua):
+    the hashes by (shard, day), and each one's TTL from its last movement."""
+    values: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    last: dict[tuple[str, str], int] = {}
+    for row in counted:
+        prefix = keys.COUNTER_SEPARATOR.join((row.provider, row.game, row.currency, ""))
+        hash_ = values[(shard, row.day)]
+        for name, value in zip(_COUNTER_NAMES[(row.event, row.reversed_kind)],
+                               (row.total, row.movements), strict=True):
+            hash_[prefix + name] = hash_.get(prefix + name, 0) + value
+        last[(shard, row.day)] = max(last.get((shard, row.day), 0), row.last_ms)
+    return values, {key: ms + ttl_after_last_ms for key, ms in last.items()}
+
+
 def restore_script(redis: RedisClient, writes: ReplicatedWrites) -> Script:
     """Return restore.lua bound to ``redis`` (without common.lua: see the script)."""
-    source = (resources.files("walletsvc.store") / "lua" / "restore.lua").read_text()
     acknowledged = writes if writes.acknowledgement.waits else None
-    return Script.of(redis, source, acknowledged)
+    return Script.of(redis, lua("restore.lua"), acknowledged)

@@ -22,9 +22,18 @@ _ARGS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _READS = ("balance",)
 
 
+def lua(name: str) -> str:
+    """Return the text of one script of store/lua/, as it is (without common.lua)."""
+    return (resources.files("walletsvc.store") / "lua" / name).read_text()
+
+
 def _source(name: str) -> str:
-    folder = resources.files("walletsvc.store") / "lua"
-    return (folder / _COMMON).read_text() + "\n" + (folder / name).read_text()
+    return lua(_COMMON) + "\n" + lua(name)
+
+
+def sha(source: str) -> str:
+    """Return a script's id, the SHA1 of its text, as EVALSHA names it."""
+    return hashlib.sha1(source.encode()).hexdigest()  # noqa: S324 - a script id
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,7 @@ class Script:
     def of(cls, redis: RedisClient, source: str, writes: ReplicatedWrites | None = None
            ) -> Script:
         """Bind ``source`` to ``redis``; a write script's calls go through ``writes``."""
-        return cls(redis, source, hashlib.sha1(source.encode()).hexdigest(),  # noqa: S324
-                   writes)
+        return cls(redis, source, sha(source), writes)
 
     def __call__(self, keys: Mapping[str, str], args: Mapping[str, str | int]) -> Any:
         """Run the script on the named ``keys`` with the named ``args``; return its reply."""

@@ -11,7 +11,7 @@ import simplejson
 from redis.exceptions import RedisError
 
 from walletsvc import errors
-from walletsvc.domain.clock import system_clock, utc_day
+from walletsvc.clock import system_clock, utc_day
 from walletsvc.models import (
     AdjustmentKind,
     Applied,

@@ -12,23 +12,24 @@ commands for one node sent in one pipeline through that node's own connection.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, cast
 
 import redis
 from redis.cluster import RedisCluster
 from redis.exceptions import NoScriptError, ResponseError
 
-from walletsvc.store import RedisClient, keys
+from walletsvc.store import keys
+from walletsvc.store.client import RedisClient
+from walletsvc.store.scripts import lua, sha
 
 GROUP = "ledger"
-_DONE = (resources.files("walletsvc.ledger") / "outbox_done.lua").read_text()
-_DONE_SHA = hashlib.sha1(_DONE.encode()).hexdigest()  # noqa: S324 - a script id
+# Sent per node in the pipelines below (a cluster's outboxes are on several nodes), so by its id.
+_DONE = lua("outbox_done.lua")
+_DONE_SHA = sha(_DONE)
 
 
 @dataclass(frozen=True)

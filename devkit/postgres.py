@@ -8,9 +8,9 @@ PostgreSQL refuses to run as root. Run as root (CI, containers), the server runs
 its data directory is handed to that user, and when the binaries sit where that user cannot
 reach them (a checkout under a private home), they are copied once to a world-readable folder.
 
-``python -m walletsvc.ledger.localdb DATA_DIR PORT PASSWORD_FILE`` initialises the data
-directory if it is new, creates the ``walletsvc`` database, and then becomes the server
-(``exec``), so whoever started it can stop it by its pid.
+``python -m devkit.postgres DATA_DIR PORT PASSWORD_FILE`` initialises the data directory if
+it is new, creates the ``walletsvc`` database, and then becomes the server (``exec``), so
+whoever started it can stop it by its pid.
 """
 
 from __future__ import annotations
@@ -25,9 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import psycopg
+
+from devkit.redis import free_port
+from walletsvc.ledger.database import migrate
 
 UNPRIVILEGED = 65534  # nobody / nogroup
 DATABASE = "walletsvc"
@@ -220,6 +224,49 @@ def create_database(server_url: str, name: str) -> None:
     with psycopg.connect(server_url, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# A migrated database every fresh one is copied from: cheaper than migrating each.
+TEMPLATE = "walletsvc_template"
+
+
+def start_with_template() -> LocalPostgres:
+    """Start a server in a new temporary folder (reachable by the unprivileged user when run
+    as root), with the migrated template database; raise PostgresMissing without binaries."""
+    directory = Path(tempfile.mkdtemp(prefix="walletsvc-test-pg-"))
+    directory.chmod(0o755)
+    try:
+        server = LocalPostgres(directory / "data", free_port(), "test-password", fsync=False)
+    except PostgresMissing:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    server.start()
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    with psycopg.connect(server.url(TEMPLATE)) as conn:
+        migrate(conn)
+    return server
+
+
+def stop_and_remove(server: LocalPostgres) -> None:
+    """Stop a server made by ``start_with_template`` and remove its folder."""
+    server.stop()
+    shutil.rmtree(server.data_dir.parent, ignore_errors=True)
+
+
+def fresh_database(server: LocalPostgres) -> str:
+    """Create a database with the ledger's schema; return its URL."""
+    name = f"ledger_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    return server.url(name)
+
+
+def drop_database(server: LocalPostgres, url: str) -> None:
+    """Drop a database made by fresh_database."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main(argv: list[str]) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.support.answers import decimal_json, json_of
-from tests.support.gpas import GpasClient
-from tests.support.settings import ADMIN_KEY, START_MS
-from walletsvc.domain.clock import iso_utc
+from devkit.gpas import GpasClient
+from devkit.responses import decimal_json, json_of
+from devkit.settings import ADMIN_KEY, START_MS
+from walletsvc.clock import iso_utc
 
 CREATED = iso_utc(START_MS)  # when a test's wallets and sessions are made, as answers write it
 

@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol
 from typing_extensions import TypeVar
 from werkzeug.test import TestResponse
 
-from tests.support.settings import PARENT_ID, SECRET
+from devkit.settings import PARENT_ID, SECRET
 from walletsvc.signing import sign
 
 

@@ -17,27 +17,25 @@ from flask.cli import with_appcontext
 from marshmallow import Schema
 from redis.exceptions import RedisError
 
+from walletsvc.commands.output import DATE, FORMAT, echo_json
 from walletsvc.errors import WalletError
 from walletsvc.ledger.accepted import AcceptRefused, accept
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
 from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.outbox import Outbox
-from walletsvc.ledger.presenters import liability_view, statement_head, statement_lines
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.statement import Statement
 from walletsvc.ledger.verify import verify
 from walletsvc.ledger.verify_report import report
 from walletsvc.ledger.verify_runs import run_and_keep
 from walletsvc.money import Currencies
+from walletsvc.presenters.ledger import liability_view, statement_head, statement_lines
 from walletsvc.schemas import shared
 from walletsvc.schemas.ledger import LiabilitySchema, StatementLineSchema
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 from walletsvc.services import Services, services
+from walletsvc.store.outbox import Outbox
 from walletsvc.tables import render, stream_csv, stream_json
-
-_DATE = click.DateTime(["%Y-%m-%d"])
-_FORMAT = click.Choice(["table", "csv", "json"])
 
 
 def _url(found: Services) -> str:
@@ -53,10 +51,6 @@ def _connect(found: Services) -> psycopg.Connection[tuple[Any, ...]]:
         raise click.ClickException(str(exc)) from None
 
 
-def _echo_json(data: Any) -> None:
-    click.echo(simplejson.dumps(data, use_decimal=True, indent=2, ensure_ascii=False))
-
-
 @click.group("ledger")
 def ledger() -> None:
     """The ledger in PostgreSQL (WALLETSVC_LEDGER_URL): export, verify, restore, reports."""
@@ -67,7 +61,7 @@ def ledger() -> None:
 def migrate_command() -> None:
     """Create or update the ledger's schema (the exporter does this too when it starts)."""
     with _connect(services()) as conn:
-        _echo_json({"applied": migrate(conn)})
+        echo_json({"applied": migrate(conn)})
 
 
 @ledger.command("export")
@@ -93,14 +87,14 @@ def export(follow: bool, per_shard: int, claim_idle: float) -> None:
                                        ) from None
         finally:
             exporter.close()
-        _echo_json({"read": stats.read, "inserted": stats.inserted})
+        echo_json({"read": stats.read, "inserted": stats.inserted})
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     logging.getLogger("walletsvc.ledger").info("exporting as %s", exporter.consumer)
     stats = exporter.follow(stop)
-    _echo_json({"read": stats.read, "inserted": stats.inserted})
+    echo_json({"read": stats.read, "inserted": stats.inserted})
 
 
 @ledger.command("status")
@@ -108,7 +102,7 @@ def export(follow: bool, per_shard: int, claim_idle: float) -> None:
 def status() -> None:
     """Show what waits in the outboxes for the ledger, and the lag."""
     backlog = Outbox(services().store.redis).backlog()
-    _echo_json({"pendingEntries": backlog.pending, "lagSeconds": backlog.lag_seconds()})
+    echo_json({"pendingEntries": backlog.pending, "lagSeconds": backlog.lag_seconds()})
 
 
 @ledger.command("verify")
@@ -151,7 +145,7 @@ def verify_accept(reference: str, movement_ids: tuple[str, ...], parent_system: 
             accept(conn, (parent_system, wallet_id), reference, list(movement_ids), note)
         except AcceptRefused as exc:
             raise click.ClickException(str(exc)) from None
-    _echo_json({"accepted": list(movement_ids)})
+    echo_json({"accepted": list(movement_ids)})
 
 
 @ledger.command("restore")
@@ -164,7 +158,7 @@ def restore_command() -> None:
             stats = restore(found.store, conn, found.config.retention_ms, found.clock())
         except RestoreRefused as exc:
             raise click.ClickException(str(exc)) from None
-    _echo_json({"shards": stats.shards, "wallets": stats.wallets, "records": stats.records,
+    echo_json({"shards": stats.shards, "wallets": stats.wallets, "records": stats.records,
                 "streamEntries": stats.stream_entries, "counterHashes": stats.counters})
 
 
@@ -181,7 +175,7 @@ def drop_expired(ahead: int) -> None:
         partitions = Partitions(conn)
         dropped = partitions.drop_expired(today, found.config.ledger_retention_years)
         created = partitions.create_ahead(today, ahead)
-    _echo_json({"dropped": dropped, "present": created})
+    echo_json({"dropped": dropped, "present": created})
 
 
 def _report(rows: Sequence[Any], schema: type[Schema], output: str) -> None:
@@ -190,9 +184,9 @@ def _report(rows: Sequence[Any], schema: type[Schema], output: str) -> None:
 
 @ledger.command("statement")
 @click.argument("wallet_id")
-@click.option("--from", "date_from", type=_DATE, required=True)
-@click.option("--to", "date_to", type=_DATE, required=True)
-@click.option("--format", "output", type=_FORMAT, default="table",
+@click.option("--from", "date_from", type=DATE, required=True)
+@click.option("--to", "date_to", type=DATE, required=True)
+@click.option("--format", "output", type=FORMAT, default="table",
               help="json and csv are written as the lines are read, as the admin API does.")
 @with_appcontext
 def statement(wallet_id: str, date_from: datetime, date_to: datetime, output: str) -> None:
@@ -219,9 +213,9 @@ def _statement_text(found: Statement, currencies: Currencies, output: str) -> It
 
 
 @ledger.command("liabilities")
-@click.option("--from", "date_from", type=_DATE, required=True)
-@click.option("--to", "date_to", type=_DATE, required=True)
-@click.option("--format", "output", type=_FORMAT, default="table")
+@click.option("--from", "date_from", type=DATE, required=True)
+@click.option("--to", "date_to", type=DATE, required=True)
+@click.option("--format", "output", type=FORMAT, default="table")
 @with_appcontext
 def liabilities(date_from: datetime, date_to: datetime, output: str) -> None:
     """Print the sum of player balances per currency at the end of each UTC day."""
@@ -235,10 +229,10 @@ def liabilities(date_from: datetime, date_to: datetime, output: str) -> None:
 
 
 @ledger.command("reconciliation")
-@click.option("--from", "date_from", type=_DATE, required=True)
-@click.option("--to", "date_to", type=_DATE, required=True)
+@click.option("--from", "date_from", type=DATE, required=True)
+@click.option("--to", "date_to", type=DATE, required=True)
 @click.option("--provider", default=None, help="Only this provider code.")
-@click.option("--format", "output", type=_FORMAT, default="table")
+@click.option("--format", "output", type=FORMAT, default="table")
 @with_appcontext
 def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
                    output: str) -> None:

@@ -1,11 +1,11 @@
-"""Ledger reports as the schemas of walletsvc.schemas.ledger dump them (decimal amounts)."""
+"""The ledger's reports as the schemas of walletsvc.schemas.ledger dump them (decimal amounts)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from walletsvc.domain.clock import iso_utc
+from walletsvc.clock import iso_utc
 from walletsvc.ledger.records import millis
 from walletsvc.ledger.reports import Liability
 from walletsvc.ledger.statement import Statement, StatementLine

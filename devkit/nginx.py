@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.proxy.certificates import Pki
-from tests.redis_server import free_port
+from devkit.pki import Pki
+from devkit.redis import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "config" / "nginx"
 
 # Loopback addresses the tests call from (all of 127.0.0.0/8 is this host).
