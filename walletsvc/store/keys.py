@@ -72,6 +72,16 @@ def wallet_sessions(wallet_id: str) -> str:
     return f"wss:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
 
 
+def protection(wallet_id: str) -> str:
+    """Hash: the wallet's player-protection settings (limits, pending changes, pause)."""
+    return f"pp:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
+def usage(wallet_id: str) -> str:
+    """Hash with a TTL: what the wallet deposited, wagered, lost and played in each period."""
+    return f"pu:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
 def adjustment(wallet_id: str, reference: str) -> str:
     """Hash: an operator deposit or withdrawal, kept for idempotency."""
     return f"adj:{{{wallet_shard(wallet_id)}}}:{wallet_id}:{reference}"

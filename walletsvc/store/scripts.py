@@ -15,6 +15,9 @@ from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import ReplicatedWrites
 
 _COMMON = "common.lua"
+# The scripts that move money or open sessions judge player protection too.
+_PROTECTION = "protection.lua"
+_PROTECTED = frozenset({"movement.lua", "rollback.lua", "adjust.lua", "open_session.lua"})
 # Text as UTF-8, as Redis and cjson read it (no \u escapes to grow it).
 _ARGS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # The one script that is not acknowledged by replicas: it reads, and its only write is the
@@ -24,7 +27,8 @@ _READS = ("balance",)
 
 def _source(name: str) -> str:
     folder = resources.files("walletsvc.store") / "lua"
-    return (folder / _COMMON).read_text() + "\n" + (folder / name).read_text()
+    parts = [_COMMON, _PROTECTION, name] if name in _PROTECTED else [_COMMON, name]
+    return "\n".join((folder / part).read_text() for part in parts)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class Scripts:
     set_blocked: Script
     adjust: Script
     issue_token: Script
+    protect: Script
 
     def ensure_loaded(self, redis: RedisClient) -> None:
         """Load into Redis any script it lacks (after a restart, say)."""
