@@ -28,6 +28,7 @@ from walletsvc.presenters import (
     token_view,
     wallet_view,
 )
+from walletsvc.protection_commands import limits
 from walletsvc.schemas import shared
 from walletsvc.schemas.reconciliation import ReconciliationRowSchema
 from walletsvc.services import services
@@ -224,7 +225,7 @@ def store_status() -> None:
 
 
 COMMANDS = [store, create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
-            sessions, show_session, movements, trim_audit, reconciliation, ledger]
+            sessions, show_session, movements, trim_audit, reconciliation, ledger, limits]
 
 
 def register_commands(app: Flask) -> None:

@@ -157,5 +157,5 @@ def test_each_refusal_is_recorded_in_the_outbox(player: Player, redis_client: Re
     changed = [e for e in entries if e["event"] == "protection"]
     assert [(e["type"], e["limit"], e["amount"], e["ref"]) for e in refused] == [
         ("BET_LIMIT_REACHED", "200", "300", "too-big")]
-    assert [(e["action"], e["limit"], e["new"], e["by"]) for e in changed] == [
+    assert [(e["action"], e["name"], e["new"], e["by"]) for e in changed] == [
         ("set", "bet", "200", "player")]

@@ -68,7 +68,7 @@ def set_limit(settings: Settings, name: str, value: int | None, now_ms: int, by:
         effective = now_ms + rules.cooling_off_ms
         pending[name] = Pending(value, effective, now_ms, by)
         action = "raise_pending" if value is not None else "removal_pending"
-    evidence = {"action": action, "limit": name, "old": _text(old), "new": _text(value),
+    evidence = {"action": action, "name": name, "old": _text(old), "new": _text(value),
                 "by": by, "asked": str(now_ms), "effective": str(effective)}
     return replace(s, limits=limits, pending=pending), evidence
 
@@ -80,7 +80,7 @@ def cancel(settings: Settings, name: str, now_ms: int, by: str) -> tuple[Setting
     if change is None:
         raise ResourceNotFound("no pending change of this limit")
     pending = {key: value for key, value in s.pending.items() if key != name}
-    evidence = {"action": "cancelled", "limit": name, "old": _text(s.limits.get(name)),
+    evidence = {"action": "cancelled", "name": name, "old": _text(s.limits.get(name)),
                 "new": _text(change.value), "by": by, "asked": str(now_ms),
                 "effective": str(change.effective_ms)}
     return replace(s, pending=pending), evidence
