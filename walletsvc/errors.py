@@ -122,8 +122,9 @@ class ProtectionRefusal(WalletError):
 
     type, message = "LIMIT_REACHED", "A player-protection limit refused it"
 
-    def __init__(self, found: dict[str, Any] | None = None) -> None:
-        super().__init__()
+    def __init__(self, detail: str | None = None, details: dict[str, Any] | None = None,
+                 found: dict[str, Any] | None = None) -> None:
+        super().__init__(detail, details)
         self.found = found or {}
         self.sent: tuple[int, int, str] | None = None
         self.shown = ""

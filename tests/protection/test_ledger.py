@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
+from redis.cluster import RedisCluster
 
 from tests.protection.conftest import Player
 from tests.support.admin import deposit, open_session
@@ -82,8 +83,8 @@ def test_restore_brings_back_settings_pending_changes_pauses_and_counters(
     before = {w: _protection(bench, w) for w in (player.wallet_id, other.wallet_id)}
     assert before[player.wallet_id][1]["wager:d"] == "4000"
 
-    if hasattr(bench.redis, "get_nodes"):
-        bench.redis.flushall(target_nodes="primaries")  # type: ignore[call-arg]
+    if isinstance(bench.redis, RedisCluster):
+        bench.redis.flushall(target_nodes=RedisCluster.PRIMARIES)
     else:
         bench.redis.flushall()
     result = bench.app.test_cli_runner().invoke(args=["ledger", "restore"])

@@ -40,14 +40,14 @@ def refusal(reply: Sequence[Any]) -> errors.ProtectionRefusal | None:
     status = reply[0]
     if status == "LIMIT_REACHED":
         _, name, period, limit, used, tried, resets = reply
-        return errors.LimitReached({
+        return errors.LimitReached(found={
             "refusal": name, "period": period, "limit": int(limit), "used": int(used),
             "tried": int(tried), "resets": int(resets)})
     if status in _PAUSES:
         until = reply[1]
-        return _PAUSES[status]({"until": None if until == "inf" else int(until)})
+        return _PAUSES[status](found={"until": None if until == "inf" else int(until)})
     if status == "LIMITS_REQUIRED":
-        return errors.LimitsRequired({"missing": list(reply[1:])})
+        return errors.LimitsRequired(found={"missing": list(reply[1:])})
     return None
 
 
