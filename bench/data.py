@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bench import gpas
 from walletsvc.config import Config
 from walletsvc.domain.gpas import fingerprint
+from walletsvc.domain.protection.periods import Calendar
 from walletsvc.store import RedisClient, WalletStore
 
 FUNDS = "1000000.00"  # plenty: no bet is ever refused for funds
@@ -39,12 +40,16 @@ def wallets_via_store(store: WalletStore, count: int, prefix: str, now_ms: int) 
     so that 100,000 wallets take seconds rather than minutes.
     """
 
+    calendar = Calendar(Config.protection_time_zone)
+
+    calendar = Calendar(Config.protection_time_zone)
+
     def create(n: int) -> str:
         wallet_id = f"{prefix}-{n:06d}"
         store.create_wallet(wallet_id, f"player-{n}", "BRL", now_ms)
         store.adjust(wallet_id, "deposit", "real", FUNDS_MINOR, "bench-funding",
                      fingerprint("deposit", "real", str(FUNDS_MINOR)), f"fund-{wallet_id}",
-                     now_ms)
+                     now_ms, calendar.arguments(now_ms))
         return wallet_id
 
     with ThreadPoolExecutor(4) as pool:

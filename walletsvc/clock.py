@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 Clock = Callable[[], int]
@@ -20,6 +20,11 @@ def iso_utc(ms: int) -> str:
     """Format ``ms`` as ISO-8601 UTC with milliseconds, e.g. ``2021-08-30T16:58:35.476Z``."""
     moment = datetime.fromtimestamp(ms // 1000, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Return the milliseconds of an aware datetime exactly (no float in between)."""
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
 
 
 def utc_day(ms: int) -> str:

@@ -9,7 +9,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from walletsvc.domain.protection.answers import check_answers
+from walletsvc.domain.protection.limits import KINDS
+from walletsvc.domain.protection.messages import LANGUAGES
 
 PREFIX = "WALLETSVC_"
 DuplicateReply = Literal["refuse", "replay"]
@@ -70,6 +75,16 @@ class Config:
     # The ledger (walletsvc.ledger): PostgreSQL, needed by the exporter and the reports only.
     ledger_url: str | None = None
     ledger_retention_years: int = 5
+    # Player protection (docs/player-protection.md): the zone of calendar periods, how long a
+    # higher limit or a removal waits, how long an indefinite pause lasts at least, the limit
+    # kinds a wallet must have to open a session, what each refusal is sent as, and the
+    # language of the messages a player is shown.
+    protection_time_zone: str = "America/Sao_Paulo"
+    limit_cooling_off_seconds: int = 24 * 60 * 60
+    indefinite_pause_minimum_days: int = 183
+    required_limits: tuple[str, ...] = ()
+    protection_answers: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    player_language: str = "en"
 
     @property
     def retention_ms(self) -> int:
@@ -202,7 +217,39 @@ def _build(read: _Reader) -> Config:
         ledger_url=read.optional("LEDGER_URL"),
         ledger_retention_years=read.integer(
             "LEDGER_RETENTION_YEARS", Config.ledger_retention_years, 1),
+        **_protection(read),
     )
+
+
+def _protection(read: _Reader) -> dict[str, Any]:
+    """Read the player-protection settings (checked: a typo must not drop a required limit)."""
+    zone = read.text("PROTECTION_TIME_ZONE", Config.protection_time_zone)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{PREFIX}PROTECTION_TIME_ZONE: no time zone {zone!r}") from None
+    raw = read.text("REQUIRED_LIMITS", "")
+    required = tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+    if not set(required) <= set(KINDS):
+        raise ConfigError(f"{PREFIX}REQUIRED_LIMITS lists some of {', '.join(KINDS)}, "
+                          f"got {raw!r}")
+    answers = read.json_object("PROTECTION_ANSWERS", required=False)
+    problem = check_answers(answers)
+    if problem:
+        raise ConfigError(f"{PREFIX}PROTECTION_ANSWERS: {problem}")
+    language = read.text("PLAYER_LANGUAGE", Config.player_language)
+    if language not in LANGUAGES:
+        raise ConfigError(f"{PREFIX}PLAYER_LANGUAGE is one of {', '.join(LANGUAGES)}")
+    return {
+        "protection_time_zone": zone,
+        "limit_cooling_off_seconds": read.integer(
+            "LIMIT_COOLING_OFF_SECONDS", Config.limit_cooling_off_seconds),
+        "indefinite_pause_minimum_days": read.integer(
+            "INDEFINITE_PAUSE_MINIMUM_DAYS", Config.indefinite_pause_minimum_days),
+        "required_limits": required,
+        "protection_answers": answers,
+        "player_language": language,
+    }
 
 
 def _replication(read: _Reader, timeout_ms: int) -> tuple[int, int, tuple[str, ...]]:

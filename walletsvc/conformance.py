@@ -3,7 +3,10 @@
 It imports nothing from walletsvc, so an operator can point it at their own wallet:
 ``walletsvc gpas-check --base-url URL --parent-id ID --secret S --wallet-id W --token T``
 (or ``python -m walletsvc.conformance ...``). The wallet needs at least 1.00 to bet with; the
-run leaves a debit, a credit and a rollback behind, so use a test wallet.
+run leaves a debit, a credit and a rollback behind, so use a test wallet. With
+``--limited-wallet-id`` and ``--limited-token`` it also checks a limit's refusal: a wallet whose
+largest single bet is limited below 1.00 must refuse a bet of 1.00 with code 1010, a type
+naming the limit, a message and details, and answer a retry the same.
 """
 
 from __future__ import annotations
@@ -224,6 +227,33 @@ def run(checker: Checker) -> list[Result]:
     return c.results
 
 
+def _limit_refusal(exchange: Exchange) -> str:
+    body = exchange.body if isinstance(exchange.body, dict) else {}
+    if not str(body.get("type", "")).endswith("_LIMIT_REACHED"):
+        return f"type {body.get('type')!r} does not name a limit (..._LIMIT_REACHED)"
+    if not body.get("message") or not isinstance(body.get("details"), dict):
+        return "a limit's refusal needs a message for the player and details"
+    return ""
+
+
+def run_limited(checker: Checker) -> list[Result]:
+    """Check a limit's refusal on a wallet whose single bet is limited below 1.00."""
+    c, peer = checker, checker.peer
+    opened = peer.call("POST", "/sessions", f"walletId={c.wallet_id}", token=c.token)
+    if not c.expect("open a session on the limited wallet", opened, 200,
+                    check=_session_shape):
+        return c.results
+    c.session = opened.body["id"]
+    over = c.ref("over-limit")
+    c.expect("a bet over a limit is refused, naming it",
+             c.movement("debit", "1.00", over), 400, 1010, check=_limit_refusal)
+    c.expect("a retry of the refused bet gets the same refusal",
+             c.movement("debit", "1.00", over), 400, 1010, check=_limit_refusal)
+    c.expect("close the limited session",
+             peer.call("PATCH", "/sessions/close", f"id={c.session}"), 200, check=_empty)
+    return c.results
+
+
 def table(results: list[Result]) -> str:
     """Render the results as a plain-text table, failures with their request and reason."""
     width = max(len(r.name) for r in results)
@@ -250,11 +280,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--client-cert", help="PEM client certificate, for mutual TLS")
     parser.add_argument("--client-key", help="its PEM key, if not in the certificate file")
+    parser.add_argument("--limited-wallet-id",
+                        help="a test wallet whose largest single bet is limited below 1.00")
+    parser.add_argument("--limited-token", help="an unused launch token for that wallet")
     args = parser.parse_args(argv)
     peer = Peer(args.base_url, args.parent_id, args.secret, args.timeout,
                 args.client_cert, args.client_key)
     try:
         results = run(Checker(peer, args.wallet_id, args.token))
+        if args.limited_wallet_id and args.limited_token:
+            limited = Checker(peer, args.limited_wallet_id, args.limited_token)
+            results += run_limited(limited)
     except OSError as exc:
         print(f"cannot reach {args.base_url}: {exc}", file=sys.stderr)
         return 2

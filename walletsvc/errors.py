@@ -35,9 +35,14 @@ class WalletError(Exception):
         self.detail = detail
         self.details = details
 
+    def answer(self) -> tuple[int, int, str]:
+        """Return the HTTP status, GPAS code and type this error is sent with."""
+        return self.status, self.code, self.type
+
     def body(self) -> dict[str, Any]:
         """Return the GPAS error body."""
-        body: dict[str, Any] = {"code": self.code, "type": self.type, "message": self.message}
+        _, code, error_type = self.answer()
+        body: dict[str, Any] = {"code": code, "type": error_type, "message": self.message}
         if self.detail:
             body["message"] = f"{self.message}: {self.detail}"
         if self.details:
@@ -103,6 +108,75 @@ class InvalidAuthToken(WalletError):
 
 class CurrencyError(WalletError):
     type, message = "CURRENCY_ERROR", "Unsupported currency"
+
+
+# Player protection (docs/player-protection.md) ----------------------------------------------
+
+class ProtectionRefusal(WalletError):
+    """A bet, deposit or session refused by player protection; nothing was applied.
+
+    The store raises it with what its script found (``found``: minor units and milliseconds);
+    the domain fills in what is sent (``sent``: status, code, type, a message fit to show the
+    player, and details), as WALLETSVC_PROTECTION_ANSWERS configures each refusal.
+    """
+
+    type, message = "LIMIT_REACHED", "A player-protection limit refused it"
+
+    def __init__(self, detail: str | None = None, details: dict[str, Any] | None = None,
+                 found: dict[str, Any] | None = None) -> None:
+        super().__init__(detail, details)
+        self.found = found or {}
+        self.sent: tuple[int, int, str] | None = None
+        self.shown = ""
+
+    def refusal(self) -> str:
+        """Return the name of this refusal (a limit's own, e.g. LOSS_LIMIT_REACHED)."""
+        return self.type
+
+    def answer(self) -> tuple[int, int, str]:
+        """Return what the domain chose to send, or the class's own answer."""
+        return self.sent or super().answer()
+
+    def body(self) -> dict[str, Any]:
+        """Return the error body with the player's message."""
+        body = super().body()
+        if self.shown:
+            body["message"] = self.shown
+        return body
+
+
+class LimitReached(ProtectionRefusal):
+    """A limit the bet or deposit would pass: details name it, its period, use and reset."""
+
+    type, message = "LIMIT_REACHED", "Limit reached"
+
+    def refusal(self) -> str:
+        """Return e.g. LOSS_LIMIT_REACHED."""
+        return str(self.found.get("refusal", self.type))
+
+
+class PlayerPaused(ProtectionRefusal):
+    """The player paused play (or it was paused for them): no session, no bet until it ends."""
+
+    type, message = "PLAYER_PAUSED", "Play is paused"
+
+
+class PlayerExcluded(ProtectionRefusal):
+    """The player is self-excluded (or excluded by a register): no session, no bet."""
+
+    type, message = "PLAYER_EXCLUDED", "Player excluded"
+
+
+class LimitsRequired(ProtectionRefusal):
+    """The wallet lacks a limit WALLETSVC_REQUIRED_LIMITS requires: it opens no session."""
+
+    type, message = "LIMITS_REQUIRED", "Limits required"
+
+
+class ProtectionChangeRefused(WalletError):
+    """A protection change the rules forbid (shortening a pause, lifting it early)."""
+
+    type, message = "PROTECTION_CHANGE_REFUSED", "Protection change refused"
 
 
 # The operator's side and the transport (code 1010; the type says which) -------------------
@@ -209,9 +283,9 @@ _HTTP_ERRORS = {cls.status: cls for cls in (ResourceNotFound, MethodNotAllowedHe
 
 def error_response(error: WalletError, status: int | None = None) -> Response:
     """Render ``error`` as the GPAS error body with its HTTP status."""
-    g.gpas_code = error.code
+    sent_status, g.gpas_code, _ = error.answer()
     response = jsonify(error.body())
-    response.status_code = status or error.status
+    response.status_code = status or sent_status
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response

@@ -93,6 +93,8 @@ class MovementTerms:
     late_ms: int
     replay: bool
     refusal: WalletError | None = None
+    # The player-protection periods running now (d0 d1 w0 w1 m0 m1, store/lua/protection.lua).
+    periods: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

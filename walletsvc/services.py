@@ -14,6 +14,7 @@ from walletsvc.config import Config
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.domain.gpas import GpasWallet
 from walletsvc.domain.operator import Operator
+from walletsvc.domain.protection.service import Protection
 from walletsvc.domain.reconciliation import Reconciliation
 from walletsvc.money import Currencies
 from walletsvc.store import AuditTrail, RedisClient, WalletStore, connect, keys
@@ -33,6 +34,7 @@ class Services:
     gpas: GpasWallet
     operator: Operator
     reconciliation: Reconciliation
+    protection: Protection
     currencies: Currencies
     games: GamesCatalogue
 
@@ -50,14 +52,16 @@ def build_services(config: Config, redis: RedisClient | None, clock: Clock) -> S
     audit = AuditTrail(redis)
     currencies = Currencies(config.currency_scales)
     games = GamesCatalogue.load(config.games_catalogue)
+    protection = Protection(config, store, clock, currencies)
     return Services(
         config=config,
         clock=clock,
         store=store,
         audit=audit,
-        gpas=GpasWallet(config, store, clock, games, currencies),
-        operator=Operator(config, store, audit, clock, currencies),
+        gpas=GpasWallet(config, store, clock, games, currencies, protection),
+        operator=Operator(config, store, audit, clock, currencies, protection),
         reconciliation=Reconciliation(audit, games, currencies),
+        protection=protection,
         currencies=currencies,
         games=games,
     )

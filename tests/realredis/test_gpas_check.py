@@ -23,13 +23,13 @@ def service(redis_server: RedisServer, tmp_path: Path) -> Iterator[Service]:
     running.stop()
 
 
-def gpas_check(service: Service, wallet_id: str, token: str, secret: str = SECRET
-               ) -> subprocess.CompletedProcess[str]:
+def gpas_check(service: Service, wallet_id: str, token: str, secret: str = SECRET,
+               *more: str) -> subprocess.CompletedProcess[str]:
     """Run `walletsvc gpas-check` as an operator would, with no walletsvc settings at all."""
     return subprocess.run(
         [str(Path(sys.executable).parent / "walletsvc"), "gpas-check", "--base-url",
          f"http://127.0.0.1:{service.port}", "--parent-id", PARENT_ID, "--secret", secret,
-         "--wallet-id", wallet_id, "--token", token],
+         "--wallet-id", wallet_id, "--token", token, *more],
         capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"}, check=False)
 
 
@@ -51,6 +51,24 @@ def test_walletsvc_passes_every_check(service: Service) -> None:
     for check in ("debit with a known reference is a duplicate", "rollback of the debit",
                   "debit after close is refused", "signature vector walletId=2sdflsd"):
         assert any(line.startswith(check) and line.endswith("PASS") for line in lines), check
+
+
+def test_a_limits_refusal_is_checked_on_a_limited_wallet(service: Service) -> None:
+    wallet_id, token = wallet_with_token(service, "10")
+    limited, limited_token = wallet_with_token(service, "10")
+    service.admin("POST", f"/wallets/{limited}/limits",
+                  {"limit": "BET", "period": None, "value": "0.50", "by": "operator"})
+    result = gpas_check(service, wallet_id, token, SECRET, "--limited-wallet-id", limited,
+                        "--limited-token", limited_token)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "23 of 23 checks passed"
+    assert "a bet over a limit is refused, naming it" in result.stdout
+    unlimited, unlimited_token = wallet_with_token(service, "10")
+    result = gpas_check(service, wallet_id, service.admin(
+        "POST", "/launch-tokens", {"walletId": wallet_id})["authToken"], SECRET,
+        "--limited-wallet-id", unlimited, "--limited-token", unlimited_token)
+    assert result.returncode == 1
+    assert "does not name a limit" in result.stdout or "expected HTTP 400" in result.stdout
 
 
 def test_failures_are_listed_with_request_and_reason(service: Service) -> None:

@@ -13,14 +13,23 @@ from typing import Literal
 
 from flask import Blueprint, Flask
 
-from walletsvc.api import admin, gpas, health, ledger, metrics, openapi, reconciliation
+from walletsvc.api import (
+    admin,
+    gpas,
+    health,
+    ledger,
+    metrics,
+    openapi,
+    protection,
+    reconciliation,
+)
 from walletsvc.api.json_body import refuse_oversized_stream
 
 Process = Literal["gpas", "operator"]
 PROCESSES: tuple[Process, ...] = ("gpas", "operator")
 BLUEPRINTS: dict[Process, tuple[Blueprint, ...]] = {
     "gpas": (gpas.bp, reconciliation.bp),
-    "operator": (admin.bp, ledger.bp, openapi.bp),
+    "operator": (admin.bp, protection.bp, ledger.bp, openapi.bp),
 }
 _EVERY_PROCESS = (health.bp, metrics.bp)
 

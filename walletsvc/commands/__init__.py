@@ -1,7 +1,8 @@
 """Operator commands: ``walletsvc <command>`` (walletsvc.cli) or ``flask --app wsgi <command>``.
 
-One module a subject: wallets and sessions, the reconciliation report, the store's fence, the
-ledger. Each prints JSON (or a table, CSV) and fails in one line on stderr (``output``).
+One module a subject: wallets and sessions, player protection, the reconciliation report, the
+store's fence, the ledger. Each prints JSON (or a table, CSV) and fails in one line on stderr
+(``output``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from walletsvc.commands.ledger import ledger
+from walletsvc.commands.protection import limits
 from walletsvc.commands.reconciliation import reconciliation
 from walletsvc.commands.store import store
 from walletsvc.commands.wallets import (
@@ -26,7 +28,7 @@ from walletsvc.commands.wallets import (
 )
 
 COMMANDS = [store, create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
-            sessions, show_session, movements, trim_audit, reconciliation, ledger]
+            sessions, show_session, movements, trim_audit, reconciliation, ledger, limits]
 
 
 def register_commands(app: Flask) -> None:

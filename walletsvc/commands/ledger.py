@@ -155,7 +155,8 @@ def restore_command() -> None:
     found = services()
     with _connect(found) as conn:
         try:
-            stats = restore(found.store, conn, found.config.retention_ms, found.clock())
+            stats = restore(found.store, conn, found.config.retention_ms, found.clock(),
+                            found.protection.calendar)
         except RestoreRefused as exc:
             raise click.ClickException(str(exc)) from None
     echo_json({"shards": stats.shards, "wallets": stats.wallets, "records": stats.records,

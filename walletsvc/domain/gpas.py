@@ -10,8 +10,9 @@ from typing import Any
 from walletsvc.clock import Clock
 from walletsvc.config import Config
 from walletsvc.domain.games import Game, GamesCatalogue
+from walletsvc.domain.protection.service import Protection
 from walletsvc.domain.tokens import TokenVerifier
-from walletsvc.errors import InvalidAmount, InvalidWalletId, WalletError
+from walletsvc.errors import InvalidAmount, InvalidWalletId, ProtectionRefusal, WalletError
 from walletsvc.models import Applied, Balance, MovementRequest, MovementTerms, SessionOwner
 from walletsvc.money import AmountError, Currencies, to_minor
 from walletsvc.store import WalletStore
@@ -50,8 +51,9 @@ class GpasWallet:
     """Sessions, balance, debit, credit, rollback and close, as GPAS sees them."""
 
     def __init__(self, config: Config, store: WalletStore, clock: Clock,
-                 games: GamesCatalogue, currencies: Currencies) -> None:
+                 games: GamesCatalogue, currencies: Currencies, protection: Protection) -> None:
         self._config = config
+        self._protection = protection
         self._store = store
         self._clock = clock
         self._games = games
@@ -68,7 +70,11 @@ class GpasWallet:
             raise InvalidWalletId()
         timeouts = (self._config.session_idle_seconds * 1000,
                     self._config.session_max_seconds * 1000)
-        session_id = self._store.open_session(token, wallet_id, parent_system, now, timeouts)
+        try:
+            session_id = self._store.open_session(token, wallet_id, parent_system, now, timeouts,
+                                                  self._protection.required)
+        except ProtectionRefusal as refused:
+            raise self._protection.answer(refused, "") from None
         return OpenedSession(session_id, wallet_id, now)
 
     def balance(self, parent_system: str, session_id: str) -> tuple[Balance, str]:
@@ -80,7 +86,10 @@ class GpasWallet:
         """Apply a debit, credit or rollback exactly once: session first, then business rules."""
         owner = self._store.session_owner(request.session_id)
         terms = self._terms(request, owner)
-        return Moved(self._store.apply(request, owner, terms), owner.currency)
+        try:
+            return Moved(self._store.apply(request, owner, terms), owner.currency)
+        except ProtectionRefusal as refused:
+            raise self._protection.answer(refused, owner.currency) from None
 
     def close(self, parent_system: str, session_id: str) -> None:
         """Close an active session."""
@@ -96,10 +105,12 @@ class GpasWallet:
             except WalletError as refused:
                 refusal = refused
         parts = (request.reverses,) if request.kind == "rollback" else ()
+        now = self._clock()
         return MovementTerms(
             amount=amount, game_id=game.game_id, provider_code=game.provider_code,
             fingerprint=fingerprint(request.kind, request.session_id, *parts, request.raw_body),
-            now_ms=self._clock(), late_ms=self._late_ms, replay=self._replay, refusal=refusal)
+            now_ms=now, late_ms=self._late_ms, replay=self._replay, refusal=refusal,
+            periods=self._protection.periods(now))
 
     def _minor_units(self, request: MovementRequest, currency: str) -> int:
         try:

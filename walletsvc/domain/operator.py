@@ -10,7 +10,14 @@ from decimal import Decimal
 from walletsvc.clock import Clock
 from walletsvc.config import Config
 from walletsvc.domain.gpas import WALLET_ID, fingerprint
-from walletsvc.errors import CurrencyError, InvalidAmount, InvalidRequest, ResourceNotFound
+from walletsvc.domain.protection.service import Protection
+from walletsvc.errors import (
+    CurrencyError,
+    InvalidAmount,
+    InvalidRequest,
+    ProtectionRefusal,
+    ResourceNotFound,
+)
 from walletsvc.models import AdjustmentKind, Applied, AuditEntry, Page, SubWallet, Wallet
 from walletsvc.money import AmountError, Currencies, to_minor
 from walletsvc.store import AuditTrail, WalletStore
@@ -52,8 +59,9 @@ class Operator:
     """Create and fund wallets, block players, issue launch tokens, read the audit trail."""
 
     def __init__(self, config: Config, store: WalletStore, audit: AuditTrail, clock: Clock,
-                 currencies: Currencies) -> None:
+                 currencies: Currencies, protection: Protection) -> None:
         self._config = config
+        self._protection = protection
         self._store = store
         self._audit = audit
         self._clock = clock
@@ -87,9 +95,14 @@ class Operator:
             raise InvalidAmount(f"amount {exc}") from None
         if minor == 0:
             raise InvalidAmount("amount must be greater than zero")
-        applied = self._store.adjust(
-            wallet_id, kind, sub_wallet, minor, reference,
-            fingerprint(kind, sub_wallet, str(minor)), uuid.uuid4().hex, self._clock())
+        now = self._clock()
+        try:
+            applied = self._store.adjust(
+                wallet_id, kind, sub_wallet, minor, reference,
+                fingerprint(kind, sub_wallet, str(minor)), uuid.uuid4().hex, now,
+                self._protection.periods(now))
+        except ProtectionRefusal as refused:
+            raise self._protection.answer(refused, wallet.currency) from None
         return applied, self.wallet(wallet_id)
 
     def set_blocked(self, wallet_id: str, blocked: bool) -> Wallet:

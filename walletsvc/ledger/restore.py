@@ -10,20 +10,25 @@ What comes back: every wallet (player, currency, balances, blocked flag, creatio
 the changes of the Redis retention period, each movement's record (so its reference answers
 1003 again, and an identical repeat still replays), each rollback tombstone, each operator
 adjustment's record, the reference directory, the wallets' audit streams and the
-reconciliation counters, each with the TTL it would have had. Wallets are written after their
+reconciliation counters, each with the TTL it would have had; each wallet's player-protection
+settings and period counters (ledger/restore_protection.py). Wallets are written after their
 shard's records. Sessions do not come back: GPAS gets 1004 on a session it knew and opens a
 new one. Restore writes no outbox entry, so nothing it writes reaches the ledger again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
+from walletsvc.config import Config
+from walletsvc.domain.protection.periods import Calendar, Period
 from walletsvc.ledger.records import millis, moment
+from walletsvc.ledger.restore_protection import SETTINGS_QUERY, USAGE_QUERY, count_usage
 from walletsvc.store import WalletStore
 from walletsvc.store.fence import READY, RESTORING, new_identity
 from walletsvc.store.restoring import Counted, RestoredWallet, ShardWriter
@@ -52,8 +57,9 @@ class Restorer:
     """Rebuild the shards that lost their data from the ledger."""
 
     def __init__(self, store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]],
-                 retention_ms: int, now_ms: int) -> None:
+                 retention_ms: int, now_ms: int, periods: Sequence[Period]) -> None:
         self._store = store
+        self._periods = periods
         self._conn = conn
         self._retention = retention_ms
         self._now = now_ms
@@ -69,7 +75,8 @@ class Restorer:
         self._refuse_live(fence.missing)
         identity = min(fence.identities) if fence.identities else new_identity()
         self._store.mark_shards(targets, RESTORING, identity, self._now)
-        rows = self._entries(targets), self._counters(targets), self._wallets(targets)
+        rows = (self._entries(targets), self._counters(targets), self._wallets(targets),
+                self._settings(targets), self._usage(targets))
         writer = self._store.restore_writer()
         try:
             for shard in targets:
@@ -120,6 +127,16 @@ class Restorer:
             " GROUP BY shard, day, provider_code, game_id, currency, event, reversed_kind"
             ' ORDER BY shard COLLATE "C"', list(targets), self._since, _COUNTED))
 
+    def _settings(self, targets: Sequence[str]) -> _ByShard:
+        """Return the targets' wallets' last protection settings, by shard."""
+        return _ByShard(self._rows("restore_settings", SETTINGS_QUERY, list(targets)))
+
+    def _usage(self, targets: Sequence[str]) -> _ByShard:
+        """Return the targets' movements since the longest running period began, by shard."""
+        earliest = min(period.start_ms for period in self._periods)
+        return _ByShard(self._rows("restore_usage", USAGE_QUERY, list(targets),
+                                   moment(earliest)))
+
     def _wallets(self, targets: Sequence[str]) -> _ByShard:
         """Return the targets' wallets, by shard."""
         return _ByShard(self._rows(
@@ -128,8 +145,9 @@ class Restorer:
             ' ORDER BY shard COLLATE "C", wallet_id', list(targets)))
 
     def _shard(self, writer: ShardWriter, shard: str, entries: _ByShard, counted: _ByShard,
-               wallets: _ByShard, identity: str) -> None:
-        """Queue one shard: its records and streams, its counters, its wallets, its marker."""
+               wallets: _ByShard, settings: _ByShard, usage: _ByShard, identity: str) -> None:
+        """Queue one shard: its records and streams, its counters, its wallets' protection,
+        its wallets, its marker."""
         for _, ms, seq, event, wallet, ps, ref, reverses, ttl, fields in entries.take(shard):
             writer.entry(f"{ms}-{seq}", event, wallet, ps, ref, reverses, fields, ttl)
             self.stats.records += 1
@@ -137,6 +155,11 @@ class Restorer:
         kept = [RestoredWallet(row[1], row[2] or "", row[3] or "",
                                millis(row[4]) if row[4] else 0, bool(row[5]), row[6], row[7])
                 for row in wallets.take(shard)]
+        ends = max(period.end_ms for period in self._periods)
+        writer.protection(
+            [(wallet, json.loads(state)) for _, wallet, state in settings.take(shard) if state],
+            [(wallet, used.fields()) for wallet, used in
+             count_usage(usage.take(shard), self._periods).items()], ends - self._now)
         self.stats.counters += writer.finish_shard(shard, sums, self._retention - self._now,
                                                    kept, READY, identity, self._now)
         self.stats.wallets += len(kept)
@@ -172,6 +195,10 @@ class _ByShard:
 
 
 def restore(store: WalletStore, conn: psycopg.Connection[tuple[Any, ...]], retention_ms: int,
-            now_ms: int) -> RestoreStats:
-    """Rebuild the shards that lost their data; raise RestoreRefused if one still holds some."""
-    return Restorer(store, conn, retention_ms, now_ms).run()
+            now_ms: int, calendar: Calendar | None = None) -> RestoreStats:
+    """Rebuild the shards that lost their data; raise RestoreRefused if one still holds some.
+
+    ``calendar`` gives the protection periods running now (default: the default zone's).
+    """
+    periods = (calendar or Calendar(Config.protection_time_zone)).running(now_ms)
+    return Restorer(store, conn, retention_ms, now_ms, periods).run()

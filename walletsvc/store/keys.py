@@ -96,6 +96,16 @@ def wallet_sessions(wallet_id: str) -> str:
     return f"{_prefix}wss:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
 
 
+def protection(wallet_id: str) -> str:
+    """Hash: the wallet's player-protection settings (limits, pending changes, pause)."""
+    return f"{_prefix}pp:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
+def usage(wallet_id: str) -> str:
+    """Hash with a TTL: what the wallet deposited, wagered, lost and played in each period."""
+    return f"{_prefix}pu:{{{wallet_shard(wallet_id)}}}:{wallet_id}"
+
+
 def adjustment(wallet_id: str, reference: str) -> str:
     """Hash: an operator deposit or withdrawal, kept for idempotency."""
     return f"{_prefix}adj:{{{wallet_shard(wallet_id)}}}:{wallet_id}:{reference}"

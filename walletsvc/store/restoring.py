@@ -163,6 +163,24 @@ class ShardWriter:
         if batch.entries:
             self._background.submit(self._send, batch)
 
+    def protection(self, settings: Sequence[tuple[str, Mapping[str, str]]],
+                   usage: Sequence[tuple[str, Mapping[str, str]]], usage_ttl_ms: int) -> None:
+        """Queue wallets' protection settings, and their period counters kept ``usage_ttl_ms``
+        (store/lua/protection.lua)."""
+        if settings or usage:
+            self._background.submit(self._protection, settings, usage, max(1, usage_ttl_ms))
+
+    def _protection(self, settings: Sequence[tuple[str, Mapping[str, str]]],
+                    usage: Sequence[tuple[str, Mapping[str, str]]], usage_ttl_ms: int) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for wallet_id, fields in settings:
+            pipe.delete(keys.protection(wallet_id))
+            pipe.hset(keys.protection(wallet_id), mapping={k: v for k, v in fields.items()})
+        for wallet_id, fields in usage:
+            pipe.hset(keys.usage(wallet_id), mapping={k: v for k, v in fields.items()})
+            pipe.pexpire(keys.usage(wallet_id), usage_ttl_ms)
+        pipe.execute()
+
     def finish_shard(self, shard: str, counted: Sequence[Counted], ttl_after_last_ms: int,
                      wallets: Sequence[RestoredWallet], state: str, identity: str,
                      now_ms: int) -> int:

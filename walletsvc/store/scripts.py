@@ -15,6 +15,9 @@ from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import ReplicatedWrites
 
 _COMMON = "common.lua"
+# The scripts that move money or open sessions judge player protection too.
+_PROTECTION = "protection.lua"
+_PROTECTED = frozenset({"movement.lua", "rollback.lua", "adjust.lua", "open_session.lua"})
 # Text as UTF-8, as Redis and cjson read it (no \u escapes to grow it).
 _ARGS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # The one script that is not acknowledged by replicas: it reads, and its only write is the
@@ -28,7 +31,8 @@ def lua(name: str) -> str:
 
 
 def _source(name: str) -> str:
-    return lua(_COMMON) + "\n" + lua(name)
+    parts = [_COMMON, _PROTECTION, name] if name in _PROTECTED else [_COMMON, name]
+    return "\n".join(lua(part) for part in parts)
 
 
 def sha(source: str) -> str:
@@ -93,6 +97,7 @@ class Scripts:
     set_blocked: Script
     adjust: Script
     issue_token: Script
+    protect: Script
 
     def ensure_loaded(self, redis: RedisClient) -> None:
         """Load into Redis any script it lacks (after a restart, say)."""

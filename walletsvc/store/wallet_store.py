@@ -24,7 +24,7 @@ from walletsvc.models import (
     Wallet,
 )
 from walletsvc.observability import record_store_failure
-from walletsvc.store import fence, keys, safety
+from walletsvc.store import fence, keys, protection, safety
 from walletsvc.store.client import RedisClient
 from walletsvc.store.replication import Acknowledgement, ReplicatedWrites
 from walletsvc.store.restoring import ShardWriter, restore_script
@@ -54,6 +54,9 @@ def _checked(reply: Sequence[Any]) -> Sequence[Any]:
     """Return a script's reply, or raise the domain error its status (a GPAS type) names."""
     if reply[0] == "OK":
         return reply
+    refused = protection.refusal(reply)
+    if refused is not None:
+        raise refused
     if reply[0] == errors.StoreNotReady.type:
         record_store_failure("not_ready", "the shard's marker is missing or says restoring",
                              "answered 503 STORE_NOT_READY, nothing applied")
@@ -87,6 +90,7 @@ class WalletStore:
         self._acknowledgement = acknowledgement or Acknowledgement()
         self._writes = ReplicatedWrites(redis, self._acknowledgement)
         self._scripts = Scripts.register(redis, self._writes)
+        self.protection = protection.ProtectionStore(redis, self._scripts.protect)
         self._retention_ms = retention_ms
         self._owners: OrderedDict[str, SessionOwner] = OrderedDict()
         # Every write asks the guard first: no money moves on a Redis that may evict.
@@ -162,16 +166,21 @@ class WalletStore:
         fingerprint: str,
         movement_id: str,
         now_ms: int,
+        periods: Mapping[str, int],
     ) -> Applied:
-        """Apply an operator deposit or withdrawal once per (wallet, reference)."""
+        """Apply an operator deposit or withdrawal once per (wallet, reference).
+
+        ``periods`` are the protection periods running now (d0 d1 w0 w1 m0 m1, protection.lua).
+        """
         self._guard.check()
         return _applied(_checked(self._scripts.adjust(
             {"wallet": keys.wallet(wallet_id), "record": keys.adjustment(wallet_id, reference),
              "wallet_stream": keys.wallet_stream(wallet_id), "outbox": _outbox(wallet_id),
-             "store": _marker(wallet_id)},
+             "store": _marker(wallet_id), "protection": keys.protection(wallet_id),
+             "usage": keys.usage(wallet_id)},
             {"kind": kind, "sub": sub_wallet, "amount": amount, "ref": reference, "now": now_ms,
              "retention": self._retention_ms, "mid": movement_id, "fp": fingerprint,
-             "wallet": wallet_id},
+             "wallet": wallet_id, **periods},
         )))
 
     # Launch tokens and sessions ----------------------------------------------------------
@@ -186,8 +195,12 @@ class WalletStore:
         return token
 
     def open_session(self, token: LaunchToken, wallet_id: str, parent_system: str,
-                     now_ms: int, timeouts_ms: tuple[int, int]) -> str:
-        """Consume the launch token and open a session; return its id, or raise why not."""
+                     now_ms: int, timeouts_ms: tuple[int, int], required: str = "") -> str:
+        """Consume the launch token and open a session; return its id, or raise why not.
+
+        ``required``: the limit kinds the wallet must have, as the store names them
+        (``loss,play``; protection.lua).
+        """
         self._guard.check()
         if token.kind == "opaque":
             self._check_token_shard(token.value, wallet_id)
@@ -202,10 +215,11 @@ class WalletStore:
              "session_stream": keys.session_stream(session_id),
              "wallet_sessions": keys.wallet_sessions(wallet_id),
              "live_index": _live_index(session_id), "outbox": _outbox(wallet_id),
-             "store": _marker(wallet_id)},
+             "store": _marker(wallet_id), "protection": keys.protection(wallet_id)},
             {"token_kind": token.kind, "now": now_ms, "sid": session_id, "wallet": wallet_id,
              "ps": parent_system, "idle": idle_ms, "max_age": max_ms,
-             "retention": self._retention_ms, "jwt_ttl": max(token.ttl_ms, 1)},
+             "retention": self._retention_ms, "jwt_ttl": max(token.ttl_ms, 1),
+             "required": required},
         ))
         return session_id
 
@@ -296,6 +310,7 @@ class WalletStore:
             "wallet_stream": keys.wallet_stream(wallet_id),
             "counters": keys.reconciliation(keys.wallet_shard(wallet_id), utc_day(terms.now_ms)),
             "outbox": _outbox(wallet_id), "store": _marker(wallet_id),
+            "protection": keys.protection(wallet_id), "usage": keys.usage(wallet_id),
             **self._references(wallet_id, ps, claims, claim=terms.refusal is None),
         }
         if rollback:
@@ -308,7 +323,7 @@ class WalletStore:
             "sid": sid, "ref": request.reference, "reverses": request.reverses,
             "type": request.type_code, "description": request.description,
             "tags": _tags_json(request.tags), "game": terms.game_id,
-            "provider": terms.provider_code,
+            "provider": terms.provider_code, **terms.periods,
         }
         script = self._scripts.rollback if rollback else self._scripts.movement
         reply = script(script_keys, args)

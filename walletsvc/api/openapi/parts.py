@@ -31,6 +31,7 @@ BLUEPRINTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gpas": ("GPAS", ("parentSystemId", "signature")),
     "reconciliation": ("Reconciliation", ("reconciliationKey",)),
     "admin": ("Admin", ("adminKey",)),
+    "protection": ("Protection", ("adminKey",)),
     "ledger": ("Ledger", ("adminKey",)),
 }
 # The one GPAS call that also needs a launch token.
@@ -42,6 +43,11 @@ TAGS = {
             "shape, session, business rules; a refused call changes nothing stored.",
     "Reconciliation": "The daily report GPAS fetches, with its own bearer key.",
     "Admin": "The operator's own API, with the admin key.",
+    "Protection": "Player protection (docs/player-protection.md), with the admin key: limits "
+                  "(a new or lower one at once, a higher one or a removal after the "
+                  "cooling-off), pauses and self-exclusion (never shortened). A bet a limit "
+                  "refuses answers 400, code 1010 and a type naming it (LOSS_LIMIT_REACHED...), "
+                  "with details; a paused or excluded player 1008 USER_BLOCKED (configurable).",
     "Ledger": "Reports from the ledger in PostgreSQL, with the admin key, as JSON or CSV "
               "(format=csv); 503 LEDGER_UNAVAILABLE while PostgreSQL does not answer.",
 }

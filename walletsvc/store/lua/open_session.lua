@@ -1,13 +1,17 @@
--- Open a wallet session with a launch token, consuming the token. common.lua is prepended.
--- Guarantees: the token is consumed if and only if the session is created.
+-- Open a wallet session with a launch token, consuming the token. common.lua and protection.lua
+-- are prepended.
+-- Guarantees: the token is consumed if and only if the session is created. A paused or excluded
+-- wallet, or one lacking a required limit, opens none (the refusal's outbox entry is the one
+-- write then, its evidence).
 -- KEYS (by name): store = the shard's marker (common.lua), token = launch token (opaque) or used-JWT-id key, wallet = wallet hash,
 --   session = session record, live = live-session key, session_stream, wallet_sessions =
 --   the wallet's session index, live_index = the shard's live-session index (scored by expiry),
---   outbox = the shard's ledger outbox
+--   outbox = the shard's ledger outbox, protection = the wallet's protection settings
 -- ARGV (by name): token_kind = 'opaque' or 'jwt', now (ms), sid = session id, wallet = wallet
 --   id, ps = parent system, idle = idle timeout (ms), max_age = absolute limit (ms),
---   retention (audit, ms), jwt_ttl = JWT id lifetime (ms)
--- returns {'OK'} or {error status}
+--   retention (audit, ms), jwt_ttl = JWT id lifetime (ms), required = the limit kinds a wallet
+--   must have, comma-separated ('' if none)
+-- returns {'OK'}, {error status}, a pause's {status, ends} or {'LIMITS_REQUIRED', missing...}
 local token_kind, now, sid, wallet_id = A.token_kind, tonumber(A.now), A.sid, A.wallet
 local idle, max_age, retention = tonumber(A.idle), tonumber(A.max_age), tonumber(A.retention)
 
@@ -28,6 +32,18 @@ if not w.currency then
 end
 if w.blocked == '1' then
   return {'USER_BLOCKED'}
+end
+local s = hash(K.protection)
+local what = {'sid', sid, 'ps', A.ps, 'currency', w.currency}
+local pause, ends = paused(s, now)
+if pause then
+  record_refusal({pause, ends}, what)
+  return {pause, ends}
+end
+local missing = missing_required(s, A.required, now)
+if #missing > 0 then
+  record_refusal({'LIMITS_REQUIRED', nil}, {'missing', table.concat(missing, ','), unpack(what)})
+  return {'LIMITS_REQUIRED', unpack(missing)}
 end
 
 local keep = int(max_age + retention)

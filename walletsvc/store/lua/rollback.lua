@@ -1,14 +1,16 @@
 -- Reverse a whole GPAS movement exactly once, returning each part to the sub-wallet it came
--- from. common.lua is prepended. A rollback is never refused for funds: reversing a credit may
--- leave REAL negative.
+-- from. common.lua and protection.lua are prepended. A rollback is never refused for funds or
+-- by a limit: reversing a credit may leave REAL negative. It gives back in the player-protection
+-- counters what the reversed movement counted, in the periods that counted it.
 -- Guarantees: as movement.lua. The one write on a refusal is deliberate: rolling back an
 -- unknown reference leaves a tombstone for it (with its audit and outbox entries), so a debit
 -- or credit arriving later under that reference is refused as a duplicate and moves no money.
 -- KEYS (by name): store = the shard's marker (common.lua), wallet, session, live, live_index, record, session_stream, wallet_stream,
---   counters, owner, outbox: as movement.lua, for this rollback; target = the reversed movement's
+--   counters, owner, outbox, protection, usage: as movement.lua, for this rollback; target = the reversed movement's
 --   record, target_owner = its reference directory entry (absent on Redis Cluster)
 -- ARGV (by name): now, late, retention, replay, mid, fp, ps, wallet, sid, ref, description,
---   tags: as movement.lua; reverses = the reversed movement's external reference
+--   tags, d0 d1 w0 w1 m0 m1: as movement.lua; reverses = the reversed movement's external
+--   reference
 -- returns the money reply (common.lua) or {error status}
 local now, retention = tonumber(A.now), tonumber(A.retention)
 
@@ -25,7 +27,7 @@ if target_owner and target_owner ~= A.wallet then
   return {'INVALID_TX_ID'}
 end
 local t = fields(K.target, 'kind', 'rolled_back', 'real', 'bonus', 'amount', 'game',
-  'provider')
+  'provider', 'ts')
 if not t.kind then
   save_reference(K.target_owner, K.target, A.wallet, retention, {'kind', 'tombstone',
     'sid', A.sid, 'by', A.ref, 'ts', int(now)})
@@ -66,7 +68,16 @@ local entry = {'event', 'rollback', 'mid', A.mid, 'ref', A.ref, 'reverses', A.re
   'description', A.description, 'tags', A.tags, 'ts', int(now)}
 audit(K.session_stream, nil, entry)
 audit(K.wallet_stream, int(now - retention), entry)
-outbox(entry, {'_fp', A.fp, '_reversed', t.kind})
+-- `_rts`: when the reversed movement was made (restore gives its counts back as here).
+outbox(entry, {'_fp', A.fp, '_reversed', t.kind, '_rts', t.ts})
+local u, at = usage(K.usage), tonumber(t.ts)
+if t.kind == 'debit' then
+  add_since(u, 'wager', -amount, at)
+  add_since(u, 'loss', -amount, at)
+else
+  add_since(u, 'loss', amount, at)
+end
+save_usage(K.usage, u)
 local reversed = t.kind == 'debit' and 'bet_rollback' or 'win_rollback'
 count(K.counters, t.provider, t.game, w.currency, {reversed, amount, 'count_rollback', 1},
   retention)
