@@ -12,10 +12,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from walletsvc.domain.protection.answers import check_answers
-from walletsvc.domain.protection.limits import KINDS
-from walletsvc.domain.protection.messages import LANGUAGES
-
 PREFIX = "WALLETSVC_"
 DuplicateReply = Literal["refuse", "replay"]
 WAITAOF_TARGETS = ("local", "replicas")
@@ -222,7 +218,8 @@ def _build(read: _Reader) -> Config:
 
 
 def _protection(read: _Reader) -> dict[str, Any]:
-    """Read the player-protection settings (checked: a typo must not drop a required limit)."""
+    """Read the player-protection settings; the domain checks their names and answers when it is
+    built (walletsvc/domain/protection/service.py), so that a typo stops the start."""
     zone = read.text("PROTECTION_TIME_ZONE", Config.protection_time_zone)
     try:
         ZoneInfo(zone)
@@ -230,16 +227,8 @@ def _protection(read: _Reader) -> dict[str, Any]:
         raise ConfigError(f"{PREFIX}PROTECTION_TIME_ZONE: no time zone {zone!r}") from None
     raw = read.text("REQUIRED_LIMITS", "")
     required = tuple(item.strip().lower() for item in raw.split(",") if item.strip())
-    if not set(required) <= set(KINDS):
-        raise ConfigError(f"{PREFIX}REQUIRED_LIMITS lists some of {', '.join(KINDS)}, "
-                          f"got {raw!r}")
     answers = read.json_object("PROTECTION_ANSWERS", required=False)
-    problem = check_answers(answers)
-    if problem:
-        raise ConfigError(f"{PREFIX}PROTECTION_ANSWERS: {problem}")
     language = read.text("PLAYER_LANGUAGE", Config.player_language)
-    if language not in LANGUAGES:
-        raise ConfigError(f"{PREFIX}PLAYER_LANGUAGE is one of {', '.join(LANGUAGES)}")
     return {
         "protection_time_zone": zone,
         "limit_cooling_off_seconds": read.integer(

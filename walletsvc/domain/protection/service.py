@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from walletsvc.clock import DAY_MS, Clock, iso_utc
-from walletsvc.config import Config
+from walletsvc.config import Config, ConfigError
 from walletsvc.domain.protection import rules
-from walletsvc.domain.protection.answers import answers
+from walletsvc.domain.protection.answers import answers, check_answers
 from walletsvc.domain.protection.limits import KINDS, PERIOD_CODES, PERIODS, PauseKind, Settings
 from walletsvc.domain.protection.messages import CATALOGUE
 from walletsvc.domain.protection.periods import Calendar
@@ -37,11 +37,25 @@ _ATTEMPTS = 5
 Decision = Callable[[Settings, int], tuple[Settings, rules.Evidence]]
 
 
+def check_settings(config: Config) -> None:
+    """Refuse protection settings that name no limit, answer or language walletsvc knows."""
+    unknown = sorted(set(config.required_limits) - set(KINDS))
+    if unknown:
+        raise ConfigError(f"WALLETSVC_REQUIRED_LIMITS lists some of {', '.join(KINDS)}, "
+                          f"got {', '.join(unknown)}")
+    problem = check_answers(config.protection_answers)
+    if problem:
+        raise ConfigError(f"WALLETSVC_PROTECTION_ANSWERS: {problem}")
+    if config.player_language not in CATALOGUE:
+        raise ConfigError(f"WALLETSVC_PLAYER_LANGUAGE is one of {', '.join(CATALOGUE)}")
+
+
 class Protection:
     """Limits, pauses and self-exclusion of wallets."""
 
     def __init__(self, config: Config, store: WalletStore, clock: Clock,
                  currencies: Currencies) -> None:
+        check_settings(config)
         self._store = store
         self._clock = clock
         self._currencies = currencies
