@@ -6,19 +6,23 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 import psycopg
-import simplejson
 from flask.cli import with_appcontext
-from marshmallow import Schema
 from redis.exceptions import RedisError
 
-from walletsvc.commands.output import DATE, FORMAT, echo_json
-from walletsvc.errors import WalletError
+from walletsvc.commands.output import (
+    DATE,
+    FORMAT,
+    echo_json,
+    echo_rows,
+    one_line_failures,
+    report_options,
+)
 from walletsvc.ledger.accepted import AcceptRefused, accept
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, migrate
@@ -179,10 +183,6 @@ def drop_expired(ahead: int) -> None:
     echo_json({"dropped": dropped, "present": created})
 
 
-def _report(rows: Sequence[Any], schema: type[Schema], output: str) -> None:
-    click.echo(render(shared(schema).dump(rows, many=True), list(shared(schema).fields), output))
-
-
 @ledger.command("statement")
 @click.argument("wallet_id")
 @click.option("--from", "date_from", type=DATE, required=True)
@@ -192,13 +192,10 @@ def _report(rows: Sequence[Any], schema: type[Schema], output: str) -> None:
 @with_appcontext
 def statement(wallet_id: str, date_from: datetime, date_to: datetime, output: str) -> None:
     """Print a player's statement for any UTC date range the ledger keeps."""
-    try:
-        with open_book(services()) as book:
-            found = book.reports.statement(wallet_id, date_from.date(), date_to.date())
-            for chunk in _statement_text(found, services().currencies, output):
-                click.echo(chunk, nl=False)
-    except WalletError as exc:
-        raise click.ClickException(simplejson.dumps(exc.body())) from None
+    with one_line_failures(), open_book(services()) as book:
+        found = book.reports.statement(wallet_id, date_from.date(), date_to.date())
+        for chunk in _statement_text(found, services().currencies, output):
+            click.echo(chunk, nl=False)
 
 
 def _statement_text(found: Statement, currencies: Currencies, output: str) -> Iterator[str]:
@@ -220,27 +217,18 @@ def _statement_text(found: Statement, currencies: Currencies, output: str) -> It
 @with_appcontext
 def liabilities(date_from: datetime, date_to: datetime, output: str) -> None:
     """Print the sum of player balances per currency at the end of each UTC day."""
-    try:
-        with open_book(services()) as book:
-            rows = book.reports.liabilities(date_from.date(), date_to.date())
-    except WalletError as exc:
-        raise click.ClickException(simplejson.dumps(exc.body())) from None
-    _report([liability_view(row, services().currencies) for row in rows], LiabilitySchema,
-            output)
+    with one_line_failures(), open_book(services()) as book:
+        rows = book.reports.liabilities(date_from.date(), date_to.date())
+    echo_rows([liability_view(row, services().currencies) for row in rows], LiabilitySchema,
+              output)
 
 
 @ledger.command("reconciliation")
-@click.option("--from", "date_from", type=DATE, required=True)
-@click.option("--to", "date_to", type=DATE, required=True)
-@click.option("--provider", default=None, help="Only this provider code.")
-@click.option("--format", "output", type=FORMAT, default="table")
+@report_options
 @with_appcontext
 def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
                    output: str) -> None:
     """Print the GPAS reconciliation report of any past UTC dates, from the ledger."""
-    try:
-        with open_book(services()) as book:
-            rows = book.reconciliation.report(date_from.date(), date_to.date(), provider)
-    except WalletError as exc:
-        raise click.ClickException(simplejson.dumps(exc.body())) from None
-    _report(rows, ReconciliationRowSchema, output)
+    with one_line_failures(), open_book(services()) as book:
+        rows = book.reconciliation.report(date_from.date(), date_to.date(), provider)
+    echo_rows(rows, ReconciliationRowSchema, output)

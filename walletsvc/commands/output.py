@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
 import simplejson
 from flask.cli import with_appcontext
+from marshmallow import Schema
 from redis.exceptions import RedisError
 
 from walletsvc.errors import WalletError
 from walletsvc.money import AmountError, parse_decimal
+from walletsvc.schemas import shared
+from walletsvc.tables import render
 
 F = TypeVar("F", bound=Callable[..., Any])
 DATE = click.DateTime(["%Y-%m-%d"])
 FORMAT = click.Choice(["table", "csv", "json"])
+
+
+def report_options(func: F) -> F:
+    """Add a report's options: --from and --to (UTC dates), --provider, --format."""
+    for option in reversed((
+            click.option("--from", "date_from", type=DATE, required=True),
+            click.option("--to", "date_to", type=DATE, required=True),
+            click.option("--provider", default=None, help="Only this provider code."),
+            click.option("--format", "output", type=FORMAT, default="table"))):
+        func = option(func)
+    return func
+
+
+def echo_rows(rows: Sequence[Any], schema: type[Schema], output: str) -> None:
+    """Print ``rows`` dumped by ``schema`` as a table, CSV or JSON."""
+    dumper = shared(schema)
+    click.echo(render(dumper.dump(rows, many=True), list(dumper.fields), output))
 
 
 def echo_json(data: Any) -> None:
