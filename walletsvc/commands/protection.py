@@ -17,7 +17,7 @@ import click
 from flask.cli import with_appcontext
 
 from walletsvc.clock import epoch_ms
-from walletsvc.commands.output import echo_json, one_line_failures
+from walletsvc.commands.output import DATE, echo_json, one_line_failures
 from walletsvc.domain.protection.limits import KINDS, ORIGINS, PERIOD_CODES
 from walletsvc.ledger.database import LedgerUnreachable, connect, migrate
 from walletsvc.ledger.protection import FIELDS, daily
@@ -124,7 +124,7 @@ def lift(wallet_id: str, reason: str, by: str) -> Any:
 
 
 @limits.command("daily-report")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True,
+@click.option("--date", "day", type=DATE, required=True,
               help="A calendar day in WALLETSVC_PROTECTION_TIME_ZONE.")
 @with_appcontext
 def daily_report(day: datetime) -> None:
