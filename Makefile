@@ -16,11 +16,16 @@ run: $(VENV)/.run-installed
 run-ha: $(VENV)/.run-installed
 	scripts/run-ha.sh
 
-## test: install and run every check: ruff, mypy --strict, the whole pytest suite
+# pytest's options under `make test`: the suite on 4 processes at once (pytest-xdist; its
+# tests mostly wait on real servers, so more processes than the 2 cores pay), the tests of one
+# xdist_group in one process, one after another. `make test PYTEST_PARALLEL=` runs it in one.
+PYTEST_PARALLEL ?= -n 4 --dist loadgroup
+
+## test: install and run every check: ruff, mypy --strict, the whole pytest suite (in parallel)
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check walletsvc tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check walletsvc tests bench

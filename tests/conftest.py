@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from redis.cluster import RedisCluster
 
+from tests.ha.load import FIGURES_PROPERTY, summary
 from tests.postgres_server import drop_database, fresh_database, start_postgres, stop_postgres
 from tests.redis_server import (
     RedisBinary,
@@ -59,6 +60,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             count = sum(binary.problem in str(report.longrepr) for report in reports)
             terminalreporter.write_sep("!", f"{binary.problem}: {count} tests {outcome}",
                                        red=True, bold=True)
+    # The replication scenarios' figures (tests/ha), from their reports: under pytest-xdist
+    # they ran in other processes.
+    figures = [value for reports in terminalreporter.stats.values() for report in reports
+               for name, value in getattr(report, "user_properties", ())
+               if name == FIGURES_PROPERTY]
+    if figures:
+        terminalreporter.section("replication figures (sent, acknowledged, lost, outage)")
+        for line in figures:
+            terminalreporter.write_line(summary(line))
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,12 @@ from tests.support.processes import (
 from tests.support.service import Answer, HttpClient
 from walletsvc.ledger.database import connect
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # Load for seconds around a kill, with Redis timeouts of seconds: one such scenario at a
+    # time (one xdist group), so that two never starve each other of the two cores.
+    pytest.mark.xdist_group("failover"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 # -o: take the installed venv as it is (the suite's own), do not reinstall it here.

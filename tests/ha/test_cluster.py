@@ -29,7 +29,12 @@ from tests.support.store import ready, stream_fields
 from walletsvc import create_app
 from walletsvc.store import keys
 
-pytestmark = [pytest.mark.realredis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.realredis, pytest.mark.slow,
+    # Load for seconds around a kill, with Redis timeouts of seconds: one such scenario at a
+    # time (one xdist group), so that two never starve each other of the two cores.
+    pytest.mark.xdist_group("failover"),
+]
 
 
 @pytest.fixture
