@@ -15,7 +15,12 @@ from tests.proxy.nginx import GPAS, HOST, STRANGER, Answer, Nginx, assert_gpas_e
 from tests.proxy.stack import Stack, movement_body
 from tests.redis_server import free_port
 
-pytestmark = pytest.mark.realredis
+pytestmark = [
+    pytest.mark.realredis,
+    # One process for the proxy's modules (one xdist group): each module's `stack` (nginx and
+    # both gunicorns) starts once, not again on every worker that runs one of its tests.
+    pytest.mark.xdist_group("proxy"),
+]
 
 
 def raw_exchange(nginx: Nginx, listener: str, request: bytes, tls: bool = True) -> Answer:

@@ -15,7 +15,11 @@ from tests.support.gpas import signed_headers
 from tests.support.service import Service
 from tests.support.settings import PARENT_ID, SECRET
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # One process (one xdist group): the module's gunicorn starts once, not on every worker.
+    pytest.mark.xdist_group("hostile-transport"),
+]
 
 
 @pytest.fixture(scope="module")
