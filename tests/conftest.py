@@ -50,6 +50,16 @@ def pytest_report_header() -> list[str]:
             for binary in redis_binaries()]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under `make test` (pytest-xdist's --dist loadgroup), fail a test of an xdist_group that
+    is not kept with its group: pytest-xdist says the group by a node id suffix that some
+    pytest versions drop, and the groups were then silently ignored."""
+    if (getattr(item.config.option, "loadgroup", False)  # set in xdist's workers only
+            and item.get_closest_marker("xdist_group") and "@" not in item.nodeid):
+        pytest.fail("pytest-xdist ignored this test's xdist_group: this pytest and pytest-xdist "
+                    "do not work together (see the pytest pin in pyproject.toml)", pytrace=False)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say again at the end, with a count, which tests a missing Redis version kept from running."""
     outcome = "failed (CI=true)" if in_ci() else "skipped"
