@@ -28,6 +28,7 @@ from devkit.postgres import (
 from devkit.redis import RedisBinary, RedisClusterServers, RedisServer, RedisServers, redis_binaries
 from devkit.settings import FakeClock, base_config
 from devkit.store import initialise
+from tests.ha.load import FIGURES_PROPERTY, summary
 from tests.support.store import FakeRedis
 from tests.tools import in_ci, unavailable
 from walletsvc import create_app
@@ -50,6 +51,16 @@ def pytest_report_header() -> list[str]:
             for binary in redis_binaries()]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under `make test` (pytest-xdist's --dist loadgroup), fail a test of an xdist_group that
+    is not kept with its group: pytest-xdist says the group by a node id suffix that some
+    pytest versions drop, and the groups were then silently ignored."""
+    if (getattr(item.config.option, "loadgroup", False)  # set in xdist's workers only
+            and item.get_closest_marker("xdist_group") and "@" not in item.nodeid):
+        pytest.fail("pytest-xdist ignored this test's xdist_group: this pytest and pytest-xdist "
+                    "do not work together (see the pytest pin in pyproject.toml)", pytrace=False)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say again at the end, with a count, which tests a missing Redis version kept from running."""
     outcome = "failed (CI=true)" if in_ci() else "skipped"
@@ -60,6 +71,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             count = sum(binary.problem in str(report.longrepr) for report in reports)
             terminalreporter.write_sep("!", f"{binary.problem}: {count} tests {outcome}",
                                        red=True, bold=True)
+    # The replication scenarios' figures (tests/ha), from their reports: under pytest-xdist
+    # they ran in other processes.
+    figures = [value for reports in terminalreporter.stats.values() for report in reports
+               for name, value in getattr(report, "user_properties", ())
+               if name == FIGURES_PROPERTY]
+    if figures:
+        terminalreporter.section("replication figures (sent, acknowledged, lost, outage)")
+        for line in figures:
+            terminalreporter.write_line(summary(line))
 
 
 @pytest.fixture(scope="session")

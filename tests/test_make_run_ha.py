@@ -31,14 +31,19 @@ from tests.support.processes import (
 from tests.support.service import Answer, HttpClient
 from walletsvc.ledger.database import connect
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # Load for seconds around a kill, with Redis timeouts of seconds: one such scenario at a
+    # time (one xdist group), so that two never starve each other of the two cores.
+    pytest.mark.xdist_group("failover"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 # -o: take the installed venv as it is (the suite's own), do not reinstall it here.
 MAKE_RUN_HA = ["make", "-s", "-C", str(ROOT), "-o", ".venv/.run-installed", "run-ha"]
 # Two supervisors with their redis-servers, three Sentinels, PostgreSQL, the exporter,
-# gunicorn and its two workers, the script itself
-AT_LEAST = 12
+# GPAS's gunicorn and its two workers, the operator's gunicorn and its worker, the script itself
+AT_LEAST = 14
 
 
 @dataclass
@@ -78,9 +83,12 @@ class Demo:
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[Demo]:
-    """`make run-ha` on free ports, ready: gunicorn answers."""
-    ports = {name: free_port() for name in ("web", "a", "b", "s1", "s2", "s3", "postgres")}
+    """`make run-ha` on free ports, ready: both gunicorns answer."""
+    ports = {name: free_port()
+             for name in ("web", "operator", "a", "b", "s1", "s2", "s3", "postgres")}
     env = run_env(tmp_path, WALLETSVC_BIND=f"127.0.0.1:{ports['web']}",
+                  WALLETSVC_OPERATOR_BIND=f"127.0.0.1:{ports['operator']}",
+                  WALLETSVC_OPERATOR_WORKERS="1",
                   WALLETSVC_HA_PORT_A=str(ports["a"]), WALLETSVC_HA_PORT_B=str(ports["b"]),
                   WALLETSVC_HA_SENTINEL_PORTS=f"{ports['s1']} {ports['s2']} {ports['s3']}",
                   WALLETSVC_POSTGRES_PORT=str(ports["postgres"]))
@@ -89,6 +97,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         process = subprocess.Popen(MAKE_RUN_HA, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     wait_healthy(process, ports["web"], log)
+    wait_healthy(process, ports["operator"], log)
     yield Demo(process, tmp_path / "var", log, ports)
     kill_group(process, tmp_path / "var" / "ha" / "postgres")
 

@@ -26,7 +26,12 @@ from tests.tools import unavailable
 from walletsvc import create_app
 from walletsvc.store import connect
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # They share the session's installed host (`host`: a fresh virtual env from the lock):
+    # one xdist group installs it once, not once on every worker.
+    pytest.mark.xdist_group("deploy-host"),
+]
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 

@@ -24,7 +24,12 @@ from walletsvc.ledger.writer import LedgerWriter
 from walletsvc.store import connect as redis_connect
 from walletsvc.store.outbox import OutboxEntry
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # They share the session's installed host (`host`: a fresh virtual env from the lock):
+    # one xdist group installs it once, not once on every worker.
+    pytest.mark.xdist_group("deploy-host"),
+]
 
 CRON = ROOT / "config" / "cron" / "walletsvc"
 SECRETS = (SECRET, ADMIN_KEY, RECONCILIATION_KEY)

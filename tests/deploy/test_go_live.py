@@ -16,7 +16,12 @@ from devkit.settings import SECRET
 from tests.deploy.host import ROOT, Host, RunningUnit, minimal_env
 from walletsvc.ledger.database import connect
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # They share the session's installed host (`host`: a fresh virtual env from the lock):
+    # one xdist group installs it once, not once on every worker.
+    pytest.mark.xdist_group("deploy-host"),
+]
 
 GUIDE = ROOT / "docs" / "deployment.md"
 MARKER = "<!-- tests/deploy/test_go_live.py runs the next block as it is written -->"

@@ -14,7 +14,12 @@ from devkit.settings import SECRET
 from tests.deploy.host import ROOT, Host, minimal_env
 from tests.support.lock import locked
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # They share the session's installed host (`host`: a fresh virtual env from the lock):
+    # one xdist group installs it once, not once on every worker.
+    pytest.mark.xdist_group("deploy-host"),
+]
 
 
 def mode(path: Path) -> tuple[int, int, int]:

@@ -13,7 +13,12 @@ from devkit.postgres import binaries
 from tests.deploy.host import ROOT, Host, RunningUnit, minimal_env
 from tests.tools import require_program
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # They share the session's installed host (`host`: a fresh virtual env from the lock):
+    # one xdist group installs it once, not once on every worker.
+    pytest.mark.xdist_group("deploy-host"),
+]
 
 RUNBOOKS = ROOT / "docs" / "runbooks"
 GUIDE = ROOT / "docs" / "deployment.md"

@@ -15,7 +15,12 @@ from devkit.settings import ADMIN_KEY
 from tests.deploy.host import Host, RunningUnit, unit_service_section
 from tests.tools import require_program
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # They share the session's installed host (`host`: a fresh virtual env from the lock):
+    # one xdist group installs it once, not once on every worker.
+    pytest.mark.xdist_group("deploy-host"),
+]
 
 
 def verify_root(host: Host) -> Path:

@@ -161,6 +161,18 @@ def replays_differing(load: SignedLoad) -> list[str]:
     return differing
 
 
+# The name a scenario's figures have among its report's properties (tests/ha/conftest.py).
+FIGURES_PROPERTY = "replication figures"
+
+
+def summary(line: str) -> str:
+    """Return a figures line as the summary at the end of the run shows it."""
+    figures = json.loads(line)
+    return (f"{figures['scenario']}: sent {figures['sent']}, acknowledged "
+            f"{figures['acknowledged']}, lost {figures['lost']}, unknown {figures['unknown']}, "
+            f"outage {figures['outage_seconds']} s {figures['extra'] or ''}")
+
+
 def record(figures: Figures, directory: Path) -> None:
     """Print the figures and add them to the run's figures file (shown at the end of the run)."""
     print(f"HA figures: {figures.line()}")
@@ -173,5 +185,5 @@ def funded_sessions(service: Service, count: int) -> list[tuple[str, str]]:
     return [service.funded_session("1000000") for _ in range(count)]
 
 
-__all__ = ["PARENT_ID", "Call", "Figures", "SignedLoad", "audit", "funded_sessions", "record",
-           "replays_differing"]
+__all__ = ["FIGURES_PROPERTY", "PARENT_ID", "Call", "Figures", "SignedLoad", "audit",
+           "funded_sessions", "record", "replays_differing", "summary"]

@@ -30,7 +30,12 @@ from tests.support.service import Service
 from walletsvc import create_app
 from walletsvc.store import keys
 
-pytestmark = [pytest.mark.realredis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.realredis, pytest.mark.slow,
+    # Load for seconds around a kill, with Redis timeouts of seconds: one such scenario at a
+    # time (one xdist group), so that two never starve each other of the two cores.
+    pytest.mark.xdist_group("failover"),
+]
 
 
 @pytest.fixture

@@ -21,7 +21,12 @@ from tests.ha.servers import SentinelGroup, client, info, wait_for
 from tests.support.service import Service
 from tests.tools import unavailable
 
-pytestmark = [pytest.mark.realredis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.realredis, pytest.mark.slow,
+    # Load for seconds around a kill, with Redis timeouts of seconds: one such scenario at a
+    # time (one xdist group), so that two never starve each other of the two cores.
+    pytest.mark.xdist_group("failover"),
+]
 WARM_UP, SETTLE = 2.0, 2.5  # seconds of load before the failure and after the recovery
 
 

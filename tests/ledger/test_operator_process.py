@@ -22,7 +22,12 @@ from devkit.statements import seed_statement
 from tests.support.service import Service
 from tests.support.threads import ClientThreads
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # One process (one xdist group): `operated` (a 300,000-entry ledger and both gunicorns)
+    # is built once, not on every worker, and two such statements never stream at once.
+    pytest.mark.xdist_group("operator-process"),
+]
 
 ENTRIES = 300_000
 WALLET = "wallet-of-a-busy-year"

@@ -12,7 +12,12 @@ from devkit.redis import free_port
 from tests.proxy.stack import Stack, movement_body
 from tests.proxy.upstreams import StuckUpstream
 
-pytestmark = pytest.mark.realredis
+pytestmark = [
+    pytest.mark.realredis,
+    # One process for the proxy's modules (one xdist group): each module's `stack` (nginx and
+    # both gunicorns) starts once, not again on every worker that runs one of its tests.
+    pytest.mark.xdist_group("proxy"),
+]
 
 
 @pytest.mark.parametrize("request_bytes", [

@@ -17,7 +17,12 @@ from tests.proxy.stack import Stack, movement_body
 from tests.support.service import Service
 from tests.support.store import writes_paused
 
-pytestmark = pytest.mark.realredis
+pytestmark = [
+    pytest.mark.realredis,
+    # One process for the proxy's modules (one xdist group): each module's `stack` (nginx and
+    # both gunicorns) starts once, not again on every worker that runs one of its tests.
+    pytest.mark.xdist_group("proxy"),
+]
 
 
 def test_gpas_traffic_at_full_speed_is_not_rate_limited(stack: Stack) -> None:

@@ -10,7 +10,12 @@ from devkit.nginx import GPAS, HOST, PROXY_ONLY, STRANGER
 from devkit.settings import ADMIN_KEY
 from tests.proxy.stack import Stack, movement_body
 
-pytestmark = pytest.mark.realredis
+pytestmark = [
+    pytest.mark.realredis,
+    # One process for the proxy's modules (one xdist group): each module's `stack` (nginx and
+    # both gunicorns) starts once, not again on every worker that runs one of its tests.
+    pytest.mark.xdist_group("proxy"),
+]
 
 GPAS_ROUTES = [("POST", "/sessions"), ("PATCH", "/sessions/close"),
                ("GET", "/wallets/balance"), ("GET", "/wallets/my/balance"),

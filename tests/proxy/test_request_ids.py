@@ -11,7 +11,12 @@ import pytest
 from devkit.nginx import GPAS, one_line
 from tests.proxy.stack import Stack
 
-pytestmark = pytest.mark.realredis
+pytestmark = [
+    pytest.mark.realredis,
+    # One process for the proxy's modules (one xdist group): each module's `stack` (nginx and
+    # both gunicorns) starts once, not again on every worker that runs one of its tests.
+    pytest.mark.xdist_group("proxy"),
+]
 
 
 def app_line(stack: Stack, request_id: str) -> dict[str, Any]:

@@ -22,7 +22,12 @@ from tests.support.service import Service
 from tests.support.threads import ClientThreads
 from walletsvc.store import keys
 
-pytestmark = [pytest.mark.realredis, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.realredis, pytest.mark.slow,
+    # Load for seconds around a kill, with Redis timeouts of seconds: one such scenario at a
+    # time (one xdist group), so that two never starve each other of the two cores.
+    pytest.mark.xdist_group("failover"),
+]
 GPAS_EVENTS = ("debit", "credit", "rollback")
 
 

@@ -15,7 +15,11 @@ from devkit.redis import RedisBinary, RedisServer
 from devkit.settings import PARENT_ID, SECRET
 from tests.support.service import Service
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # One process (one xdist group): the module's gunicorn starts once, not on every worker.
+    pytest.mark.xdist_group("hostile-transport"),
+]
 
 
 @pytest.fixture(scope="module")

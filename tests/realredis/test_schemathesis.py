@@ -39,7 +39,12 @@ from tests.support.service import Routed, Service
 from tests.support.store import FakeRedis
 from walletsvc import create_app
 
-pytestmark = [pytest.mark.slow, pytest.mark.realredis]
+pytestmark = [
+    pytest.mark.slow, pytest.mark.realredis,
+    # One process (one xdist group): `target`, gunicorn over a Redis and a ledger per Redis
+    # version, starts once per version, not again on every worker.
+    pytest.mark.xdist_group("schemathesis"),
+]
 
 # Per operation and mode; raise it (SCHEMATHESIS_EXAMPLES=500) to search further by hand.
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
