@@ -105,22 +105,28 @@ def _bindable(port: int) -> bool:
 _GIVEN: set[int] = set()
 
 
+def _ephemeral_low() -> int:
+    """Return the lowest port the kernel hands out to outgoing connections."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(cluster: bool = False) -> int:
     """Return a loopback port nothing listens on now and this process has not handed out
-    before (for a cluster node, its bus port too)."""
+    before (for a cluster node, its bus port too).
+
+    Chosen below the kernel's range for outgoing connections: a port from that range, free
+    when chosen, can be taken by any client's connection (another test's, on another worker)
+    before the server binds it.
+    """
     rng = random.Random()
+    top = _ephemeral_low() - 1 - (10000 if cluster else 0)  # a cluster bus is port + 10000
     while True:
-        if cluster:  # the cluster bus listens on port + 10000, so the port must be <= 55535
-            port = rng.randint(20000, 45000)
-            if not (_bindable(port) and _bindable(port + 10000)):
-                continue
-            taken = {port, port + 10000}
-        else:
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = int(sock.getsockname()[1])
-            taken = {port}
-        if not taken & _GIVEN:
+        port = rng.randint(10000, top)
+        taken = {port, port + 10000} if cluster else {port}
+        if not taken & _GIVEN and all(_bindable(each) for each in taken):
             _GIVEN.update(taken)
             return port
 
