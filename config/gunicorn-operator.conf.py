@@ -33,8 +33,11 @@ threads = 4
 # not stop: it only takes down a wedged worker. A report's length is bounded by its dates (at
 # most 366 days); its memory by the batch it holds (walletsvc/ledger/statement.py).
 timeout = 60
-# A reload or a stop lets a report being written finish for this long.
-graceful_timeout = 60
+# A reload or a stop lets a report being written finish for this long (a streamed year of a
+# busy wallet takes seconds). Also the longest a stop waits for a worker: once, after a
+# failover, a worker with no request in flight took all of it to leave on SIGINT (cause not
+# found), and a stop of 60 s was longer than `make run-ha`'s own test allows.
+graceful_timeout = 20
 
 # Below GPAS on the CPU: a report takes only the time GPAS's workers leave. Set here, in the
 # master before it forks its workers, so that every way of starting it (systemd, make run, the
