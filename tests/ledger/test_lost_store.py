@@ -9,6 +9,7 @@ once in the ledger, `ledger verify` clean.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
@@ -142,6 +143,28 @@ def wait_for_export(redis: RedisClient, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+def kill_part_way(restoring: subprocess.Popen[bytes], store: WalletStore) -> None:
+    """Kill ``restoring`` with kill -9 once some shards are ready and some are not.
+
+    It runs freely until it has marked its shards ``restoring``, then in steps of a few
+    milliseconds, stopped between steps while the markers are read: a restore fast enough to
+    finish between two reads of the markers cannot pass the moment to kill it."""
+    deadline = time.monotonic() + 120
+    while not store.fence().restoring:
+        assert restoring.poll() is None, "restore ended before it marked its shards"
+        assert time.monotonic() < deadline, "restore never marked its shards"
+        time.sleep(0.005)
+    restoring.send_signal(signal.SIGSTOP)
+    while not store.fence().ready:
+        assert time.monotonic() < deadline, "restore made no shard ready"
+        restoring.send_signal(signal.SIGCONT)
+        time.sleep(0.003)
+        restoring.send_signal(signal.SIGSTOP)
+        time.sleep(0.05)  # what it sent before it stopped lands
+    restoring.kill()
+    restoring.wait(30)
+
+
 def test_a_restore_killed_part_way_leaves_its_shards_fenced_and_finishes_when_run_again(
         stack: dict[str, Any], ledger_url: str) -> None:
     service: Service = stack["service"]
@@ -155,11 +178,7 @@ def test_a_restore_killed_part_way_leaves_its_shards_fenced_and_finishes_when_ru
 
     restoring = subprocess.Popen([WALLETSVC, "ledger", "restore"], cwd=ROOT, env=service.env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not store.fence().ready and time.monotonic() < deadline:
-        time.sleep(0.01)
-    restoring.kill()  # kill -9, part-way
-    restoring.wait(30)
+    kill_part_way(restoring, store)
     fence = store.fence()
     assert fence.ready and (fence.restoring or fence.missing), "restore was not part-way"
     assert service.http.open("/readyz").status_code == 503
