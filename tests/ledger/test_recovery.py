@@ -118,16 +118,15 @@ def test_a_restore_stopped_part_way_stays_fenced_and_finishes_when_run_again(
     bench = played
     before, applied = balances(bench), movements(bench)
     bench.redis.flushall()
-    flushes = {"count": 0}
-    original = ShardWriter.flush
+    last = max(keys.wallet_shard(wallet) for wallet in wallet_ids(bench))
+    original = ShardWriter.finish_shard
 
-    def crashing(self: ShardWriter) -> None:
-        flushes["count"] += 1
-        if flushes["count"] == 60:
+    def crashing(self: ShardWriter, shard: str, *args: Any) -> int:
+        if shard == last:  # the shards before it are ready; it and those after are not
             raise Stop()
-        original(self)
+        return original(self, shard, *args)
 
-    monkeypatch.setattr(ShardWriter, "flush", crashing)
+    monkeypatch.setattr(ShardWriter, "finish_shard", crashing)
     with bench.conn() as conn, pytest.raises(Stop):
         restore(bench.store, conn, RETENTION_MS, bench.clock())
     fence = bench.store.fence()
@@ -137,7 +136,7 @@ def test_a_restore_stopped_part_way_stays_fenced_and_finishes_when_run_again(
     assert error_of(bench.admin.post(f"/wallets/{stranded}/block"))[2] == "STORE_NOT_READY"
     assert bench.app.test_client().get("/readyz").status_code == 503
 
-    monkeypatch.setattr(ShardWriter, "flush", original)
+    monkeypatch.setattr(ShardWriter, "finish_shard", original)
     result = bench.app.test_cli_runner().invoke(args=["ledger", "restore"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["shards"] == len(fence.restoring)
