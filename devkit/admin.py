@@ -9,19 +9,21 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.responses import decimal_json, json_of
-from devkit.settings import ADMIN_KEY, START_MS
+from devkit.settings import START_MS
 from walletsvc.clock import iso_utc
 
 CREATED = iso_utc(START_MS)  # when a test's wallets and sessions are made, as answers write it
 
 
 class AdminClient:
-    """Calls the admin API with the admin key; helpers assert success."""
+    """Calls the admin API as one operator (the platform's service account unless told);
+    helpers assert success."""
 
-    def __init__(self, client: FlaskClient) -> None:
+    def __init__(self, client: FlaskClient, token: str = PLATFORM_TOKEN) -> None:
         self.client = client
-        self.headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        self.headers = {"Authorization": f"Bearer {token}"}
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> TestResponse:
         """POST to the admin API."""

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import psycopg
 
+from devkit import operators
 from devkit.redis import free_port
 from walletsvc.ledger.database import migrate
 
@@ -245,6 +246,7 @@ def start_with_template() -> LocalPostgres:
         conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
     with psycopg.connect(server.url(TEMPLATE)) as conn:
         migrate(conn)
+        operators.seed(conn)
     return server
 
 
@@ -255,7 +257,7 @@ def stop_and_remove(server: LocalPostgres) -> None:
 
 
 def fresh_database(server: LocalPostgres) -> str:
-    """Create a database with the ledger's schema; return its URL."""
+    """Create a database with the ledger's schema and the demo operators; return its URL."""
     name = f"ledger_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')

@@ -18,7 +18,6 @@ def base_config(**overrides: Any) -> Config:
     """Return test settings with ``overrides`` applied."""
     settings: dict[str, Any] = {
         "parent_systems": {PARENT_ID: (SECRET,), OTHER_PARENT: (OTHER_SECRET,)},
-        "admin_api_key": ADMIN_KEY,
         "reconciliation_api_key": "reconciliation-key",
         "jwt_key": PORTAL_KEY,
     }

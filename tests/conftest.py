@@ -215,6 +215,13 @@ def ledger_url(postgres: LocalPostgres) -> Iterator[str]:
     drop_database(postgres, url)
 
 
+@pytest.fixture(scope="session")
+def operators_url(postgres: LocalPostgres) -> str:
+    """A database with the demo operators (devkit/operators.py) that every app of a test
+    process shares for its operators and audit log, unless a test gives its own ledger."""
+    return fresh_database(postgres)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """A clock the tests move by hand."""
@@ -222,10 +229,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_app(redis_client: RedisClient, clock: FakeClock) -> Callable[..., Flask]:
+def make_app(redis_client: RedisClient, clock: FakeClock, operators_url: str
+             ) -> Callable[..., Flask]:
     """Build an app over the store under test with some settings changed."""
 
     def build(**overrides: Any) -> Flask:
+        overrides.setdefault("ledger_url", operators_url)
         app = create_app(base_config(**overrides), redis=redis_client, clock=clock)
         app.testing = True
         return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,4 +56,8 @@ def create_app(
     register_blueprints(app, serves)
     register_error_handlers(app, failure_kind)
     register_commands(app)
+    if config.retired_admin_key and "operator" in serves:
+        logging.getLogger("walletsvc").warning(
+            "WALLETSVC_ADMIN_API_KEY is retired and opens nothing: each operator signs in or "
+            "uses their own API token (docs/operators.md, 'From the shared admin key')")
     return app

@@ -31,12 +31,14 @@ class Config:
 
     # Each parent system's secrets: the current one, and during a rotation the next one too.
     parent_systems: Mapping[str, tuple[str, ...]]
-    admin_api_key: str
     reconciliation_api_key: str
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_cluster: bool = False
     # Put before every key (store/keys.py), so several installations can share one Redis.
     redis_key_prefix: str = ""
+    # WALLETSVC_ADMIN_API_KEY is still set: the shared key is retired and opens nothing;
+    # the operator's process warns at start (docs/operators.md, "From the shared admin key").
+    retired_admin_key: bool = False
     redis_timeout_ms: int = 2000
     # The Sentinels' own login, for a redis+sentinel:// URL (the URL's is the data nodes').
     redis_sentinel_username: str | None = None
@@ -168,7 +170,7 @@ def _build(read: _Reader) -> Config:
     # bool is an int in Python: `true` must not pass as scale 1.
     if not all(type(v) is int and 0 <= v <= 8 for v in scales.values()):
         raise ConfigError(f"{PREFIX}CURRENCY_SCALES must map codes to scales from 0 to 8")
-    _check_keys_differ(read.secret("ADMIN_API_KEY"), read.secret("RECONCILIATION_API_KEY"),
+    _check_keys_differ(read.secret("RECONCILIATION_API_KEY"),
                        [secret for secrets in parent_systems.values() for secret in secrets])
     jwt_algorithm = read.text("JWT_ALGORITHM", Config.jwt_algorithm)
     if jwt_algorithm not in ("HS256", "RS256"):
@@ -180,7 +182,7 @@ def _build(read: _Reader) -> Config:
     min_replicas, replica_timeout_ms, waitaof = _replication(read, timeout_ms)
     return Config(
         parent_systems=parent_systems,
-        admin_api_key=read.secret("ADMIN_API_KEY"),
+        retired_admin_key=read.optional("ADMIN_API_KEY") is not None,
         reconciliation_api_key=read.secret("RECONCILIATION_API_KEY"),
         redis_url=read.text("REDIS_URL", Config.redis_url),
         redis_cluster=read.text("REDIS_CLUSTER", "0").lower() in ("1", "true", "yes"),
@@ -275,14 +277,11 @@ def _secrets(raw: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
     return systems
 
 
-def _check_keys_differ(admin_key: str, reconciliation_key: str, secrets: Iterable[object]
-                       ) -> None:
-    """Refuse shared keys: a leaked reconciliation key or GPAS secret must not open /admin."""
-    if admin_key == reconciliation_key:
-        raise ConfigError(f"{PREFIX}ADMIN_API_KEY and {PREFIX}RECONCILIATION_API_KEY must differ")
-    if {admin_key, reconciliation_key} & set(secrets):
-        raise ConfigError(f"{PREFIX}ADMIN_API_KEY and {PREFIX}RECONCILIATION_API_KEY must differ "
-                          f"from every secret in {PREFIX}PARENT_SYSTEMS")
+def _check_keys_differ(reconciliation_key: str, secrets: Iterable[object]) -> None:
+    """Refuse a shared key: a leaked GPAS secret must not read the reconciliation report."""
+    if reconciliation_key in set(secrets):
+        raise ConfigError(f"{PREFIX}RECONCILIATION_API_KEY must differ from every secret in "
+                          f"{PREFIX}PARENT_SYSTEMS")
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -326,3 +326,36 @@ def register_error_handlers(app: Flask, failure_kind: Callable[[RedisError], str
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(RedisError, lambda exc: _store_failure(exc, failure_kind(exc)))
     app.register_error_handler(Exception, _unexpected)
+
+
+# The operators' side: who may act (docs/operators.md) ---------------------------------------
+
+class OperatorUnknown(WalletError):
+    """No credentials, or a token that is unknown, expired or revoked, or a disabled operator."""
+
+    status, type, message = 401, "UNAUTHORIZED", "Sign in, or send a live operator API token"
+
+
+class RoleRequired(WalletError):
+    """The operator holds none of the roles the route needs."""
+
+    status, type, message = 403, "ROLE_REQUIRED", "Your roles do not allow this"
+
+
+class FourEyesRequired(WalletError):
+    """A request's maker tried to approve it, or the approver's roles do not reach its amount."""
+
+    status, type, message = 403, "FOUR_EYES_REQUIRED", "Another operator must approve this"
+
+
+class RequestClosed(WalletError):
+    """The money request was already decided, or it expired."""
+
+    status, type, message = 409, "REQUEST_CLOSED", "The request is no longer pending"
+
+
+class AccessUnavailable(WalletError):
+    """PostgreSQL, which holds the operators and their audit log, does not answer: nothing an
+    operator asks is done unrecorded. GPAS calls are unaffected."""
+
+    status, code, type, message = 503, 1001, "ACCESS_UNAVAILABLE", "Operator access unavailable"

@@ -27,6 +27,6 @@ def store_writes(gpas: GpasClient, admin: AdminClient, wallet_id: str, session_i
         "deposit": lambda: admin.post(f"/wallets/{wallet_id}/deposits", deposit),
         "withdrawal": lambda: admin.post(f"/wallets/{wallet_id}/withdrawals", withdrawal),
         "create-wallet": lambda: admin.post("/wallets", {"playerId": "p", "currency": "BRL"}),
-        "block": lambda: admin.post(f"/wallets/{wallet_id}/block"),
+        "block": lambda: admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"}),
         "launch-token": lambda: admin.post("/launch-tokens", {"walletId": wallet_id}),
     }

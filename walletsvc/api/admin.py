@@ -1,4 +1,8 @@
-"""The operator's admin API, behind its own bearer key."""
+"""The operator's admin API: wallets, the cashier's money, blocks, launch tokens, sessions.
+
+Each route names the roles that may call it and what the audit log records
+(walletsvc/access/guard.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from walletsvc.api.auth import require_bearer
+from walletsvc.access import roles
+from walletsvc.access.guard import guarded, note
 from walletsvc.api.contract import contract
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.presenters.operator import (
@@ -19,6 +24,7 @@ from walletsvc.presenters.operator import (
 from walletsvc.schemas.admin import (
     AdjustmentRequestSchema,
     AdjustmentResultSchema,
+    BlockRequestSchema,
     LaunchTokenRequestSchema,
     LaunchTokenSchema,
     MovementPageSchema,
@@ -50,23 +56,21 @@ _NEW_WALLET_LINKS = {
 }
 
 
-@bp.before_request
-def authenticate() -> None:
-    """Require the admin key, compared in constant time."""
-    require_bearer(services().config.admin_api_key)
-
-
 @bp.post("/wallets")
+@guarded(roles.CREATE_WALLET, "wallet.create")
 @contract(body=WalletCreateRequestSchema, answer=WalletSchema, status=201, errors=(409,),
           description="The new wallet", links=_NEW_WALLET_LINKS)
 def create_wallet(body: dict[str, Any]) -> dict[str, Any]:
     """Create a wallet with empty REAL and BONUS sub-wallets."""
     wallet = services().operator.create_wallet(
         body["playerId"], body["currency"], body.get("walletId"))
-    return wallet_view(wallet, services().currencies)
+    view = wallet_view(wallet, services().currencies)
+    note(target=f"wallet:{view['walletId']}", after=view)
+    return view
 
 
 @bp.get("/wallets/<wallet_id>")
+@guarded(roles.READ_PLAYER, "wallet.view", "wallet_id")
 @contract(answer=WalletSchema, description="The wallet")
 def get_wallet(wallet_id: str) -> dict[str, Any]:
     """Return balances, currency and blocked flag."""
@@ -76,10 +80,13 @@ def get_wallet(wallet_id: str) -> dict[str, Any]:
 def _adjust(wallet_id: str, kind: AdjustmentKind, body: dict[str, Any]) -> dict[str, Any]:
     applied, wallet = services().operator.adjust(
         wallet_id, kind, body["amount"], SUB_WALLETS[body["subWallet"]], body["reference"])
-    return adjustment_view(applied, wallet, services().currencies)
+    view = adjustment_view(applied, wallet, services().currencies)
+    note(after=view)
+    return view
 
 
 @bp.post("/wallets/<wallet_id>/deposits")
+@guarded(roles.CASHIER, "money.deposit", "wallet_id")
 @contract(body=AdjustmentRequestSchema, answer=AdjustmentResultSchema, description=_ADJUSTED)
 def deposit(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Add money to a sub-wallet, once per reference."""
@@ -87,6 +94,7 @@ def deposit(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 
 
 @bp.post("/wallets/<wallet_id>/withdrawals")
+@guarded(roles.CASHIER, "money.withdrawal", "wallet_id")
 @contract(body=AdjustmentRequestSchema, answer=AdjustmentResultSchema, description=_ADJUSTED)
 def withdraw(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Take money from a sub-wallet, once per reference, never below zero."""
@@ -94,29 +102,42 @@ def withdraw(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 
 
 @bp.post("/wallets/<wallet_id>/block")
-@contract(answer=WalletSchema, description="The wallet, blocked")
-def block(wallet_id: str) -> dict[str, Any]:
+@guarded(roles.BLOCK_PLAYER, "player.block", "wallet_id")
+@contract(body=BlockRequestSchema, answer=WalletSchema, description="The wallet, blocked")
+def block(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Block the player: no new sessions, no debits."""
-    return wallet_view(services().operator.set_blocked(wallet_id, True), services().currencies)
+    return _set_blocked(wallet_id, True)
 
 
 @bp.post("/wallets/<wallet_id>/unblock")
-@contract(answer=WalletSchema, description="The wallet, unblocked")
-def unblock(wallet_id: str) -> dict[str, Any]:
+@guarded(roles.BLOCK_PLAYER, "player.unblock", "wallet_id")
+@contract(body=BlockRequestSchema, answer=WalletSchema, description="The wallet, unblocked")
+def unblock(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Unblock the player."""
-    return wallet_view(services().operator.set_blocked(wallet_id, False), services().currencies)
+    return _set_blocked(wallet_id, False)
+
+
+def _set_blocked(wallet_id: str, blocked: bool) -> dict[str, Any]:
+    before = wallet_view(services().operator.wallet(wallet_id), services().currencies)
+    after = wallet_view(services().operator.set_blocked(wallet_id, blocked),
+                        services().currencies)
+    note(before={"blocked": before["blocked"]}, after={"blocked": after["blocked"]})
+    return after
 
 
 @bp.post("/launch-tokens")
+@guarded(roles.CREATE_WALLET, "launch-token.issue")
 @contract(body=LaunchTokenRequestSchema, answer=LaunchTokenSchema, status=201, errors=(404,),
           description="A single-use launch token", links=_OPEN_SESSION)
 def issue_launch_token(body: dict[str, Any]) -> dict[str, Any]:
     """Issue a single-use launch token for a wallet."""
+    note(target=f"wallet:{body['walletId']}")
     issued = services().operator.issue_launch_token(body["walletId"], body.get("ttlSeconds"))
     return token_view(issued)
 
 
 @bp.get("/wallets/<wallet_id>/sessions")
+@guarded(roles.READ_PLAYER, "session.list", "wallet_id")
 @contract(query=PageQuerySchema, answer=SessionListSchema, description="Sessions, newest first")
 def list_sessions(query: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """List the wallet's sessions, newest first."""
@@ -125,6 +146,7 @@ def list_sessions(query: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 
 
 @bp.get("/sessions/<session_id>")
+@guarded(roles.READ_PLAYER, "session.view", "session_id")
 @contract(answer=SessionDetailSchema, description="The session's story")
 def get_session(session_id: str) -> dict[str, Any]:
     """Return a session with every audit entry of its story."""
@@ -132,6 +154,7 @@ def get_session(session_id: str) -> dict[str, Any]:
 
 
 @bp.get("/wallets/<wallet_id>/movements")
+@guarded(roles.READ_PLAYER, "movement.list", "wallet_id")
 @contract(query=PageQuerySchema, answer=MovementPageSchema, description="A page of movements")
 def list_movements(query: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Return the wallet's movements, newest first, a page at a time."""

@@ -1,4 +1,4 @@
-"""Reports from the ledger (PostgreSQL), behind the admin key, as JSON or CSV.
+"""Reports from the ledger (PostgreSQL), for the roles each names, as JSON or CSV.
 
 These are the only routes that read PostgreSQL; while it is down they answer 503
 LEDGER_UNAVAILABLE in the GPAS error shape, and every other route carries on without it. They
@@ -17,7 +17,8 @@ from typing import Any
 from flask import Blueprint, Response
 from marshmallow import Schema
 
-from walletsvc.api.auth import require_bearer
+from walletsvc.access import roles
+from walletsvc.access.guard import guarded
 from walletsvc.api.contract import contract
 from walletsvc.ledger.book import open_book
 from walletsvc.ledger.statement import Statement
@@ -41,12 +42,6 @@ bp = Blueprint("ledger", __name__, url_prefix="/admin/ledger")
 _UNAVAILABLE = (503,)
 
 
-@bp.before_request
-def authenticate() -> None:
-    """Require the admin key, compared in constant time."""
-    require_bearer(services().config.admin_api_key)
-
-
 def _csv(rows: Iterable[dict[str, Any]], schema: type[Schema], name: str) -> Response:
     """Answer ``rows`` (as ``schema`` dumps them) as a CSV file, written as they come."""
     return Response(stream_csv(rows, list(shared(schema).fields)), mimetype="text/csv",
@@ -54,6 +49,7 @@ def _csv(rows: Iterable[dict[str, Any]], schema: type[Schema], name: str) -> Res
 
 
 @bp.get("/wallets/<wallet_id>/statement")
+@guarded(roles.READ_PLAYER, "statement.view", "wallet_id")
 @contract(query=LedgerRangeQuerySchema, answer=StatementSchema, csv=True, errors=_UNAVAILABLE,
           description="The wallet's balances and movements over the dates")
 def statement(query: dict[str, Any], wallet_id: str) -> Response:
@@ -76,6 +72,7 @@ def _statement_answer(found: Statement, output: str) -> Response:
 
 
 @bp.get("/liabilities")
+@guarded(roles.REPORTS, "report.liabilities")
 @contract(query=LedgerRangeQuerySchema, answer=LiabilitiesSchema, csv=True,
           errors=_UNAVAILABLE, description="One row per (UTC day, currency)")
 def liabilities(query: dict[str, Any]) -> Any:
@@ -90,6 +87,7 @@ def liabilities(query: dict[str, Any]) -> Any:
 
 
 @bp.get("/reconciliation")
+@guarded(roles.REPORTS, "report.reconciliation")
 @contract(query=LedgerReconciliationQuerySchema, answer=LedgerReconciliationSchema, csv=True,
           errors=_UNAVAILABLE, description="One row per (UTC date, provider, game, currency)")
 def reconciliation(query: dict[str, Any]) -> Any:

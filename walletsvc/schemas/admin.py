@@ -23,6 +23,12 @@ class AdjustmentRequestSchema(Schema):
     reference = reference()
 
 
+class BlockRequestSchema(Schema):
+    """Body of a block or an unblock: why (the audit log keeps it)."""
+
+    reason = text(500, metadata={"description": "why: the player's request, a ticket, a rule"})
+
+
 class LaunchTokenRequestSchema(Schema):
     """Body of ``POST /admin/launch-tokens``."""
 

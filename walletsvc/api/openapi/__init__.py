@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
+from walletsvc.access.guard import public
 from walletsvc.api.openapi.document import DOCUMENTED, build_spec
 
 bp = Blueprint("openapi", __name__, static_folder="docs", static_url_path="/docs/static")
@@ -22,6 +23,7 @@ def document_routes(app: Flask, blueprints: Sequence[Blueprint]) -> None:
 
 
 @bp.get("/openapi.json")
+@public("the API's documentation: no player's data")
 def document() -> Response:
     """Serve the OpenAPI document of the GPAS routes, reconciliation and the admin API."""
     spec = current_app.extensions.get(_CACHE)
@@ -31,6 +33,7 @@ def document() -> Response:
 
 
 @bp.get("/docs")
+@public("the API's documentation page: no player's data")
 def docs() -> Response:
     """Serve the browsable docs page, which renders /openapi.json in the browser."""
     response = bp.send_static_file("index.html")

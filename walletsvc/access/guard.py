@@ -1,0 +1,207 @@
+"""Every operator route declares who may call it and what the audit log records of it.
+
+``@guarded(roles, action, target=...)`` sits between the route and its contract: it opens the
+operator's PostgreSQL (the directory and the audit log), finds the operator from the API token
+or the signed-in session, refuses one without the roles (403, recorded), runs the view, and
+appends one audit entry (actor, roles, address, request id, action, target, outcome, reason,
+and what the view noted as before and after) in the same transaction that committed the
+operator's last use. ``@public(why)`` marks the few routes that need no operator (the API's
+own documentation). tests/access/test_route_guards.py walks the URL map: a route with neither
+fails it.
+
+The operator's connection is opened per request: the operator's process is not GPAS's, and
+PostgreSQL down means 503 ACCESS_UNAVAILABLE here while every GPAS call carries on.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from flask import Response, g, session
+
+from walletsvc.access.audit_log import AuditEntry, append
+from walletsvc.access.directory import Directory, Operator
+from walletsvc.access.roles import Role
+from walletsvc.context import current_request
+from walletsvc.errors import (
+    AccessUnavailable,
+    OperatorUnknown,
+    RoleRequired,
+    SystemFailure,
+    WalletError,
+)
+from walletsvc.ledger.database import LedgerUnreachable, connect
+
+log = logging.getLogger("walletsvc.audit")
+View = Callable[..., Any]
+_TIMEOUT_S = 3
+SESSION_OPERATOR = "operator"  # the signed-in operator's id in Flask's session
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A route's declaration: the roles that may call it and the audit action it records."""
+
+    roles: frozenset[Role]
+    action: str
+    target: str | None  # the path parameter naming what it acts on, e.g. "wallet_id"
+    public: bool = False
+
+
+GUARDS: dict[View, Guard] = {}
+
+
+@dataclass
+class Acting:
+    """The operator serving this request, their connection, and what the view noted."""
+
+    operator: Operator
+    directory: Directory
+    conn: psycopg.Connection[Any]
+    target: str = ""
+    before: Any = None
+    after: Any = None
+    reason: str = ""
+
+
+def acting() -> Acting:
+    """Return the operator serving this request (inside a guarded view)."""
+    return g.acting  # type: ignore[no-any-return]
+
+
+def note(target: str | None = None, before: Any = None, after: Any = None,
+         reason: str | None = None) -> None:
+    """Add to this request's audit entry what the view knows: its target, before and after."""
+    current = acting()
+    if target is not None:
+        current.target = target
+    if before is not None:
+        current.before = before
+    if after is not None:
+        current.after = after
+    if reason is not None:
+        current.reason = reason
+
+
+def guarded(roles: Iterable[Role], action: str, target: str | None = None
+            ) -> Callable[[View], View]:
+    """Declare a route's roles and audit action (see the module's doc)."""
+    declaration = Guard(frozenset(roles), action, target)
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def handle(**path: str) -> Any:
+            return _serve(declaration, view, path)
+
+        GUARDS[handle] = declaration
+        return handle
+
+    return decorate
+
+
+def public(why: str) -> Callable[[View], View]:
+    """Declare a route that needs no operator and records nothing; ``why`` says why."""
+
+    def decorate(view: View) -> View:
+        GUARDS[view] = Guard(frozenset(), f"public: {why}", None, public=True)
+        return view
+
+    return decorate
+
+
+def open_access(url: str | None) -> psycopg.Connection[Any]:
+    """Open the operators' database; 503 ACCESS_UNAVAILABLE if it does not answer."""
+    try:
+        return connect(url, _TIMEOUT_S)
+    except LedgerUnreachable as exc:
+        raise AccessUnavailable(str(exc)) from None
+
+
+def _serve(declaration: Guard, view: View, path: dict[str, str]) -> Any:
+    from walletsvc.services import services  # the container imports the api's users
+
+    conn = open_access(services().config.ledger_url)
+    try:
+        operator = _authenticate(Directory(conn))
+        conn.commit()
+        current = Acting(operator, Directory(conn), conn,
+                         target=_target(declaration, path), reason=_asked_reason())
+        g.acting = current
+        if not operator.holds(declaration.roles):
+            _record(declaration, current, RoleRequired.status)
+            raise RoleRequired(f"needs one of {', '.join(sorted(declaration.roles))}")
+        try:
+            answer = view(**path)
+        except WalletError as exc:
+            conn.rollback()
+            _record(declaration, current, exc.answer()[0])
+            raise
+        except Exception:
+            conn.rollback()
+            _record(declaration, current, SystemFailure.status)
+            raise
+        _record(declaration, current, _status(answer))
+        return answer
+    except psycopg.OperationalError as exc:
+        raise AccessUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from None
+    finally:
+        conn.close()
+
+
+def _authenticate(directory: Directory) -> Operator:
+    """Return the operator from the bearer token, or from the signed-in session."""
+    request = current_request()
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        found = directory.authenticate(token.strip())
+        if found is None:
+            raise OperatorUnknown(
+                "the token is unknown, expired or revoked (the shared admin key is retired: "
+                "each operator has their own token, docs/operators.md)")
+        return found
+    operator_id = session.get(SESSION_OPERATOR)
+    if operator_id:
+        found = directory.get(str(operator_id))
+        if found is not None and not found.disabled:
+            return found
+    raise OperatorUnknown()
+
+
+def _target(declaration: Guard, path: dict[str, str]) -> str:
+    if declaration.target and declaration.target in path:
+        return f"{declaration.target.removesuffix('_id')}:{path[declaration.target]}"
+    return ""
+
+
+def _asked_reason() -> str:
+    request = current_request()
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict) and isinstance(body.get("reason"), str):
+        return str(body["reason"])[:500]
+    return request.headers.get("X-Reason", "")[:500]
+
+
+def _status(answer: Any) -> int:
+    if isinstance(answer, Response):
+        return answer.status_code
+    if isinstance(answer, tuple) and len(answer) > 1 and isinstance(answer[1], int):
+        return answer[1]
+    return 200
+
+
+def _record(declaration: Guard, current: Acting, outcome: int) -> None:
+    """Append this request's entry and commit it with what the view changed."""
+    request = current_request()
+    entry = AuditEntry(
+        action=declaration.action, target=current.target, actor=current.operator.id,
+        actor_name=current.operator.name, roles=tuple(current.operator.roles),
+        address=request.remote_addr or "", request_id=str(g.get("request_id", "")),
+        outcome=outcome, reason=current.reason, before=current.before, after=current.after)
+    recorded = append(current.conn, entry)
+    current.conn.commit()
+    log.info("audit_head", extra={"fields": {"seq": recorded.seq, "hash": recorded.hash}})
