@@ -83,7 +83,7 @@ def append(conn: psycopg.Connection[Any], entry: AuditEntry) -> Recorded:
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     digest = entry_hash(prev, seq, entry)
     conn.execute(
-        f"INSERT INTO operator_audit ({_COLUMNS}) VALUES"
+        f"INSERT INTO operator_audit ({_COLUMNS}) VALUES"  # noqa: S608
         " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (seq, entry.at, entry.actor, entry.actor_name, list(entry.roles), entry.address,
          entry.request_id, entry.action, entry.target, entry.outcome, entry.reason,
@@ -120,7 +120,8 @@ class Filters:
 def read(conn: psycopg.Connection[Any], filters: Filters, after_seq: int = 0,
          limit: int | None = None) -> Iterator[Recorded]:
     """Yield entries in order, those matching ``filters`` numbered above ``after_seq``."""
-    clauses, params = ["seq > %s"], [after_seq]
+    clauses: list[str] = ["seq > %s"]
+    params: list[Any] = [after_seq]
     for column, value in (("actor", filters.actor), ("action", filters.action),
                           ("target", filters.target)):
         if value:
@@ -132,7 +133,7 @@ def read(conn: psycopg.Connection[Any], filters: Filters, after_seq: int = 0,
     if filters.until:
         clauses.append("at < %s")
         params.append(filters.until)
-    query = f"SELECT {_COLUMNS} FROM operator_audit WHERE {' AND '.join(clauses)} ORDER BY seq"
+    query = f"SELECT {_COLUMNS} FROM operator_audit WHERE {' AND '.join(clauses)} ORDER BY seq"  # noqa: S608
     if limit is not None:
         query += f" LIMIT {int(limit)}"
     with conn.cursor(name="audit_read") if limit is None else conn.cursor() as cursor:

@@ -20,7 +20,7 @@ import psycopg
 from walletsvc.access.roles import SERVICE_ONLY, Role
 
 Kind = Literal["person", "service"]
-TOKEN_PREFIX = "wso_"
+TOKEN_PREFIX = "wso_"  # noqa: S105
 _OPERATOR_COLUMNS = ("id, name, email, kind, roles, oidc_subject, disabled_at,"
                      " password_hash IS NOT NULL, created_at")
 
@@ -99,26 +99,26 @@ class Directory:
 
     def get(self, operator_id: str) -> Operator | None:
         """Return an operator by id."""
-        row = self.conn.execute(f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE id = %s",
+        row = self.conn.execute(f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE id = %s",  # noqa: S608
                                 (operator_id,)).fetchone()
         return _operator(row) if row else None
 
     def by_name(self, name: str) -> Operator | None:
         """Return an operator by name."""
-        row = self.conn.execute(f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE name = %s",
+        row = self.conn.execute(f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE name = %s",  # noqa: S608
                                 (name,)).fetchone()
         return _operator(row) if row else None
 
     def by_subject(self, subject: str) -> Operator | None:
         """Return the operator an identity provider's subject ("issuer|sub") belongs to."""
         row = self.conn.execute(
-            f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE oidc_subject = %s",
+            f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE oidc_subject = %s",  # noqa: S608
             (subject,)).fetchone()
         return _operator(row) if row else None
 
     def all(self) -> list[Operator]:
         """Return every operator, by name."""
-        rows = self.conn.execute(f"SELECT {_OPERATOR_COLUMNS} FROM operators ORDER BY name")
+        rows = self.conn.execute(f"SELECT {_OPERATOR_COLUMNS} FROM operators ORDER BY name")  # noqa: S608
         return [_operator(row) for row in rows]
 
     def count(self) -> int:
@@ -154,7 +154,7 @@ class Directory:
     def local_credentials(self, name: str) -> tuple[Operator, str, str] | None:
         """Return an operator with a local sign-in, its password hash and TOTP secret."""
         row = self.conn.execute(
-            f"SELECT {_OPERATOR_COLUMNS}, password_hash, totp_secret FROM operators"
+            f"SELECT {_OPERATOR_COLUMNS}, password_hash, totp_secret FROM operators"  # noqa: S608
             " WHERE name = %s AND password_hash IS NOT NULL", (name,)).fetchone()
         return (_operator(row[:9]), row[9], row[10]) if row else None
 
@@ -203,7 +203,7 @@ class Directory:
         if not token.startswith(TOKEN_PREFIX):
             return None
         row = self.conn.execute(
-            "UPDATE operator_tokens t SET last_used_at = now() FROM operators o"
+            "UPDATE operator_tokens t SET last_used_at = now() FROM operators o"  # noqa: S608
             " WHERE t.token_hash = %s AND t.operator_id = o.id AND t.revoked_at IS NULL"
             " AND t.expires_at > now() AND o.disabled_at IS NULL"
             f" RETURNING {', '.join('o.' + c.strip() for c in _OPERATOR_COLUMNS.split(','))}",
