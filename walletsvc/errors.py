@@ -359,3 +359,15 @@ class AccessUnavailable(WalletError):
     operator asks is done unrecorded. GPAS calls are unaffected."""
 
     status, code, type, message = 503, 1001, "ACCESS_UNAVAILABLE", "Operator access unavailable"
+
+
+class OperatorChangeRefused(WalletError):
+    """A change to operators the rules forbid (walletsvc/access/administration.py)."""
+
+    status, type, message = 403, "OPERATOR_CHANGE_REFUSED", "Operator change refused"
+
+
+class OperatorConflict(WalletError):
+    """A name or identity taken, or no such operator or token."""
+
+    status, type, message = 409, "OPERATOR_CONFLICT", "Operator change conflicts"

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import psycopg
 
 from walletsvc.access.roles import SERVICE_ONLY, Role
+from walletsvc.errors import OperatorConflict
 
 Kind = Literal["person", "service"]
 TOKEN_PREFIX = "wso_"  # noqa: S105
@@ -25,8 +26,6 @@ _OPERATOR_COLUMNS = ("id, name, email, kind, roles, oidc_subject, disabled_at,"
                      " password_hash IS NOT NULL, created_at")
 
 
-class DirectoryError(Exception):
-    """A change the directory refuses (a name taken, a role not grantable, no such operator)."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,11 @@ class Directory:
 
     def create(self, name: str, kind: Kind, roles: frozenset[Role], email: str | None = None,
                created_by: str | None = None, oidc_subject: str | None = None) -> Operator:
-        """Add an operator; raise DirectoryError if the name is taken or a role does not fit."""
+        """Add an operator; raise OperatorConflict if the name is taken or a role does not fit."""
         if kind == "person" and roles & SERVICE_ONLY:
-            raise DirectoryError(f"a person cannot hold {', '.join(sorted(roles & SERVICE_ONLY))}")
+            raise OperatorConflict(f"a person cannot hold {', '.join(sorted(SERVICE_ONLY))}")
         if self.by_name(name) is not None:
-            raise DirectoryError(f"an operator named {name!r} exists")
+            raise OperatorConflict(f"an operator named {name!r} exists")
         operator_id = f"op_{uuid.uuid4().hex[:16]}"
         self.conn.execute(
             "INSERT INTO operators (id, name, email, kind, roles, created_by, oidc_subject)"
@@ -129,7 +128,7 @@ class Directory:
     def set_roles(self, operator: Operator, roles: frozenset[Role]) -> Operator:
         """Replace an operator's roles."""
         if operator.kind == "person" and roles & SERVICE_ONLY:
-            raise DirectoryError(f"a person cannot hold {', '.join(sorted(roles & SERVICE_ONLY))}")
+            raise OperatorConflict(f"a person cannot hold {', '.join(sorted(SERVICE_ONLY))}")
         self.conn.execute("UPDATE operators SET roles = %s WHERE id = %s",
                           (sorted(roles), operator.id))
         changed = self.get(operator.id)

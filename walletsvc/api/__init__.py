@@ -15,11 +15,13 @@ from flask import Blueprint, Flask
 
 from walletsvc.api import (
     admin,
+    audit,
     gpas,
     health,
     ledger,
     metrics,
     openapi,
+    operators,
     protection,
     reconciliation,
 )
@@ -29,7 +31,7 @@ Process = Literal["gpas", "operator"]
 PROCESSES: tuple[Process, ...] = ("gpas", "operator")
 BLUEPRINTS: dict[Process, tuple[Blueprint, ...]] = {
     "gpas": (gpas.bp, reconciliation.bp),
-    "operator": (admin.bp, protection.bp, ledger.bp, openapi.bp),
+    "operator": (admin.bp, protection.bp, ledger.bp, operators.bp, audit.bp, openapi.bp),
 }
 _EVERY_PROCESS = (health.bp, metrics.bp)
 
