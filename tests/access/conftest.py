@@ -12,6 +12,15 @@ from flask.testing import FlaskClient
 
 from devkit.admin import AdminClient
 from devkit.operators import DemoOperator
+from tests.support.store import FakeRedis
+from walletsvc.store import RedisClient
+
+
+@pytest.fixture
+def redis_client() -> RedisClient:
+    """Who may do what does not depend on the store: fakeredis alone (the API's tests run
+    every route on every real store)."""
+    return FakeRedis()
 
 
 @pytest.fixture

@@ -81,7 +81,8 @@ def _adjust(wallet_id: str, kind: AdjustmentKind, body: dict[str, Any]) -> dict[
     applied, wallet = services().operator.adjust(
         wallet_id, kind, body["amount"], SUB_WALLETS[body["subWallet"]], body["reference"])
     view = adjustment_view(applied, wallet, services().currencies)
-    note(after=view)
+    note(after={"asked": {"amount": str(body["amount"]), "subWallet": body["subWallet"],
+                          "reference": body["reference"]}, **view})
     return view
 
 
