@@ -195,13 +195,19 @@ def _status(answer: Any) -> int:
 
 
 def _record(declaration: Guard, current: Acting, outcome: int) -> None:
-    """Append this request's entry and commit it with what the view changed."""
     request = current_request()
+    record(current, declaration.action, outcome, request.remote_addr or "",
+           str(g.get("request_id", "")))
+
+
+def record(current: Acting, action: str, outcome: int, address: str, request_id: str) -> None:
+    """Append the entry of what ``current`` did and commit it with what the action changed
+    in PostgreSQL; log the chain's new head (a copy of it kept outside the database)."""
     entry = AuditEntry(
-        action=declaration.action, target=current.target, actor=current.operator.id,
+        action=action, target=current.target, actor=current.operator.id,
         actor_name=current.operator.name, roles=tuple(current.operator.roles),
-        address=request.remote_addr or "", request_id=str(g.get("request_id", "")),
-        outcome=outcome, reason=current.reason, before=current.before, after=current.after)
+        address=address, request_id=request_id, outcome=outcome, reason=current.reason,
+        before=current.before, after=current.after)
     recorded = append(current.conn, entry)
     current.conn.commit()
     log.info("audit_head", extra={"fields": {"seq": recorded.seq, "hash": recorded.hash}})

@@ -15,6 +15,8 @@ import psycopg
 from flask.cli import with_appcontext
 from redis.exceptions import RedisError
 
+from walletsvc.access import roles
+from walletsvc.commands.acting import as_operator
 from walletsvc.commands.output import (
     DATE,
     FORMAT,
@@ -190,6 +192,7 @@ def drop_expired(ahead: int) -> None:
 @click.option("--format", "output", type=FORMAT, default="table",
               help="json and csv are written as the lines are read, as the admin API does.")
 @with_appcontext
+@as_operator(roles.READ_PLAYER, "statement.view", "wallet_id")
 def statement(wallet_id: str, date_from: datetime, date_to: datetime, output: str) -> None:
     """Print a player's statement for any UTC date range the ledger keeps."""
     with one_line_failures(), open_book(services()) as book:
@@ -215,6 +218,7 @@ def _statement_text(found: Statement, currencies: Currencies, output: str) -> It
 @click.option("--to", "date_to", type=DATE, required=True)
 @click.option("--format", "output", type=FORMAT, default="table")
 @with_appcontext
+@as_operator(roles.REPORTS, "report.liabilities")
 def liabilities(date_from: datetime, date_to: datetime, output: str) -> None:
     """Print the sum of player balances per currency at the end of each UTC day."""
     with one_line_failures(), open_book(services()) as book:
@@ -226,6 +230,7 @@ def liabilities(date_from: datetime, date_to: datetime, output: str) -> None:
 @ledger.command("reconciliation")
 @report_options
 @with_appcontext
+@as_operator(roles.REPORTS, "report.reconciliation")
 def reconciliation(date_from: datetime, date_to: datetime, provider: str | None,
                    output: str) -> None:
     """Print the GPAS reconciliation report of any past UTC dates, from the ledger."""

@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 import click
 from flask.cli import with_appcontext
 
+from walletsvc.access import roles
 from walletsvc.clock import epoch_ms
+from walletsvc.commands.acting import as_operator
 from walletsvc.commands.output import DATE, echo_json, one_line_failures
 from walletsvc.domain.protection.limits import KINDS, ORIGINS, PERIOD_CODES
 from walletsvc.ledger.database import LedgerUnreachable, connect, migrate
@@ -65,6 +67,7 @@ def limits() -> None:
 @limits.command("show")
 @click.argument("wallet_id")
 @_reporting
+@as_operator(roles.READ_PLAYER, "limits.view", "wallet_id")
 def show(wallet_id: str) -> Any:
     """Show limits, pending changes, use and headroom per period, next resets and the pause."""
     return services().protection.report(wallet_id)
@@ -78,6 +81,7 @@ def show(wallet_id: str) -> Any:
               help="Money in the wallet's currency, seconds for time limits; 'none' removes.")
 @_BY
 @_reporting
+@as_operator(roles.PROTECT_PLAYER, "limits.set", "wallet_id")
 def set_limit(wallet_id: str, limit: str, period: str | None, value: Decimal | None,
               by: str) -> Any:
     """Set or lower a limit at once; raise or remove one after the cooling-off."""
@@ -90,6 +94,7 @@ def set_limit(wallet_id: str, limit: str, period: str | None, value: Decimal | N
 @click.option("--period", type=_PERIOD, default=None)
 @_BY
 @_reporting
+@as_operator(roles.PROTECT_PLAYER, "limits.cancel", "wallet_id")
 def cancel(wallet_id: str, limit: str, period: str | None, by: str) -> Any:
     """Cancel a limit's pending change."""
     return services().protection.cancel(wallet_id, limit.lower(), _period(period), by)
@@ -105,6 +110,7 @@ def cancel(wallet_id: str, limit: str, period: str | None, by: str) -> Any:
 @click.option("--reason", required=True)
 @_BY
 @_reporting
+@as_operator(roles.PROTECT_PLAYER, "player.pause", "wallet_id")
 def pause(wallet_id: str, kind: str, until: datetime | None, origin: str, reason: str,
           by: str) -> Any:
     """Pause or self-exclude a player; a pause in force is never shortened."""
@@ -118,6 +124,7 @@ def pause(wallet_id: str, kind: str, until: datetime | None, origin: str, reason
 @click.option("--reason", required=True)
 @_BY
 @_reporting
+@as_operator(roles.LIFT_PROTECTION, "player.pause-lift", "wallet_id")
 def lift(wallet_id: str, reason: str, by: str) -> Any:
     """Lift an indefinite pause that has lasted its configured minimum."""
     return services().protection.lift(wallet_id, by, reason)
@@ -127,6 +134,7 @@ def lift(wallet_id: str, reason: str, by: str) -> Any:
 @click.option("--date", "day", type=DATE, required=True,
               help="A calendar day in WALLETSVC_PROTECTION_TIME_ZONE.")
 @with_appcontext
+@as_operator(roles.REPORTS, "report.protection-daily")
 def daily_report(day: datetime) -> None:
     """Write the day's limit changes, pauses and refusals as CSV, from the ledger."""
     found = services()

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from walletsvc.access import roles
+from walletsvc.commands.acting import as_operator
 from walletsvc.commands.output import exact_amount, json_command
 from walletsvc.domain.operator import Operator
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
@@ -29,6 +31,7 @@ def _operator() -> Operator:
 @click.option("--currency", required=True, help="ISO code, e.g. BRL.")
 @click.option("--wallet-id", default=None, help="Defaults to a random id.")
 @json_command
+@as_operator(roles.CREATE_WALLET, "wallet.create")
 def create_wallet(player_id: str, currency: str, wallet_id: str | None) -> Any:
     """Create a wallet with empty REAL and BONUS sub-wallets."""
     wallet = _operator().create_wallet(player_id, currency.upper(), wallet_id)
@@ -38,6 +41,7 @@ def create_wallet(player_id: str, currency: str, wallet_id: str | None) -> Any:
 @click.command("show-wallet")
 @click.argument("wallet_id")
 @json_command
+@as_operator(roles.READ_PLAYER, "wallet.view", "wallet_id")
 def show_wallet(wallet_id: str) -> Any:
     """Show a wallet's balances, currency and blocked flag."""
     return wallet_view(_operator().wallet(wallet_id), services().currencies)
@@ -51,6 +55,7 @@ def _adjustment_command(name: str, kind: AdjustmentKind, help_text: str) -> clic
     @click.option("--sub-wallet", type=click.Choice(["REAL", "BONUS"]), default="REAL")
     @click.option("--reference", required=True, help="Unique per wallet; repeats are no-ops.")
     @json_command
+    @as_operator(roles.CASHIER, f"money.{kind}", "wallet_id")
     def command(wallet_id: str, amount: Decimal, sub_wallet: str, reference: str) -> Any:
         applied, wallet = _operator().adjust(
             wallet_id, kind, amount, SUB_WALLETS[sub_wallet], reference)
@@ -65,16 +70,20 @@ withdraw = _adjustment_command("withdraw", "withdrawal", "Take money from a sub-
 
 @click.command("block")
 @click.argument("wallet_id")
+@click.option("--reason", required=True, help="Why (the audit log keeps it).")
 @json_command
-def block(wallet_id: str) -> Any:
+@as_operator(roles.BLOCK_PLAYER, "player.block", "wallet_id")
+def block(wallet_id: str, reason: str) -> Any:
     """Block a player: no new sessions, no debits."""
     return wallet_view(_operator().set_blocked(wallet_id, True), services().currencies)
 
 
 @click.command("unblock")
 @click.argument("wallet_id")
+@click.option("--reason", required=True, help="Why (the audit log keeps it).")
 @json_command
-def unblock(wallet_id: str) -> Any:
+@as_operator(roles.BLOCK_PLAYER, "player.unblock", "wallet_id")
+def unblock(wallet_id: str, reason: str) -> Any:
     """Unblock a player."""
     return wallet_view(_operator().set_blocked(wallet_id, False), services().currencies)
 
@@ -83,6 +92,7 @@ def unblock(wallet_id: str) -> Any:
 @click.argument("wallet_id")
 @click.option("--ttl", "ttl_seconds", type=click.IntRange(1, 86_400), default=None)
 @json_command
+@as_operator(roles.CREATE_WALLET, "launch-token.issue", "wallet_id")
 def issue_token(wallet_id: str, ttl_seconds: int | None) -> Any:
     """Issue a single-use launch token for a wallet."""
     issued = _operator().issue_launch_token(wallet_id, ttl_seconds)
@@ -93,6 +103,7 @@ def issue_token(wallet_id: str, ttl_seconds: int | None) -> Any:
 @click.argument("wallet_id")
 @click.option("--limit", type=click.IntRange(1, 200), default=50)
 @json_command
+@as_operator(roles.READ_PLAYER, "session.list", "wallet_id")
 def sessions(wallet_id: str, limit: int) -> Any:
     """List a wallet's sessions, newest first."""
     return [session_view(story, False, services().currencies)
@@ -102,6 +113,7 @@ def sessions(wallet_id: str, limit: int) -> Any:
 @click.command("show-session")
 @click.argument("session_id")
 @json_command
+@as_operator(roles.READ_PLAYER, "session.view", "session_id")
 def show_session(session_id: str) -> Any:
     """Show a session's whole story."""
     return session_view(_operator().session(session_id), True, services().currencies)
@@ -112,6 +124,7 @@ def show_session(session_id: str) -> Any:
 @click.option("--limit", type=click.IntRange(1, 200), default=50)
 @click.option("--cursor", default=None, help="nextCursor of the previous page.")
 @json_command
+@as_operator(roles.READ_PLAYER, "movement.list", "wallet_id")
 def movements(wallet_id: str, limit: int, cursor: str | None) -> Any:
     """List a wallet's movements, newest first."""
     page, currency = _operator().movements(wallet_id, cursor, limit)
