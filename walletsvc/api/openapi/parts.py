@@ -32,6 +32,7 @@ BLUEPRINTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reconciliation": ("Reconciliation", ("reconciliationKey",)),
     "admin": ("Admin", ("adminKey",)),
     "protection": ("Protection", ("adminKey",)),
+    "approvals": ("Approvals", ("adminKey",)),
     "ledger": ("Ledger", ("adminKey",)),
 }
 # The one GPAS call that also needs a launch token.
@@ -48,6 +49,11 @@ TAGS = {
                   "cooling-off), pauses and self-exclusion (never shortened). A bet a limit "
                   "refuses answers 400, code 1010 and a type naming it (LOSS_LIMIT_REACHED...), "
                   "with details; a paused or excluded player 1008 USER_BLOCKED (configurable).",
+    "Approvals": "Four eyes on manual money: an operator with finance asks for a deposit, "
+                 "withdrawal or correction; another approves it (finance up to the "
+                 "currency's WALLETSVC_APPROVAL_LIMITS, finance_lead any amount) or rejects "
+                 "it. The maker never decides their own, an admin never moves money, and an "
+                 "approval applies the movement once (a repeat replays it).",
     "Ledger": "Reports from the ledger in PostgreSQL, with the admin key, as JSON or CSV "
               "(format=csv); 503 LEDGER_UNAVAILABLE while PostgreSQL does not answer.",
 }
