@@ -86,10 +86,10 @@ class Config:
     required_limits: tuple[str, ...] = ()
     protection_answers: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     player_language: str = "en"
-    # Manual money (walletsvc/approvals, docs/operators.md): per currency, the largest amount
-    # an approver with the finance role may approve; above it, or in a currency not listed,
-    # only finance_lead approves (none listed: every request needs finance_lead). And how long
-    # a request waits for its approver before it closes as expired.
+    # Manual money (walletsvc/approvals, docs/money-requests.md): per currency, the largest
+    # amount an approver with the finance role may approve; above it, or in a currency not
+    # listed, only finance_lead approves (none listed: every request needs finance_lead). And
+    # how long a request waits for its approver before it closes as expired.
     approval_limits: Mapping[str, Decimal] = field(default_factory=dict)
     money_request_hours: int = 72
 

@@ -16,7 +16,7 @@ from devkit.responses import decimal_json
 from devkit.settings import FakeClock
 from tests.approvals.conftest import Desk, error_of
 from walletsvc.access import guard
-from walletsvc.access.audit_log import AuditEntry, Recorded
+from walletsvc.access.audit_log import AuditEntry, Recorded, append
 from walletsvc.errors import StoreNotReady
 from walletsvc.store import WalletStore
 
@@ -26,7 +26,6 @@ def lost_commits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Make the next approval's transaction fail once after the view applied it, as if the
     connection dropped before the commit; yield the requests whose commit was lost."""
     lost: list[str] = []
-    append = guard.append
 
     def failing(conn: psycopg.Connection[Any], entry: AuditEntry) -> Recorded:
         if entry.action == "money.approve" and entry.outcome == 200 and not lost:

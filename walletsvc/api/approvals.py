@@ -1,7 +1,7 @@
 """Money requests: a person asks for a deposit, withdrawal or correction, another approves it.
 
 Asking and deciding need finance or finance_lead; so does reading, which shows what each
-request moves and who made and decided it (walletsvc/approvals, docs/operators.md).
+request moves and who made and decided it (walletsvc/approvals, docs/money-requests.md).
 """
 
 from __future__ import annotations

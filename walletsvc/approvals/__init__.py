@@ -9,5 +9,5 @@ under a reference derived from the request (``desk``). The request's states:
 
 ``failed``: the store refused the movement when it was approved (insufficient funds, a limit),
 and nothing moved. ``expired``: nobody decided before WALLETSVC_MONEY_REQUEST_HOURS passed.
-Routes: walletsvc/api/approvals.py; documentation: docs/operators.md.
+Routes: walletsvc/api/approvals.py; documentation: docs/money-requests.md.
 """
