@@ -4,6 +4,7 @@ secrets")."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,36 @@ def test_a_redis_key_prefix_that_would_break_the_key_layout_is_refused(prefix: s
 def test_redis_keys_have_no_prefix_unless_one_is_set() -> None:
     assert Config.from_env(env()).redis_key_prefix == ""
     assert Config.from_env(env(REDIS_KEY_PREFIX="casino-a:")).redis_key_prefix == "casino-a:"
+
+
+def test_money_requests_by_default_need_a_finance_lead_and_wait_72_hours() -> None:
+    config = Config.from_env(env())
+    assert dict(config.approval_limits) == {}
+    assert config.money_request_hours == 72
+
+
+def test_approval_limits_are_read_as_exact_decimals_per_currency() -> None:
+    config = Config.from_env(env(
+        APPROVAL_LIMITS='{"BRL": "1000.10", "usd": 0.1, "CLP": 50000, "XAU": "2.125"}',
+        CURRENCY_SCALES='{"XAU": 3}', MONEY_REQUEST_HOURS="24"))
+    limits = dict(config.approval_limits)
+    assert limits == {"BRL": Decimal("1000.10"), "USD": Decimal("0.1"), "CLP": Decimal(50000),
+                      "XAU": Decimal("2.125")}
+    assert all(isinstance(limit, Decimal) for limit in limits.values())  # never a float
+    assert str(limits["USD"]) == "0.1"
+    assert config.money_request_hours == 24
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"APPROVAL_LIMITS": '["BRL"]'}, "APPROVAL_LIMITS must be a .*JSON object"),
+    ({"APPROVAL_LIMITS": "{BRL: 10}"}, "APPROVAL_LIMITS must be a JSON object"),
+    ({"APPROVAL_LIMITS": '{"BRL": "-1"}'}, "the limit of BRL must not be negative"),
+    ({"APPROVAL_LIMITS": '{"BRL": "ten"}'}, "the limit of BRL must be a decimal number"),
+    ({"APPROVAL_LIMITS": '{"BRL": true}'}, "the limit of BRL must be a decimal number"),
+    ({"APPROVAL_LIMITS": '{"BLR": "10"}'}, "'BLR' is not a currency this service knows"),
+    ({"MONEY_REQUEST_HOURS": "0"}, "WALLETSVC_MONEY_REQUEST_HOURS must be at least 1"),
+    ({"MONEY_REQUEST_HOURS": "3 days"}, "WALLETSVC_MONEY_REQUEST_HOURS must be a whole number"),
+])
+def test_malformed_approval_settings_are_refused(changes: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env(env(**changes))

@@ -8,9 +8,12 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from walletsvc.money import BUILTIN_SCALES, AmountError, parse_decimal
 
 PREFIX = "WALLETSVC_"
 DuplicateReply = Literal["refuse", "replay"]
@@ -83,6 +86,12 @@ class Config:
     required_limits: tuple[str, ...] = ()
     protection_answers: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     player_language: str = "en"
+    # Manual money (walletsvc/approvals, docs/money-requests.md): per currency, the largest
+    # amount an approver with the finance role may approve; above it, or in a currency not
+    # listed, only finance_lead approves (none listed: every request needs finance_lead). And
+    # how long a request waits for its approver before it closes as expired.
+    approval_limits: Mapping[str, Decimal] = field(default_factory=dict)
+    money_request_hours: int = 72
 
     @property
     def retention_ms(self) -> int:
@@ -129,10 +138,11 @@ class _Reader:
             raise ConfigError(f"{PREFIX}{name} must be at least {minimum}")
         return value
 
-    def json_object(self, name: str, required: bool) -> dict[str, object]:
+    def json_object(self, name: str, required: bool, exact: bool = False) -> dict[str, object]:
+        """Read a JSON object; ``exact`` reads its fractional numbers as decimals, not floats."""
         raw = self.secret(name) if required else self._env.get(PREFIX + name, "{}") or "{}"
         try:
-            value = json.loads(raw)
+            value = json.loads(raw, parse_float=Decimal if exact else float)
         except ValueError:
             raise ConfigError(f"{PREFIX}{name} must be a JSON object") from None
         if not isinstance(value, dict) or (required and not value):
@@ -216,6 +226,7 @@ def _build(read: _Reader) -> Config:
         ledger_retention_years=read.integer(
             "LEDGER_RETENTION_YEARS", Config.ledger_retention_years, 1),
         **_protection(read),
+        **_approvals(read, scales),
     )
 
 
@@ -240,6 +251,25 @@ def _protection(read: _Reader) -> dict[str, Any]:
         "required_limits": required,
         "protection_answers": answers,
         "player_language": language,
+    }
+
+
+def _approvals(read: _Reader, scales: Mapping[str, object]) -> dict[str, Any]:
+    """Read the approval limit of each currency (exact decimals) and a request's lifetime."""
+    known = {*BUILTIN_SCALES, *(str(code).upper() for code in scales)}
+    limits: dict[str, Decimal] = {}
+    for code, raw in read.json_object("APPROVAL_LIMITS", required=False, exact=True).items():
+        if code.upper() not in known:
+            raise ConfigError(f"{PREFIX}APPROVAL_LIMITS: {code!r} is not a currency this "
+                              f"service knows ({', '.join(sorted(known))})")
+        try:
+            limits[code.upper()] = parse_decimal(raw)
+        except AmountError as exc:
+            raise ConfigError(f"{PREFIX}APPROVAL_LIMITS: the limit of {code} {exc}") from None
+    return {
+        "approval_limits": limits,
+        "money_request_hours": read.integer(
+            "MONEY_REQUEST_HOURS", Config.money_request_hours, 1),
     }
 
 

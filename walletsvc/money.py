@@ -20,8 +20,9 @@ class AmountError(ValueError):
     """A money value that cannot be taken exactly."""
 
 
-def parse_decimal(raw: object) -> Decimal:
-    """Read a JSON string or number as an exact, finite, non-negative decimal."""
+def parse_decimal(raw: object, signed: bool = False) -> Decimal:
+    """Read a JSON string or number as an exact, finite decimal, non-negative unless
+    ``signed``."""
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
         raise AmountError("must be a decimal number, as a string or a JSON number")
     if isinstance(raw, str) and not DECIMAL_TEXT.fullmatch(raw):
@@ -29,7 +30,7 @@ def parse_decimal(raw: object) -> Decimal:
     value = Decimal(raw)
     if not value.is_finite():
         raise AmountError("must be a finite number")
-    if value < 0:
+    if value < 0 and not signed:
         raise AmountError("must not be negative")
     if value != 0 and value.adjusted() > 20:
         raise AmountError("is too large")

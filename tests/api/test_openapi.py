@@ -22,7 +22,8 @@ from walletsvc import create_app, errors
 from walletsvc.api.contract import contract_of
 from walletsvc.schemas.errors import ErrorSchema
 
-DOCUMENTED_BLUEPRINTS = ("gpas.", "reconciliation.", "admin.", "protection.", "ledger.")
+DOCUMENTED_BLUEPRINTS = ("gpas.", "reconciliation.", "admin.", "protection.", "ledger.",
+                         "approvals.", "operators.", "audit.")
 
 
 @pytest.fixture(scope="module")

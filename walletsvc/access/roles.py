@@ -5,7 +5,7 @@ platform, its cashier, a script) holds the same ones and may also hold ``platfor
 role no person can: it creates wallets, issues launch tokens and posts the deposits and
 withdrawals a payment backs, without a second approver, because the payment provider's record
 is the second record. Every manual movement of money by a person is a request another person
-approves (walletsvc/access/requests.py).
+approves (walletsvc/approvals).
 """
 
 from __future__ import annotations

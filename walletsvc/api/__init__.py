@@ -15,6 +15,7 @@ from flask import Blueprint, Flask
 
 from walletsvc.api import (
     admin,
+    approvals,
     audit,
     gpas,
     health,
@@ -31,7 +32,8 @@ Process = Literal["gpas", "operator"]
 PROCESSES: tuple[Process, ...] = ("gpas", "operator")
 BLUEPRINTS: dict[Process, tuple[Blueprint, ...]] = {
     "gpas": (gpas.bp, reconciliation.bp),
-    "operator": (admin.bp, protection.bp, ledger.bp, operators.bp, audit.bp, openapi.bp),
+    "operator": (admin.bp, approvals.bp, protection.bp, ledger.bp, operators.bp, audit.bp,
+                 openapi.bp),
 }
 _EVERY_PROCESS = (health.bp, metrics.bp)
 

@@ -67,8 +67,14 @@ def contract(**declared: Any) -> Callable[[View], View]:
 
 
 def contract_of(view: View) -> Contract | None:
-    """Return the contract a view declared, if it declared one."""
-    return _CONTRACTS.get(view)
+    """Return the contract a view declared, if it declared one, also through the decorators
+    above it (the access guard) that wrap it with ``functools.wraps``."""
+    found: View | None = view
+    while found is not None:
+        if found in _CONTRACTS:
+            return _CONTRACTS[found]
+        found = getattr(found, "__wrapped__", None)
+    return None
 
 
 def load_query(schema: type[Schema]) -> dict[str, Any]:

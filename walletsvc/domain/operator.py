@@ -105,6 +105,10 @@ class Operator:
             raise self._protection.answer(refused, wallet.currency) from None
         return applied, self.wallet(wallet_id)
 
+    def adjusted(self, wallet_id: str, reference: str) -> str | None:
+        """Return the movement id of the deposit or withdrawal applied under ``reference``."""
+        return self._store.adjustment_movement(wallet_id, reference)
+
     def set_blocked(self, wallet_id: str, blocked: bool) -> Wallet:
         """Block or unblock a player's wallet."""
         self._store.set_blocked(wallet_id, blocked, self._clock())

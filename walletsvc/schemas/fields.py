@@ -14,11 +14,16 @@ AMOUNT_FIELDS = frozenset({"value", "amount"})
 
 
 class Money(fields.Field[Decimal]):
-    """A decimal amount given as a JSON string or number, never read through a float."""
+    """A decimal amount given as a JSON string or number, never read through a float;
+    ``signed=True`` takes a negative one too (a correction)."""
+
+    def __init__(self, *, signed: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.signed = signed
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         try:
-            return parse_decimal(value)
+            return parse_decimal(value, self.signed)
         except AmountError as exc:
             raise ValidationError(str(exc)) from None
 

@@ -183,6 +183,11 @@ class WalletStore:
              "wallet": wallet_id, **periods},
         )))
 
+    def adjustment_movement(self, wallet_id: str, reference: str) -> str | None:
+        """Return the movement id of the adjustment applied under ``reference``, or None."""
+        found = self.redis.hget(keys.adjustment(wallet_id, reference), "mid")
+        return found.decode() if isinstance(found, bytes) else found
+
     # Launch tokens and sessions ----------------------------------------------------------
 
     def issue_launch_token(self, wallet_id: str, ttl_ms: int) -> str:

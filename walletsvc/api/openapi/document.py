@@ -33,8 +33,9 @@ from walletsvc.schemas.fields import Money
 from walletsvc.services import EXTENSION, Services
 
 DOCUMENTED = "walletsvc.openapi.blueprints"
-# Amount strings as money.parse_decimal reads them, less the sign it refuses anyway.
+# Amount strings as money.parse_decimal reads them, less the sign it refuses unless signed.
 _AMOUNT_TEXT = "^" + DECIMAL_TEXT.pattern.removeprefix("-?") + "$"
+_SIGNED_AMOUNT_TEXT = "^" + DECIMAL_TEXT.pattern + "$"
 
 
 def build_spec(serving: Flask) -> dict[str, Any]:
@@ -189,6 +190,13 @@ def _money(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]
         return {}
     if field.dump_only:
         return {"type": "number"}
+    if field.signed:
+        return {
+            "oneOf": [{"type": "string", "pattern": _SIGNED_AMOUNT_TEXT}, {"type": "number"}],
+            "description": "an exact decimal, negative or positive, as a JSON string "
+                           "(\"-12.50\") or number; never more decimal places than the "
+                           "wallet's currency has",
+        }
     return {
         "oneOf": [{"type": "string", "pattern": _AMOUNT_TEXT},
                   {"type": "number", "minimum": 0}],

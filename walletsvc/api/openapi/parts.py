@@ -22,17 +22,23 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
                     "description": "A single-use launch token (opaque, from "
                                    "POST /admin/launch-tokens, or a portal JWT)."},
     "reconciliationKey": {"type": "http", "scheme": "bearer",
-                          "description": "The reconciliation key (not the admin key)."},
-    "adminKey": {"type": "http", "scheme": "bearer", "description": "The admin API key."},
+                          "description": "The reconciliation key (not an operator's token)."},
+    "operatorToken": {"type": "http", "scheme": "bearer",
+                      "description": "An operator's own API token (wso_...); a signed-in "
+                                     "operator's session cookie works too. Each route names "
+                                     "the roles it needs (docs/operators.md)."},
 }
 
 # Each documented blueprint: its group, and the credentials its guard checks.
 BLUEPRINTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gpas": ("GPAS", ("parentSystemId", "signature")),
     "reconciliation": ("Reconciliation", ("reconciliationKey",)),
-    "admin": ("Admin", ("adminKey",)),
-    "protection": ("Protection", ("adminKey",)),
-    "ledger": ("Ledger", ("adminKey",)),
+    "admin": ("Admin", ("operatorToken",)),
+    "protection": ("Protection", ("operatorToken",)),
+    "approvals": ("Approvals", ("operatorToken",)),
+    "ledger": ("Ledger", ("operatorToken",)),
+    "operators": ("Operators", ("operatorToken",)),
+    "audit": ("Audit", ("operatorToken",)),
 }
 # The one GPAS call that also needs a launch token.
 SESSION_OPENING_ENDPOINT = "gpas.sessions.open_session"
@@ -42,13 +48,24 @@ TAGS = {
             "x-signature. Checks run in the order address, parent system, signature, request "
             "shape, session, business rules; a refused call changes nothing stored.",
     "Reconciliation": "The daily report GPAS fetches, with its own bearer key.",
-    "Admin": "The operator's own API, with the admin key.",
-    "Protection": "Player protection (docs/player-protection.md), with the admin key: limits "
+    "Admin": "The operator's own API: wallets, the cashier's money (the platform's service "
+             "account), blocks, launch tokens, sessions and movements, each for the roles it "
+             "names; every call is in the operators' audit log.",
+    "Protection": "Player protection (docs/player-protection.md), for the roles it names: limits "
                   "(a new or lower one at once, a higher one or a removal after the "
                   "cooling-off), pauses and self-exclusion (never shortened). A bet a limit "
                   "refuses answers 400, code 1010 and a type naming it (LOSS_LIMIT_REACHED...), "
                   "with details; a paused or excluded player 1008 USER_BLOCKED (configurable).",
-    "Ledger": "Reports from the ledger in PostgreSQL, with the admin key, as JSON or CSV "
+    "Approvals": "Four eyes on manual money: an operator with finance asks for a deposit, "
+                 "withdrawal or correction; another approves it (finance up to the "
+                 "currency's WALLETSVC_APPROVAL_LIMITS, finance_lead any amount) or rejects "
+                 "it. The maker never decides their own, an admin never moves money, and an "
+                 "approval applies the movement once (a repeat replays it).",
+    "Operators": "Operators, roles and API tokens (admins; one's own tokens by oneself): an "
+                 "admin grants only roles they hold, and no one changes their own.",
+    "Audit": "The operators' audit log, hash-chained, for auditors and compliance: pages, "
+             "CSV, and a walk of the chain that finds an entry changed, inserted or removed.",
+    "Ledger": "Reports from the ledger in PostgreSQL, for the roles each names, as JSON or CSV "
               "(format=csv); 503 LEDGER_UNAVAILABLE while PostgreSQL does not answer.",
 }
 

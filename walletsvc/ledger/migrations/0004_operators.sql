@@ -28,13 +28,17 @@ CREATE TABLE operator_tokens (
     last_used_at timestamptz
 );
 
--- A manual movement of money waits here for a second person (walletsvc/access/requests.py).
+-- A manual movement of money waits here for a second person (walletsvc/approvals): made by
+-- one operator, approved (and then applied to the store under ``reference``) or rejected by
+-- another, or closed unapproved once ``expires_at`` passes. ``seq`` orders the requests as they
+-- were made (newest first in listings) and is the listing's page cursor.
 CREATE TABLE money_requests (
     id          text PRIMARY KEY,
+    seq         bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     kind        text NOT NULL CHECK (kind IN ('deposit', 'withdrawal', 'correction')),
     wallet_id   text NOT NULL,
-    sub_wallet  text NOT NULL,
-    amount      bigint NOT NULL,                      -- minor units; a correction may be < 0
+    sub_wallet  text NOT NULL CHECK (sub_wallet IN ('real', 'bonus')),
+    amount      bigint NOT NULL CHECK (amount <> 0),  -- minor units; a correction may be < 0
     currency    text NOT NULL,
     reason_code text NOT NULL,
     note        text NOT NULL,
@@ -47,10 +51,12 @@ CREATE TABLE money_requests (
     checker     text REFERENCES operators (id),
     decided_at  timestamptz,
     decision    text,                                 -- the checker's words, or the failure
-    reference   text NOT NULL UNIQUE                  -- the movement's reference in the store
+    reference   text NOT NULL UNIQUE,                 -- the movement's reference in the store
+    movement_id text,                                 -- the store's movement, once approved
+    CHECK (checker IS NULL OR checker <> maker)       -- four eyes, whatever the code does
 );
 CREATE INDEX money_requests_pending ON money_requests (created_at) WHERE state = 'pending';
-CREATE INDEX money_requests_wallet ON money_requests (wallet_id, created_at);
+CREATE INDEX money_requests_wallet ON money_requests (wallet_id, seq);
 
 -- Every operator action and every view of a player's data, hash-chained: each entry's hash
 -- covers its fields and the hash before it (walletsvc/access/audit_log.py), so `walletsvc
