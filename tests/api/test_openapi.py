@@ -82,7 +82,7 @@ def test_operation_ids_are_unique_and_every_operation_has_a_summary(
     ("/wallets", {"parentSystemId", "signature"}),
     ("/sessions/close", {"parentSystemId", "signature"}),
     ("/reconciliation", {"reconciliationKey"}),
-    ("/admin", {"adminKey"}),
+    ("/admin", {"operatorToken"}),
 ])
 def test_each_operation_names_the_credentials_it_needs(
         document: dict[str, Any], prefix: str, schemes: set[str]) -> None:
@@ -105,7 +105,7 @@ def test_security_schemes_are_the_signature_headers_and_three_bearer_keys(
                                          "in": "header", "name": "x-parent-system-id"}
     assert schemes["signature"]["name"] == "x-signature"
     assert "SHA1(input + secret)" in schemes["signature"]["description"]
-    for name in ("launchToken", "adminKey", "reconciliationKey"):
+    for name in ("launchToken", "operatorToken", "reconciliationKey"):
         assert (schemes[name]["type"], schemes[name]["scheme"]) == ("http", "bearer")
 
 

@@ -14,10 +14,10 @@ from walletsvc.api.contract import contract
 from walletsvc.presenters.access import audit_entry_view, verification_view
 from walletsvc.schemas import shared
 from walletsvc.schemas.access import (
-    AuditEntrySchema,
-    AuditPageSchema,
     AuditQuerySchema,
     AuditVerificationSchema,
+    OperatorAuditEntrySchema,
+    OperatorAuditPageSchema,
 )
 from walletsvc.tables import stream_csv
 
@@ -32,7 +32,7 @@ def _filters(query: dict[str, Any]) -> audit_log.Filters:
 
 @bp.get("")
 @guarded(roles.READ_AUDIT, "audit.view")
-@contract(query=AuditQuerySchema, answer=AuditPageSchema, csv=True,
+@contract(query=AuditQuerySchema, answer=OperatorAuditPageSchema, csv=True,
           description="Entries oldest first; CSV holds every match")
 def entries(query: dict[str, Any]) -> Any:
     """Read the audit log a page at a time, or export every matching entry as CSV."""
@@ -42,7 +42,7 @@ def entries(query: dict[str, Any]) -> Any:
         # Read whole before the answer: the guard's connection closes when the view returns.
         rows = [audit_entry_view(r) for r in audit_log.read(acting().conn, filters,
                                                               query["after"])]
-        return Response(stream_csv(rows, list(shared(AuditEntrySchema).fields)),
+        return Response(stream_csv(rows, list(shared(OperatorAuditEntrySchema).fields)),
                         mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
     page = [audit_entry_view(r) for r in audit_log.read(acting().conn, filters, query["after"],

@@ -20,7 +20,7 @@ bp = Blueprint("reconciliation", __name__)
 
 @bp.before_request
 def authenticate() -> None:
-    """Require a GPAS address, then the reconciliation key (no operator's token), in constant time."""
+    """Require a GPAS address, then the reconciliation key (no operator token), constant-time."""
     config = services().config
     require_allowed_address(config.gpas_allowed_ips)
     require_bearer(config.reconciliation_api_key)

@@ -29,7 +29,7 @@ from walletsvc.presenters.access import (
     verification_view,
 )
 from walletsvc.schemas import shared
-from walletsvc.schemas.access import AuditEntrySchema
+from walletsvc.schemas.access import OperatorAuditEntrySchema
 from walletsvc.services import services
 from walletsvc.tables import stream_csv
 
@@ -196,5 +196,5 @@ def export(actor: str | None, action: str | None, target: str | None) -> None:
     note(after={"actor": actor, "action": action, "target": target})
     with one_line_failures():
         rows = (audit_entry_view(r) for r in audit_log.read(acting().conn, filters))
-        for text in stream_csv(rows, list(shared(AuditEntrySchema).fields)):
+        for text in stream_csv(rows, list(shared(OperatorAuditEntrySchema).fields)):
             click.echo(text, nl=False)

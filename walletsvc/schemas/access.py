@@ -104,7 +104,7 @@ class AuditQuerySchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
 
 
-class AuditEntrySchema(Schema):
+class OperatorAuditEntrySchema(Schema):
     """One entry of the operators' audit log."""
 
     seq = fields.Integer()
@@ -123,10 +123,10 @@ class AuditEntrySchema(Schema):
     hash = fields.String()
 
 
-class AuditPageSchema(Schema):
+class OperatorAuditPageSchema(Schema):
     """A page of the audit log, oldest first."""
 
-    entries = fields.List(fields.Nested(AuditEntrySchema))
+    entries = fields.List(fields.Nested(OperatorAuditEntrySchema))
     next = fields.Integer(allow_none=True, metadata={"description": "``after`` of the next page"})
 
 
