@@ -61,11 +61,11 @@ def my_tokens() -> dict[str, Any]:
 @guarded(roles.ANY_OPERATOR, "token.issue-own")
 @contract(body=TokenRequestSchema, answer=NewApiTokenSchema, status=201,
           description="The new token; its secret is shown this once")
-def issue_my_token(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def issue_my_token(body: dict[str, Any]) -> dict[str, Any]:
     """Make an API token for oneself (the CLI, a script of one's own)."""
     secret, token = _admin().issue_token(acting().operator, body["name"], body["days"])
     note(target=f"token:{token.id}", after=api_token_view(token))
-    return api_token_view(token, secret), 201
+    return api_token_view(token, secret)
 
 
 @bp.get("/operators")
@@ -80,13 +80,13 @@ def list_operators() -> dict[str, Any]:
 @guarded(roles.MANAGE_OPERATORS, "operator.create")
 @contract(body=OperatorCreateRequestSchema, answer=OperatorSchema, status=201,
           errors=(409,), description="The new operator")
-def create_operator(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def create_operator(body: dict[str, Any]) -> dict[str, Any]:
     """Add a person or a service account with roles the admin holds."""
     created = _admin().create(body["name"], "service" if body["kind"] == "SERVICE" else "person",
                               parse_roles(body["roles"]), body["email"], body["oidcSubject"])
     view = operator_view(created)
     note(target=f"operator:{created.id}", after=view)
-    return view, 201
+    return view
 
 
 @bp.get("/operators/<operator_id>")
@@ -147,11 +147,11 @@ def list_tokens(operator_id: str) -> dict[str, Any]:
 @guarded(roles.MANAGE_OPERATORS, "token.issue", "operator_id")
 @contract(body=TokenRequestSchema, answer=NewApiTokenSchema, status=201, errors=(404,),
           description="The service account's new token; its secret is shown this once")
-def issue_token(body: dict[str, Any], operator_id: str) -> tuple[dict[str, Any], int]:
+def issue_token(body: dict[str, Any], operator_id: str) -> dict[str, Any]:
     """Make an API token for a service account."""
     secret, token = _admin().issue_token(_operator(operator_id), body["name"], body["days"])
     note(after=api_token_view(token))
-    return api_token_view(token, secret), 201
+    return api_token_view(token, secret)
 
 
 @bp.post("/tokens/<token_id>/revoke")
