@@ -103,7 +103,7 @@ def test_a_changed_entry_is_found(played: tuple[int, str], sql: Sql, ledger_url:
 def test_a_changed_entry_with_its_hash_recomputed_breaks_the_next_link(
         played: tuple[int, str], sql: Sql, ledger_url: str) -> None:
     with psycopg.connect(ledger_url) as conn:
-        recorded = [r for r in audit_log.read(conn, audit_log.Filters()) if r.seq == 3][0]
+        recorded = next(r for r in audit_log.read(conn, audit_log.Filters()) if r.seq == 3)
     forged = audit_log.AuditEntry(**{**recorded.entry.__dict__, "actor_name": "someone-else"})
     new_hash = audit_log.entry_hash(recorded.prev_hash, 3, forged)
     _tamper(sql, "UPDATE operator_audit SET actor_name = 'someone-else', hash = %s "
