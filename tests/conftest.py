@@ -17,6 +17,7 @@ from redis.cluster import RedisCluster
 
 from devkit.admin import AdminClient
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.postgres import (
     LocalPostgres,
     PostgresMissing,
@@ -220,6 +221,12 @@ def operators_url(postgres: LocalPostgres) -> str:
     """A database with the demo operators (devkit/operators.py) that every app of a test
     process shares for its operators and audit log, unless a test gives its own ledger."""
     return fresh_database(postgres)
+
+
+@pytest.fixture
+def platform_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run as the platform's service account (commands/acting.py)."""
+    monkeypatch.setenv("WALLETSVC_OPERATOR_TOKEN", PLATFORM_TOKEN)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from walletsvc.clock import iso_utc
 from walletsvc.store import RedisClient
 
 CREATED = iso_utc(START_MS)
+pytestmark = pytest.mark.usefixtures("platform_cli")
 
 
 @pytest.fixture
@@ -264,9 +265,9 @@ def test_adjustment_of_an_unknown_wallet_is_refused_and_stores_nothing(
 def test_block_and_unblock_print_and_store_the_flag(runner: FlaskCliRunner,
                                                     admin: AdminClient) -> None:
     wallet_id = new_wallet(runner)
-    assert run(runner, "block", wallet_id)["blocked"] is True
+    assert run(runner, "block", wallet_id, "--reason", "asked")["blocked"] is True
     assert decimal_json(admin.get(f"/wallets/{wallet_id}"))["blocked"] is True
-    assert run(runner, "unblock", wallet_id)["blocked"] is False
+    assert run(runner, "unblock", wallet_id, "--reason", "asked")["blocked"] is False
     assert decimal_json(admin.get(f"/wallets/{wallet_id}"))["blocked"] is False
 
 
@@ -274,16 +275,16 @@ def test_blocked_wallet_cannot_open_a_session(runner: FlaskCliRunner, admin: Adm
                                               gpas: GpasClient) -> None:
     wallet_id = new_wallet(runner, real="10")
     token = admin.token(wallet_id)
-    run(runner, "block", wallet_id)
+    run(runner, "block", wallet_id, "--reason", "asked")
     assert json_of(gpas.open_session(wallet_id, token))["code"] == 1008
-    run(runner, "unblock", wallet_id)
+    run(runner, "unblock", wallet_id, "--reason", "asked")
     assert gpas.open_session(wallet_id, token).status_code == 200
 
 
 @pytest.mark.parametrize("command", ["block", "unblock"])
 def test_blocking_an_unknown_wallet_is_refused_and_creates_nothing(
         runner: FlaskCliRunner, redis_client: RedisClient, command: str) -> None:
-    assert refused(runner, command, "no-such-wallet") == (1010, "NOT_FOUND")
+    assert refused(runner, command, "no-such-wallet", "--reason", "asked") == (1010, "NOT_FOUND")
     assert snapshot(redis_client) == initialised()
 
 

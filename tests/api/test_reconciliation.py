@@ -148,6 +148,7 @@ def test_thirty_one_days_are_allowed_and_thirty_two_are_not(client: FlaskClient)
 
 
 @pytest.mark.parametrize("output", ["table", "csv", "json"])
+@pytest.mark.usefixtures("platform_cli")
 def test_cli_prints_the_same_report(gpas: GpasClient, admin: AdminClient, client: FlaskClient,
                                     app: Flask, output: str) -> None:
     _, session_id = open_session(gpas, admin, real="100")
@@ -169,6 +170,7 @@ def test_cli_prints_the_same_report(gpas: GpasClient, admin: AdminClient, client
         assert [line.split()[2] for line in lines[1:]] == ["agt-13", "pgs-1"]
 
 
+@pytest.mark.usefixtures("platform_cli")
 def test_cli_refuses_a_reversed_range(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=[
         "reconciliation", "--from", "2026-09-22", "--to", "2026-09-21"])

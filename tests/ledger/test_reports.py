@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from devkit.admin import open_session
 from devkit.responses import decimal_json
 from devkit.settings import ADMIN_KEY
@@ -67,6 +69,7 @@ def test_statement_gives_opening_and_closing_balances_and_every_movement(bench: 
         "deposit", "debit", "credit", "rollback", "debit"]
 
 
+@pytest.mark.usefixtures("platform_cli")
 def test_liabilities_sum_every_balance_per_currency_at_the_end_of_each_day(
         bench: Bench) -> None:
     _, brl = open_session(bench.gpas, bench.admin, real="100", bonus="5")

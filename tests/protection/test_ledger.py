@@ -34,6 +34,7 @@ def _protection(bench: Bench, wallet_id: str) -> tuple[dict[str, str], dict[str,
             hash_fields(bench.redis, keys.usage(wallet_id)))
 
 
+@pytest.mark.usefixtures("platform_cli")
 def test_changes_and_refusals_reach_the_ledger_and_the_daily_report(bench: Bench) -> None:
     player = _player(bench)
     player.set("LOSS", "20")
