@@ -22,6 +22,7 @@ from walletsvc.api import (
     openapi,
     protection,
     reconciliation,
+    signin,
 )
 from walletsvc.api.json_body import refuse_oversized_stream
 
@@ -29,7 +30,7 @@ Process = Literal["gpas", "operator"]
 PROCESSES: tuple[Process, ...] = ("gpas", "operator")
 BLUEPRINTS: dict[Process, tuple[Blueprint, ...]] = {
     "gpas": (gpas.bp, reconciliation.bp),
-    "operator": (admin.bp, protection.bp, ledger.bp, openapi.bp),
+    "operator": (admin.bp, protection.bp, ledger.bp, openapi.bp, signin.bp),
 }
 _EVERY_PROCESS = (health.bp, metrics.bp)
 

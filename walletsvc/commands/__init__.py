@@ -1,8 +1,8 @@
 """Operator commands: ``walletsvc <command>`` (walletsvc.cli) or ``flask --app wsgi <command>``.
 
 One module a subject: wallets and sessions, player protection, the reconciliation report, the
-store's fence, the ledger. Each prints JSON (or a table, CSV) and fails in one line on stderr
-(``output``).
+store's fence, the ledger, operators' sign-in. Each prints JSON (or a table, CSV) and fails in
+one line on stderr (``output``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from flask import Flask
 from walletsvc.commands.ledger import ledger
 from walletsvc.commands.protection import limits
 from walletsvc.commands.reconciliation import reconciliation
+from walletsvc.commands.signin import signin
 from walletsvc.commands.store import store
 from walletsvc.commands.wallets import (
     block,
@@ -28,7 +29,7 @@ from walletsvc.commands.wallets import (
 )
 
 COMMANDS = [store, create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
-            sessions, show_session, movements, trim_audit, reconciliation, ledger, limits]
+            sessions, show_session, movements, trim_audit, reconciliation, ledger, limits, signin]
 
 
 def register_commands(app: Flask) -> None:
