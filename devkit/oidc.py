@@ -12,7 +12,7 @@ audience, issuer or nonce, or an expiry in the past; or a signature by a key its
 so that a test sees the client refuse each.
 
     python -m devkit.oidc --port 8002 --client-id ID --client-secret SECRET \
-        --redirect-uri http://127.0.0.1:8001/admin/signin/oidc/callback
+        --redirect-uri http://127.0.0.1:8001/admin/signin/oidc/callback [--issuer-file F]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -232,14 +233,17 @@ def demo_users() -> dict[str, User]:
 def main() -> None:
     """Serve the stub until SIGTERM or Ctrl-C (`make run`)."""
     parser = argparse.ArgumentParser(description="A stub OpenID Connect provider on loopback.")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--client-id", required=True)
     parser.add_argument("--client-secret", required=True)
     parser.add_argument("--redirect-uri", action="append", default=[])
     parser.add_argument("--default-user", default="adam-admin")
+    parser.add_argument("--issuer-file", type=Path, help="where to write the issuer once up")
     args = parser.parse_args()
     stub = StubProvider(args.client_id, args.client_secret, args.redirect_uri, demo_users(),
-                        args.default_user, args.port).start()
+                        args.default_user, args.port or None).start()
+    if args.issuer_file:
+        args.issuer_file.write_text(stub.issuer + "\n")
     print(f"stub OpenID Connect provider at {stub.issuer} (signs in ?login_hint=NAME, "
           f"else {args.default_user})", flush=True)
     stopped = threading.Event()

@@ -96,9 +96,9 @@ class Browser:
     client: FlaskClient
     provider: StubProvider
 
-    def start(self) -> str:
+    def start(self, query: str = "") -> str:
         """Ask to sign in with the provider; return where the browser is sent."""
-        started = self.client.get("/admin/signin/oidc")
+        started = self.client.get(f"/admin/signin/oidc{query}")
         assert started.status_code == 302, started.get_data(as_text=True)
         return started.headers["Location"]
 

@@ -64,6 +64,19 @@ def test_the_browser_is_sent_with_state_nonce_and_an_s256_challenge(browser: Bro
     assert again["state"] != asked["state"] and again["nonce"] != asked["nonce"]
 
 
+def test_a_login_hint_goes_along_to_the_provider(browser: Browser, provider: StubProvider,
+                                                 directory: Directory) -> None:
+    sam = person(directory, "sam", subject=f"{provider.issuer}|sub-sam")
+    provider.users["sam"] = User(sub="sub-sam")
+    provider.default_user = None
+
+    location = browser.start("?login_hint=sam")
+
+    assert query_of(location)["login_hint"] == "sam"
+    signed = browser.back(browser.through_provider(location))
+    assert signed.get_json()["operatorId"] == sam.id
+
+
 def test_a_verified_email_links_a_person_not_yet_linked_on_first_sign_in(
         browser: Browser, provider: StubProvider, directory: Directory,
         conn: psycopg.Connection[Any]) -> None:

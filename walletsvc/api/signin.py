@@ -58,11 +58,13 @@ def _not_stored(response: Response) -> Response:
 @bp.get("/signin/oidc")
 @public("starts a sign-in: sends the browser to the identity provider")
 def oidc_start() -> Response:
-    """Send the browser to the identity provider (state, nonce, PKCE)."""
+    """Send the browser to the identity provider (state, nonce, PKCE); a ``login_hint`` in the
+    query goes along."""
     _require_sessions()
     redirect_url = (services().config.oidc_redirect_url
                     or url_for("signin.oidc_callback", _external=True))
-    return oidc.redirect_to_provider(redirect_url)
+    hint = current_request().args.get("login_hint", "")[:_NAME_KEPT]
+    return oidc.redirect_to_provider(redirect_url, hint or None)
 
 
 @bp.get("/signin/oidc/callback")

@@ -81,12 +81,14 @@ def _checked_metadata(provider: _Provider) -> None:
                                 f"{metadata.get('issuer')!r}, not WALLETSVC_OIDC_ISSUER")
 
 
-def redirect_to_provider(redirect_url: str) -> Response:
-    """Send the browser to the provider, the state, nonce and PKCE verifier kept in the cookie."""
+def redirect_to_provider(redirect_url: str, login_hint: str | None = None) -> Response:
+    """Send the browser to the provider, the state, nonce and PKCE verifier kept in the cookie
+    (``login_hint``: who the person says they are, for the provider's sign-in page)."""
     provider = _provider()
+    hint = {"login_hint": login_hint} if login_hint else {}
     try:
         _checked_metadata(provider)
-        return cast(Response, provider.client.authorize_redirect(redirect_url))
+        return cast(Response, provider.client.authorize_redirect(redirect_url, **hint))
     except requests.RequestException as exc:
         raise SignInUnavailable(f"the identity provider did not answer: "
                                 f"{type(exc).__name__}") from None
