@@ -119,6 +119,18 @@ def test_a_body_without_the_code_is_refused_as_malformed(browser: Browser) -> No
     assert "totp" in refused.get_json()["details"]
 
 
+def test_a_body_that_does_not_say_it_is_json_is_refused(browser: Browser, secret: str,
+                                                        clock: FakeClock) -> None:
+    """A page elsewhere can send a body without a Content-Type (no preflight), not JSON."""
+    body = f'{{"name": "lena", "password": "{PASSWORD}", "totp": "{code_at(secret, clock)}"}}'
+    for headers in ({}, {"Content-Type": "text/plain"}):
+        refused = browser.client.post("/admin/signin/local", data=body, headers=headers)
+        assert refused.status_code == 415
+        assert "Set-Cookie" not in refused.headers
+    assert browser.client.post("/admin/signin/local", data=body, headers={
+        "Content-Type": "application/json"}).status_code == 200
+
+
 # The command ----------------------------------------------------------------------------
 
 def test_set_password_stores_an_argon2id_hash_and_prints_the_secret_once(

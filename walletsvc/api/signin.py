@@ -28,6 +28,7 @@ from walletsvc.errors import (
     SignInFailed,
     SignInRefused,
     SignInUnavailable,
+    UnsupportedBody,
 )
 from walletsvc.schemas.signin import LocalSignInRequestSchema, SignedInSchema
 from walletsvc.services import EXTENSION, Services, services
@@ -46,6 +47,15 @@ def _configure(state: BlueprintSetupState) -> None:
     config = cast(Services, app.extensions[EXTENSION]).config
     session.configure(app, config)
     oidc.configure(app, config)
+
+
+@bp.before_request
+def _json_only() -> None:
+    # A page elsewhere can POST a body without a Content-Type and no preflight; with JSON
+    # required it cannot sign a browser in to an account of its choosing.
+    request = current_request()
+    if request.method == "POST" and request.content_length and not request.is_json:
+        raise UnsupportedBody("send application/json")
 
 
 @bp.after_request
