@@ -119,3 +119,33 @@ serve() {  # serve VAR: GPAS's and the operator's gunicorns (gunicorn_pid, opera
   wait -n "$gunicorn_pid" "$operator_pid" || status=$?
   return "$status"
 }
+
+start_oidc_stub() {  # start_oidc_stub DIR: signing in to the demo (oidc_pid; docs/signin.md)
+  # The session cookie's key, made once and kept in DIR/secret_key; the operator's listener is
+  # plain http on loopback, so the cookie goes without Secure. Unless WALLETSVC_OIDC_ISSUER is
+  # set, a stub OpenID Connect provider on loopback (devkit/oidc.py) that signs in any demo
+  # person named by ?login_hint= (adam-admin without one), with no password.
+  local dir=$1 bind="${WALLETSVC_OPERATOR_BIND:-127.0.0.1:8001}" secret
+  [ -f "$dir/secret_key" ] || "$BIN/python" -c 'import secrets; print(secrets.token_hex(32))' \
+    > "$dir/secret_key"
+  export WALLETSVC_SECRET_KEY="${WALLETSVC_SECRET_KEY:-$(cat "$dir/secret_key")}"
+  export WALLETSVC_OPERATOR_PLAIN_HTTP="${WALLETSVC_OPERATOR_PLAIN_HTTP:-1}"
+  [ -n "${WALLETSVC_OIDC_ISSUER:-}" ] && return 0
+  secret=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(16))')
+  export WALLETSVC_OIDC_CLIENT_ID=walletsvc-demo WALLETSVC_OIDC_CLIENT_SECRET="$secret"
+  export WALLETSVC_OIDC_REDIRECT_URL="http://$bind/admin/signin/oidc/callback"
+  rm -f "$dir/oidc-issuer"
+  "$BIN/python" -m devkit.oidc --port "${WALLETSVC_OIDC_STUB_PORT:-0}" \
+    --client-id "$WALLETSVC_OIDC_CLIENT_ID" --client-secret "$secret" \
+    --redirect-uri "$WALLETSVC_OIDC_REDIRECT_URL" --issuer-file "$dir/oidc-issuer" \
+    >> "$dir/oidc.log" 2>&1 &
+  oidc_pid=$!
+  for _ in $(seq 100); do
+    [ -s "$dir/oidc-issuer" ] && break
+    sleep 0.1
+  done
+  WALLETSVC_OIDC_ISSUER=$(cat "$dir/oidc-issuer")
+  export WALLETSVC_OIDC_ISSUER
+  echo "stub OpenID Connect provider at $WALLETSVC_OIDC_ISSUER; sign in with a browser at" \
+    "http://$bind/admin/signin/oidc?login_hint=adam-admin (or another demo person's name)"
+}

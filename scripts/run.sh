@@ -3,8 +3,8 @@
 # WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is
 # set, a demo wallet with a launch token, this run's settings in $VAR/walletsvc.env (the CLI
 # runs on the same store and ledger with WALLETSVC_CONFIG_FILE pointing there), the ledger
-# exporter, and two gunicorns: GPAS's on :8000 and the operator's (admin API, ledger reports,
-# docs) on :8001.
+# exporter, a stub OpenID Connect provider to sign in with (docs/signin.md), and two gunicorns:
+# GPAS's on :8000 and the operator's (admin API, ledger reports, docs, sign-in) on :8001.
 # However it is stopped (Ctrl-C, SIGTERM to this script or to `make run`, either gunicorn
 # exiting), it stops both gunicorns with their workers, the exporter, and the servers it
 # started: nothing is left.
@@ -20,10 +20,12 @@ postgres_pid=""
 exporter_pid=""
 gunicorn_pid=""
 operator_pid=""
+oidc_pid=""
 stop_all() {
   trap - EXIT INT TERM
   stop "$gunicorn_pid"                  # graceful: workers finish, then exit
   stop "$operator_pid"
+  stop "$oidc_pid"
   stop "$exporter_pid"                  # it finishes its batch first
   stop "$postgres_pid" INT              # PostgreSQL's fast shutdown
   if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
@@ -57,6 +59,8 @@ fi
 start_postgres "$VAR"  # unless WALLETSVC_LEDGER_URL is set
 
 init_store
+
+start_oidc_stub "$VAR"  # signing in: the cookie's key and a stub provider (unless one is set)
 
 # A demo wallet with 100.00 BRL, and a fresh launch token for it.
 demo_wallet

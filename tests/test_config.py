@@ -425,3 +425,83 @@ def test_approval_limits_are_read_as_exact_decimals_per_currency() -> None:
 def test_malformed_approval_settings_are_refused(changes: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Config.from_env(env(**changes))
+
+
+# Operators' sign-in (docs/signin.md) ------------------------------------------------------
+
+SIGNIN_KEY = "k" * 32
+OIDC = {"OIDC_ISSUER": "https://login.example.com/tenant", "OIDC_CLIENT_ID": "walletsvc",
+        "OIDC_CLIENT_SECRET": "client-secret"}
+
+
+def test_sign_in_is_off_until_a_secret_key_is_set_and_sessions_have_safe_limits() -> None:
+    config = Config.from_env(env())
+    assert config.secret_key is None
+    assert (config.oidc_issuer, config.oidc_client_id, config.oidc_client_secret) == (
+        None, None, None)
+    assert config.oidc_redirect_url is None
+    assert (config.session_idle_minutes, config.session_max_hours) == (30, 12)
+    assert config.operator_plain_http is False
+
+
+def test_sign_in_settings_are_read_from_their_variables() -> None:
+    config = Config.from_env(env(
+        SECRET_KEY=SIGNIN_KEY, **OIDC,
+        OIDC_REDIRECT_URL="https://ops.example.com/admin/signin/oidc/callback",
+        SESSION_IDLE_MINUTES="15", SESSION_MAX_HOURS="8"))
+    assert config.secret_key == SIGNIN_KEY
+    assert config.oidc_issuer == "https://login.example.com/tenant"
+    assert (config.oidc_client_id, config.oidc_client_secret) == ("walletsvc", "client-secret")
+    assert config.oidc_redirect_url == "https://ops.example.com/admin/signin/oidc/callback"
+    assert (config.session_idle_minutes, config.session_max_hours) == (15, 8)
+
+
+def test_the_sign_in_secrets_are_not_in_the_settings_repr() -> None:
+    text = repr(Config.from_env(env(SECRET_KEY=SIGNIN_KEY, **OIDC)))
+    assert SIGNIN_KEY not in text and "client-secret" not in text
+    assert "login.example.com" in text
+
+
+def test_a_short_secret_key_stops_start_up() -> None:
+    with pytest.raises(ConfigError, match="WALLETSVC_SECRET_KEY must be at least 32"):
+        Config.from_env(env(SECRET_KEY="k" * 31))
+
+
+@pytest.mark.parametrize("missing", list(OIDC))
+def test_the_provider_settings_come_together_or_not_at_all(missing: str) -> None:
+    with pytest.raises(ConfigError, match="are set together or not at all"):
+        Config.from_env(env(**{**OIDC, missing: None}))
+
+
+@pytest.mark.parametrize(("issuer", "accepted"), [
+    ("https://login.example.com", True), ("http://127.0.0.1:8002", True),
+    ("http://localhost:8002", True), ("http://[::1]:8002", True),
+    ("http://login.example.com", False), ("http://10.0.0.1", False), ("login.example.com", False),
+])
+def test_the_issuer_is_https_or_plain_http_on_loopback(issuer: str, accepted: bool) -> None:
+    settings = env(**{**OIDC, "OIDC_ISSUER": issuer})
+    if accepted:
+        assert Config.from_env(settings).oidc_issuer == issuer
+    else:
+        with pytest.raises(ConfigError, match="WALLETSVC_OIDC_ISSUER must be an https"):
+            Config.from_env(settings)
+
+
+def test_a_plain_http_callback_needs_the_operator_plain_http_setting() -> None:
+    url = "http://127.0.0.1:8001/admin/signin/oidc/callback"
+    with pytest.raises(ConfigError, match="WALLETSVC_OIDC_REDIRECT_URL must be an https"):
+        Config.from_env(env(OIDC_REDIRECT_URL=url))
+    config = Config.from_env(env(OIDC_REDIRECT_URL=url, OPERATOR_PLAIN_HTTP="1"))
+    assert (config.oidc_redirect_url, config.operator_plain_http) == (url, True)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"SESSION_IDLE_MINUTES": "0"}, "WALLETSVC_SESSION_IDLE_MINUTES must be at least 1"),
+    ({"SESSION_MAX_HOURS": "0"}, "WALLETSVC_SESSION_MAX_HOURS must be at least 1"),
+    ({"SESSION_MAX_HOURS": "half"}, "WALLETSVC_SESSION_MAX_HOURS must be a whole number"),
+    ({"SESSION_IDLE_MINUTES": "61", "SESSION_MAX_HOURS": "1"},
+     "WALLETSVC_SESSION_IDLE_MINUTES must not exceed"),
+])
+def test_malformed_session_limits_stop_start_up(changes: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env(env(**changes))

@@ -26,7 +26,9 @@ class ExactJSONProvider(JSONProvider):
     """JSON with decimals written as exact numbers, never through a float."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return simplejson.dumps(obj, use_decimal=True, separators=(",", ":"), **kwargs)
+        # Compact unless the caller says otherwise (the session cookie's serializer does).
+        kwargs.setdefault("separators", (",", ":"))
+        return simplejson.dumps(obj, use_decimal=True, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return simplejson.loads(s, use_decimal=True, allow_nan=False, **kwargs)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from walletsvc.money import BUILTIN_SCALES, AmountError, parse_decimal
@@ -92,6 +93,20 @@ class Config:
     # how long a request waits for its approver before it closes as expired.
     approval_limits: Mapping[str, Decimal] = field(default_factory=dict)
     money_request_hours: int = 72
+    # Operators signing in (walletsvc/signin, docs/signin.md): the key that signs the session
+    # cookie (unset: nobody signs in, API tokens still work), the OpenID Connect provider and
+    # this service's client there (all three or none), the callback URL the provider sends
+    # people back to (unset: built from the request), how long a session may sit idle and how
+    # long it lasts at most, and whether browsers reach the operator's process over plain http
+    # on loopback (`make run`), which drops the cookie's Secure flag.
+    secret_key: str | None = field(default=None, repr=False)
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_redirect_url: str | None = None
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    operator_plain_http: bool = False
 
     @property
     def retention_ms(self) -> int:
@@ -227,6 +242,7 @@ def _build(read: _Reader) -> Config:
             "LEDGER_RETENTION_YEARS", Config.ledger_retention_years, 1),
         **_protection(read),
         **_approvals(read, scales),
+        **_signin(read),
     )
 
 
@@ -271,6 +287,52 @@ def _approvals(read: _Reader, scales: Mapping[str, object]) -> dict[str, Any]:
         "money_request_hours": read.integer(
             "MONEY_REQUEST_HOURS", Config.money_request_hours, 1),
     }
+# Long enough that the cookie's signature cannot be guessed: 32 characters (256 bits as hex).
+SECRET_KEY_MIN_LENGTH = 32
+
+
+def _signin(read: _Reader) -> dict[str, Any]:
+    """Read the operators' sign-in settings (docs/signin.md)."""
+    secret_key = read.optional("SECRET_KEY")
+    if secret_key is not None and len(secret_key) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} "
+                          "characters (e.g. `python -c 'import secrets; "
+                          "print(secrets.token_hex(32))'`)")
+    oidc = {name: read.optional(f"OIDC_{name.upper()}")
+            for name in ("issuer", "client_id", "client_secret")}
+    if any(oidc.values()) and not all(oidc.values()):
+        raise ConfigError(f"{PREFIX}OIDC_ISSUER, {PREFIX}OIDC_CLIENT_ID and "
+                          f"{PREFIX}OIDC_CLIENT_SECRET are set together or not at all")
+    plain_http = read.text("OPERATOR_PLAIN_HTTP", "0").lower() in ("1", "true", "yes")
+    redirect_url = read.optional("OIDC_REDIRECT_URL")
+    if oidc["issuer"] and not _secure_or_loopback(oidc["issuer"]):
+        raise ConfigError(f"{PREFIX}OIDC_ISSUER must be an https:// URL (plain http only on "
+                          "loopback)")
+    if redirect_url and not (redirect_url.startswith("https://") or plain_http):
+        raise ConfigError(f"{PREFIX}OIDC_REDIRECT_URL must be an https:// URL, unless "
+                          f"{PREFIX}OPERATOR_PLAIN_HTTP=1")
+    idle = read.integer("SESSION_IDLE_MINUTES", Config.session_idle_minutes, 1)
+    longest = read.integer("SESSION_MAX_HOURS", Config.session_max_hours, 1)
+    if idle > longest * 60:
+        raise ConfigError(f"{PREFIX}SESSION_IDLE_MINUTES must not exceed "
+                          f"{PREFIX}SESSION_MAX_HOURS")
+    return {"secret_key": secret_key, "oidc_issuer": oidc["issuer"],
+            "oidc_client_id": oidc["client_id"], "oidc_client_secret": oidc["client_secret"],
+            "oidc_redirect_url": redirect_url, "session_idle_minutes": idle,
+            "session_max_hours": longest, "operator_plain_http": plain_http}
+
+
+def _secure_or_loopback(url: str) -> bool:
+    """Tell whether ``url`` is https, or plain http to this host (a development provider)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return parts.scheme == "http" and loopback
 
 
 def _replication(read: _Reader, timeout_ms: int) -> tuple[int, int, tuple[str, ...]]:

@@ -371,3 +371,26 @@ class OperatorConflict(WalletError):
     """A name or identity taken, or no such operator or token."""
 
     status, type, message = 409, "OPERATOR_CONFLICT", "Operator change conflicts"
+class SignInFailed(WalletError):
+    """A sign-in that did not prove who it is, whatever was wrong.
+
+    The name, the password, the code or the provider's token: one answer for all, so that it
+    tells a guesser nothing; the audit log keeps the reason.
+    """
+
+    status, type, message = 401, "UNAUTHORIZED", "Sign-in failed"
+
+
+class SignInRefused(WalletError):
+    """The identity provider vouched for someone who is no operator here, or a disabled one."""
+
+    status, type, message = 403, "SIGNIN_REFUSED", "This identity may not sign in here"
+
+
+class SignInUnavailable(WalletError):
+    """Sign-in is not configured, or the identity provider does not answer.
+
+    Not configured: no WALLETSVC_SECRET_KEY, or no identity provider. API tokens work meanwhile.
+    """
+
+    status, code, type, message = 503, 1001, "SIGNIN_UNAVAILABLE", "Sign-in unavailable"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from flask import Response, g, session
+from flask import Response, g
 
 from walletsvc.access.audit_log import AuditEntry, append
 from walletsvc.access.directory import Directory, Operator
@@ -36,11 +36,12 @@ from walletsvc.errors import (
     WalletError,
 )
 from walletsvc.ledger.database import LedgerUnreachable, connect
+from walletsvc.signin.session import SESSION_OPERATOR as SESSION_OPERATOR  # the operator's id
+from walletsvc.signin.session import signed_in
 
 log = logging.getLogger("walletsvc.audit")
 View = Callable[..., Any]
 _TIMEOUT_S = 3
-SESSION_OPERATOR = "operator"  # the signed-in operator's id in Flask's session
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ def _serve(declaration: Guard, view: View, path: dict[str, str]) -> Any:
 
 
 def _authenticate(directory: Directory) -> Operator:
-    """Return the operator from the bearer token, or from the signed-in session."""
+    """Return the operator from the bearer token, or from the signed-in session (its idle and
+    absolute timeouts and, for a change, its CSRF token: walletsvc/signin/session.py)."""
     request = current_request()
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -164,11 +166,9 @@ def _authenticate(directory: Directory) -> Operator:
                 "the token is unknown, expired or revoked (the shared admin key is retired: "
                 "each operator has their own token, docs/operators.md)")
         return found
-    operator_id = session.get(SESSION_OPERATOR)
-    if operator_id:
-        found = directory.get(str(operator_id))
-        if found is not None and not found.disabled:
-            return found
+    found = signed_in(directory)
+    if found is not None:
+        return found
     raise OperatorUnknown()
 
 

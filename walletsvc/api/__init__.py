@@ -25,6 +25,7 @@ from walletsvc.api import (
     operators,
     protection,
     reconciliation,
+    signin,
 )
 from walletsvc.api.json_body import refuse_oversized_stream
 
@@ -33,7 +34,7 @@ PROCESSES: tuple[Process, ...] = ("gpas", "operator")
 BLUEPRINTS: dict[Process, tuple[Blueprint, ...]] = {
     "gpas": (gpas.bp, reconciliation.bp),
     "operator": (admin.bp, approvals.bp, protection.bp, ledger.bp, operators.bp, audit.bp,
-                 openapi.bp),
+                 signin.bp, openapi.bp),
 }
 _EVERY_PROCESS = (health.bp, metrics.bp)
 

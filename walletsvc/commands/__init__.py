@@ -1,9 +1,9 @@
 """Operator commands: ``walletsvc <command>`` (walletsvc.cli) or ``flask --app wsgi <command>``.
 
 One module a subject: wallets and sessions, player protection, the reconciliation report, the
-store's fence, the ledger, operators and their audit log. Commands that act on players, money
-or operators run as the operator of an API token (``acting``). Each prints JSON (or a table,
-CSV) and fails in one line on stderr (``output``).
+store's fence, the ledger, operators, their sign-in and their audit log. Commands that act on
+players, money or operators run as the operator of an API token (``acting``). Each prints
+JSON (or a table, CSV) and fails in one line on stderr (``output``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from walletsvc.commands.ledger import ledger
 from walletsvc.commands.operators import audit, operators
 from walletsvc.commands.protection import limits
 from walletsvc.commands.reconciliation import reconciliation
+from walletsvc.commands.signin import signin
 from walletsvc.commands.store import store
 from walletsvc.commands.wallets import (
     block,
@@ -31,7 +32,7 @@ from walletsvc.commands.wallets import (
 
 COMMANDS = [store, create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
             sessions, show_session, movements, trim_audit, reconciliation, ledger, limits,
-            operators, audit]
+            operators, audit, signin]
 
 
 def register_commands(app: Flask) -> None:

@@ -12,6 +12,8 @@ CREATE TABLE operators (
     password_hash text,                               -- argon2id, local accounts only
     totp_secret   text,                               -- base32; mandatory with a password
     oidc_subject  text UNIQUE,                        -- "issuer|sub" from the identity provider
+    totp_last_step bigint,                            -- the TOTP time step last used: no replay
+    session_generation integer NOT NULL DEFAULT 0,    -- signing out adds one: older sessions end
     created_at    timestamptz NOT NULL DEFAULT now(),
     created_by    text,
     disabled_at   timestamptz
