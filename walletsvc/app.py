@@ -11,7 +11,7 @@ from flask import Flask
 from flask.json.provider import JSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from walletsvc import admission, observability
+from walletsvc import admission, observability, signin
 from walletsvc.api import PROCESSES, Process, register_blueprints
 from walletsvc.clock import Clock, system_clock
 from walletsvc.commands import register_commands
@@ -56,6 +56,8 @@ def create_app(
     # After the request id is set (a refusal is logged with it), before every other check.
     admission.init_app(app, config.max_in_flight, config.admission_wait_ms)
     register_blueprints(app, serves)
+    if "operator" in serves:
+        signin.init_app(app, config)
     register_error_handlers(app, failure_kind)
     register_commands(app)
     if config.retired_admin_key and "operator" in serves:

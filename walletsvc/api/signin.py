@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
 import psycopg
-from flask import Blueprint, Flask, Response, current_app, g, url_for
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, current_app, g, url_for
 
 from walletsvc.access.audit_log import AuditEntry, append
 from walletsvc.access.directory import Directory, Operator
@@ -31,22 +30,13 @@ from walletsvc.errors import (
     UnsupportedBody,
 )
 from walletsvc.schemas.signin import LocalSignInRequestSchema, SignedInSchema
-from walletsvc.services import EXTENSION, Services, services
+from walletsvc.services import services
 from walletsvc.signin import local, oidc, session
 from walletsvc.signin.accounts import Accounts
 
 bp = Blueprint("signin", __name__, url_prefix="/admin")
 log = logging.getLogger("walletsvc.audit")
 _NAME_KEPT = 100  # of a name tried, in the audit log
-
-
-@bp.record_once
-def _configure(state: BlueprintSetupState) -> None:
-    """Where the sign-in routes are mounted, sign the session cookie and register the provider."""
-    app = cast(Flask, state.app)
-    config = cast(Services, app.extensions[EXTENSION]).config
-    session.configure(app, config)
-    oidc.configure(app, config)
 
 
 @bp.before_request
