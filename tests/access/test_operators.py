@@ -32,7 +32,7 @@ def _person(adam: AdminClient, name: str, roles: list[str]) -> dict[str, Any]:
     created = adam.post("/operators", {"name": name, "kind": "PERSON", "roles": roles,
                                        "email": f"{name}@example.test", "reason": "joined"})
     assert created.status_code == 201, created.get_data(as_text=True)
-    return json_of(created)
+    return dict(json_of(created))
 
 
 def _token_of(ledger_url: str, name: str) -> str:

@@ -3,6 +3,7 @@ database, the stub OpenID Connect provider, and a browser that goes through both
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,12 +13,13 @@ import psycopg
 import pyotp
 import pytest
 import requests
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from devkit.oidc import StubProvider
-from devkit.operators import PLATFORM_TOKEN
+from devkit.operators import ADMIN, PLATFORM_TOKEN
 from devkit.settings import FakeClock, base_config
 from tests.support.store import FakeRedis
 from walletsvc import create_app
@@ -151,13 +153,21 @@ def wallet_id(signin_app: Flask) -> str:
     return str(created.get_json()["walletId"])
 
 
+def run_set_password(app: Flask, name: str, password: str) -> Result:
+    """Run ``walletsvc operators set-password NAME`` as the demo admin, the password on
+    standard input."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WALLETSVC_OPERATOR_TOKEN", ADMIN.token)
+        return app.test_cli_runner().invoke(args=["operators", "set-password", name],
+                                            input=f"{password}\n")
+
+
 def set_password(app: Flask, name: str, password: str = PASSWORD) -> str:
-    """Run ``walletsvc signin set-password NAME`` with the password on standard input; return
-    the TOTP secret of the otpauth:// URI it printed."""
-    result = app.test_cli_runner().invoke(args=["signin", "set-password", name],
-                                          input=f"{password}\n")
+    """Set NAME's password as the demo admin; return the TOTP secret of the otpauth:// URI it
+    printed."""
+    result = run_set_password(app, name, password)
     assert result.exit_code == 0, result.output
-    uri = result.stdout.strip().splitlines()[0]
+    uri = json.loads(result.stdout)["totp"]
     assert uri.startswith("otpauth://totp/")
     return query_of(uri)["secret"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -9,7 +10,15 @@ import pytest
 from flask import Flask
 
 from devkit.settings import FakeClock
-from tests.signin.conftest import PASSWORD, Browser, audit, code_at, person, set_password
+from tests.signin.conftest import (
+    PASSWORD,
+    Browser,
+    audit,
+    code_at,
+    person,
+    run_set_password,
+    set_password,
+)
 from walletsvc.access.directory import Directory
 from walletsvc.access.roles import Role
 from walletsvc.signin.local import hash_password
@@ -136,11 +145,10 @@ def test_a_body_that_does_not_say_it_is_json_is_refused(browser: Browser, secret
 def test_set_password_stores_an_argon2id_hash_and_prints_the_secret_once(
         signin_app: Flask, directory: Directory, conn: psycopg.Connection[Any]) -> None:
     sam = person(directory, "sam")
-    result = signin_app.test_cli_runner().invoke(args=["signin", "set-password", "sam"],
-                                                 input=f"{PASSWORD}\n")
+    result = run_set_password(signin_app, "sam", PASSWORD)
 
     assert result.exit_code == 0, result.output
-    uri = result.stdout.strip()
+    uri = json.loads(result.stdout)["totp"]
     assert uri.startswith("otpauth://totp/walletsvc:sam?secret=")
     assert "issuer=walletsvc" in uri
     found = directory.local_credentials("sam")
@@ -150,7 +158,7 @@ def test_set_password_stores_an_argon2id_hash_and_prints_the_secret_once(
     assert password_hash.startswith("$argon2id$")
     assert PASSWORD not in password_hash
     assert f"secret={secret}" in uri
-    [entry] = audit(conn, "signin.set_password")
+    [entry] = audit(conn, "operator.set-password")
     assert entry.entry.target == f"operator:{sam.id}"
 
 
@@ -162,8 +170,8 @@ def test_set_password_again_draws_a_new_secret(signin_app: Flask, directory: Dir
 
 @pytest.mark.parametrize(("name", "password", "message"), [
     ("sam", "short", "at least 12 characters"),
-    ("nobody", PASSWORD, "no person named 'nobody'"),
-    ("cashier", PASSWORD, "no person named 'cashier'"),
+    ("nobody", PASSWORD, "no operator named 'nobody'"),
+    ("cashier", PASSWORD, "a service account uses API tokens"),
 ])
 def test_set_password_refuses_a_short_password_and_anyone_but_a_person(
         signin_app: Flask, directory: Directory, name: str, password: str,
@@ -171,8 +179,7 @@ def test_set_password_refuses_a_short_password_and_anyone_but_a_person(
     person(directory, "sam")
     person(directory, "cashier", Role.PLATFORM, kind="service")
 
-    result = signin_app.test_cli_runner().invoke(args=["signin", "set-password", name],
-                                                 input=f"{password}\n")
+    result = run_set_password(signin_app, name, password)
 
     assert result.exit_code == 1
     assert message in result.output

@@ -14,7 +14,6 @@ from walletsvc.commands.ledger import ledger
 from walletsvc.commands.operators import audit, operators
 from walletsvc.commands.protection import limits
 from walletsvc.commands.reconciliation import reconciliation
-from walletsvc.commands.signin import signin
 from walletsvc.commands.store import store
 from walletsvc.commands.wallets import (
     block,
@@ -32,7 +31,7 @@ from walletsvc.commands.wallets import (
 
 COMMANDS = [store, create_wallet, show_wallet, deposit, withdraw, block, unblock, issue_token,
             sessions, show_session, movements, trim_audit, reconciliation, ledger, limits,
-            operators, audit, signin]
+            operators, audit]
 
 
 def register_commands(app: Flask) -> None:

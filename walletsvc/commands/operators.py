@@ -8,6 +8,7 @@ Every other command runs as the operator of ``WALLETSVC_OPERATOR_TOKEN`` (comman
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -21,7 +22,7 @@ from walletsvc.access.guard import acting, note, open_access
 from walletsvc.access.roles import PEOPLE_ROLES, parse_roles
 from walletsvc.commands.acting import as_operator
 from walletsvc.commands.output import echo_json, json_command, one_line_failures
-from walletsvc.errors import OperatorConflict
+from walletsvc.errors import OperatorChangeRefused, OperatorConflict
 from walletsvc.presenters.access import (
     api_token_view,
     audit_entry_view,
@@ -31,6 +32,8 @@ from walletsvc.presenters.access import (
 from walletsvc.schemas import shared
 from walletsvc.schemas.access import OperatorAuditEntrySchema
 from walletsvc.services import services
+from walletsvc.signin import local
+from walletsvc.signin.accounts import Accounts
 from walletsvc.tables import stream_csv
 
 _ROLES_HELP = "Comma-separated: " + ", ".join(roles.Role)
@@ -156,6 +159,42 @@ def issue_token(name: str, token_name: str, days: int) -> Any:
 def revoke_token(token_id: str, reason: str) -> Any:
     """Revoke a token: your own, or anyone's (admins)."""
     return api_token_view(_admin().revoke_token(token_id))
+
+
+@operators.command("set-password")
+@click.argument("name")
+@json_command
+@as_operator(roles.ANY_OPERATOR, "operator.set-password")
+def set_password(name: str) -> Any:
+    """Give a person NAME a password and a new TOTP secret; print the otpauth:// URI once.
+
+    Yourself, or anyone as an admin. The password is read from standard input (its first line)
+    or asked for at a terminal. Every session NAME had ends; the old password and
+    authenticator stop working.
+    """
+    target = _named(name)
+    if target.id != acting().operator.id and roles.Role.ADMIN not in acting().operator.roles:
+        raise OperatorChangeRefused("only an admin sets someone else's password")
+    if target.kind != "person":
+        raise OperatorChangeRefused("a service account uses API tokens, not a password")
+    password = _password()
+    if len(password) < local.PASSWORD_MIN_LENGTH:
+        raise OperatorChangeRefused(
+            f"the password must be at least {local.PASSWORD_MIN_LENGTH} characters")
+    secret = local.new_totp_secret()
+    acting().directory.set_password(target, local.hash_password(password), secret)
+    Accounts(acting().conn).end_sessions(target)
+    note(reason="a new password and TOTP secret")
+    click.echo("Add the URI to the operator's authenticator app now: it is not shown again.",
+               err=True)
+    return {"operator": name, "totp": local.provisioning_uri(secret, name)}
+
+
+def _password() -> str:
+    """Read the password: the first line of standard input, or a prompt at a terminal."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @click.group("audit")
