@@ -18,6 +18,8 @@ _PERIOD = fields.String(load_default=None, allow_none=True, validate=validate.On
                                             "periods in the configured time zone"})
 _BY = text(100, metadata={"description": "who asks: the player, an operator's name, a "
                                          "register"})
+_WHY = fields.String(load_default="", validate=validate.Length(max=500), metadata={
+    "description": "why, beyond who asks (the operators' audit log keeps it)"})
 
 
 class LimitChangeRequestSchema(Schema):
@@ -29,6 +31,7 @@ class LimitChangeRequestSchema(Schema):
         "description": "money in the wallet's currency, or whole seconds for SESSION_TIME and "
                        "PLAY_TIME; null removes the limit (after the cooling-off)"})
     by = _BY
+    reason = _WHY
 
 
 class LimitCancelRequestSchema(Schema):
@@ -37,6 +40,7 @@ class LimitCancelRequestSchema(Schema):
     limit = _LIMIT
     period = _PERIOD
     by = _BY
+    reason = _WHY
 
 
 class PauseRequestSchema(Schema):
