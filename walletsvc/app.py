@@ -11,7 +11,7 @@ from flask import Flask
 from flask.json.provider import JSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from walletsvc import admission, observability, signin
+from walletsvc import admission, console, observability, signin
 from walletsvc.api import PROCESSES, Process, register_blueprints
 from walletsvc.clock import Clock, system_clock
 from walletsvc.commands import register_commands
@@ -58,6 +58,7 @@ def create_app(
     register_blueprints(app, serves)
     if "operator" in serves:
         signin.init_app(app, config)
+        console.init_app(app)
     register_error_handlers(app, failure_kind)
     register_commands(app)
     if config.retired_admin_key and "operator" in serves:

@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from flask import Blueprint, Response, current_app, g, url_for
+from flask import Blueprint, Response, current_app, g, redirect, url_for
+from flask import session as flask_session
+from werkzeug.wrappers import Response as BaseResponse
 
 from walletsvc.access.audit_log import AuditEntry, append
 from walletsvc.access.directory import Directory, Operator
@@ -37,6 +39,7 @@ from walletsvc.signin.accounts import Accounts
 bp = Blueprint("signin", __name__, url_prefix="/admin")
 log = logging.getLogger("walletsvc.audit")
 _NAME_KEPT = 100  # of a name tried, in the audit log
+_AFTER_SIGNIN = "after_signin"  # the console page a person started an OIDC sign-in from
 
 
 @bp.before_request
@@ -64,13 +67,23 @@ def oidc_start() -> Response:
     redirect_url = (services().config.oidc_redirect_url
                     or url_for("signin.oidc_callback", _external=True))
     hint = current_request().args.get("login_hint", "")[:_NAME_KEPT]
-    return oidc.redirect_to_provider(redirect_url, hint or None)
+    answer = oidc.redirect_to_provider(redirect_url, hint or None)
+    after = current_request().args.get("next", "")
+    if console_path(after):
+        flask_session[_AFTER_SIGNIN] = after
+    return answer
+
+
+def console_path(path: str) -> bool:
+    """Tell whether ``path`` is a console page to return to (never another site)."""
+    return (path == "/console" or path.startswith("/console/")) and "//" not in path \
+        and "\\" not in path
 
 
 @bp.get("/signin/oidc/callback")
 @public("ends a sign-in: the identity provider sends the browser back before anyone is known")
 @contract(answer=SignedInSchema, errors=(401, 403, 503), description="Signed in")
-def oidc_callback() -> dict[str, Any]:
+def oidc_callback() -> dict[str, Any] | BaseResponse:
     """Check the provider's ID token and sign its operator in."""
     _require_sessions()
     try:
@@ -84,8 +97,12 @@ def oidc_callback() -> dict[str, Any]:
         generation = _generation(conn, operator)
         _record(conn, "signin.oidc", 200, operator,
                 reason="linked to the provider's subject by its verified email" if linked else "")
+    after = flask_session.get(_AFTER_SIGNIN)
     # Signed in only once the audit log holds it.
-    return session.begin(operator, "oidc", generation).view()
+    signed = session.begin(operator, "oidc", generation)
+    if isinstance(after, str) and console_path(after):
+        return redirect(after)  # a person who started from the console goes back to it
+    return signed.view()
 
 
 def _operator_of(conn: psycopg.Connection[Any], identity: oidc.Identity) -> tuple[Operator, bool]:
@@ -120,23 +137,35 @@ def _operator_of(conn: psycopg.Connection[Any], identity: oidc.Identity) -> tupl
           description="Signed in")
 def local_signin(body: dict[str, Any]) -> dict[str, Any]:
     """Sign in with a name, a password and the authenticator's current code."""
+    return sign_in_locally(body["name"], body["password"], body["totp"]).view()
+
+
+def sign_in_locally(name: str, password: str, totp: str) -> session.Signed:
+    """Check a name, password and code, record the attempt, and begin the session (the API's
+    route and the console's form alike); raise SignInFailed whatever was wrong."""
     _require_sessions()
     with _access() as conn:
-        found = local.attempt(Directory(conn), body["name"], body["password"], body["totp"],
-                              services().clock())
+        found = local.attempt(Directory(conn), name, password, totp, services().clock())
         if found.operator is None:
-            _record(conn, "signin.local", SignInFailed.status, name=body["name"],
+            _record(conn, "signin.local", SignInFailed.status, name=name,
                     target=found.target, reason=found.reason)
             raise SignInFailed()
         generation = _generation(conn, found.operator)
         _record(conn, "signin.local", 200, found.operator)
-    return session.begin(found.operator, "local", generation).view()
+    return session.begin(found.operator, "local", generation)
 
 
 @bp.post("/signout")
 @public("ends the caller's own session, which it checks as the guard does (CSRF token too)")
 def signout() -> Response:
     """Sign out: this session and every other of the same operator end."""
+    sign_out()
+    return current_app.response_class(status=204)
+
+
+def sign_out() -> None:
+    """End the caller's session and every other of theirs, and record it (the API's route and
+    the console's form alike)."""
     _require_sessions()
     with _access() as conn:
         operator = session.signed_in(Directory(conn), touch=False)
@@ -145,7 +174,6 @@ def signout() -> Response:
         Accounts(conn).end_sessions(operator)
         _record(conn, "signin.signout", 204, operator)
     session.end()
-    return current_app.response_class(status=204)
 
 
 @bp.get("/signin/session")

@@ -7,8 +7,9 @@ when they signed in. Every cookie-authenticated request of a guarded route passe
 
 - a session idle longer than WALLETSVC_SESSION_IDLE_MINUTES, or older than
   WALLETSVC_SESSION_MAX_HOURS (and forgets it);
-- a POST, PUT, PATCH or DELETE without the header ``X-CSRF-Token`` equal to the session's token:
-  a page elsewhere can make a browser send the cookie, not read the token;
+- a POST, PUT, PATCH or DELETE without the header ``X-CSRF-Token`` (or a form's field
+  ``csrf_token``) equal to the session's token: a page elsewhere can make a browser send the
+  cookie, not read the token;
 - a session of an operator who signed out since, anywhere (signing out adds one to their
   generation), or who is disabled.
 
@@ -44,6 +45,7 @@ _VIA = "via"
 _CSRF = "csrf"
 _GENERATION = "generation"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"  # the same token in a form's field (walletsvc/console)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -151,7 +153,8 @@ def _check_csrf() -> None:
     request = current_request()
     if request.method not in UNSAFE_METHODS:
         return
-    sent = request.headers.get(CSRF_HEADER, "")
+    # A plain HTML form cannot send a header: the console's forms carry the token as a field.
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
     if not hmac.compare_digest(sent.encode(), str(session.get(_CSRF, "")).encode()):
         raise OperatorUnknown(f"a change made with the session cookie needs the {CSRF_HEADER} "
                               "header of the session")

@@ -1,0 +1,28 @@
+"""The support console: the pages people use in a browser, under /console (docs/console.md).
+
+Server-rendered with Jinja; htmx (a vendored static file, static/htmx.min.js) replaces parts of
+a page, and every page also works as plain links and forms. Every route but sign-in is
+``@guarded`` like the admin API's, and a page that reads a player's data records the same audit
+action as the API's view of it. ``web`` holds what every page shares (security headers, errors
+as pages, the navigation); ``locale`` the language and the formats of amounts and dates;
+``signin`` the sign-in page; ``player`` search, the wallet and a session's story.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from walletsvc.console import locale, player, signin  # noqa: F401 (they add their routes)
+from walletsvc.console.web import bp
+
+__all__ = ["bp", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Mount the console on the operator's app, with its catalogues and locale formats.
+
+    The factory mounts it beside the operator's blueprints (walletsvc/api), not among them:
+    the console uses the API's sign-in, so the API's package cannot import it.
+    """
+    app.register_blueprint(bp)
+    locale.init_app(app)

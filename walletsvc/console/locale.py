@@ -1,0 +1,79 @@
+"""The reader's language and the formats of amounts and dates (Flask-Babel).
+
+The language is the one the reader chose (``?lang=`` on any page, kept in a cookie), else
+the browser's Accept-Language, else English. Amounts are exact decimals: every digit the
+currency's scale gives is shown, none rounded away; dates are shown in UTC, the service's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from flask import Flask, Response
+from flask_babel import Babel, format_datetime, format_decimal, get_locale
+
+from walletsvc.console.web import bp
+from walletsvc.context import current_request
+
+LANGUAGES = {"en": "English", "pt_BR": "Português (Brasil)"}
+COOKIE = "console-lang"
+_COOKIE_DAYS = 365
+_TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def init_app(app: Flask) -> None:
+    """Register Flask-Babel with the console's catalogues and locale selector."""
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    Babel(app, locale_selector=select, default_translation_directories=str(_TRANSLATIONS))
+    app.jinja_env.filters["amount"] = amount
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.globals["language_tag"] = language_tag
+    app.jinja_env.globals["languages"] = LANGUAGES
+
+
+def select() -> str:
+    """Return the reader's language: chosen now, chosen before, or the browser's."""
+    request = current_request()
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    offered = [code.replace("_", "-") for code in LANGUAGES]
+    best = request.accept_languages.best_match(offered) or "en"
+    return best.replace("-", "_")
+
+
+def language_tag() -> str:
+    """Return the page's language as HTML's ``lang`` writes it (pt-BR)."""
+    return str(get_locale() or "en").replace("_", "-")
+
+
+@bp.after_request
+def _remember(response: Response) -> Response:
+    """Keep the language a reader chose with ``?lang=`` for their next pages."""
+    request = current_request()
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        response.set_cookie(COOKIE, chosen, max_age=_COOKIE_DAYS * 86_400, path="/console",
+                            secure=request.is_secure, httponly=True, samesite="Lax")
+    return response
+
+
+def amount(value: Decimal | None, currency: str = "") -> str:
+    """Return an exact amount in the reader's format, every digit of its scale kept."""
+    if value is None:
+        return "—"
+    exponent = value.as_tuple().exponent
+    scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    pattern = "#,##0" + ("." + "0" * scale if scale else "")
+    shown = format_decimal(value, format=pattern, decimal_quantization=False)
+    return f"{shown} {currency}".strip()
+
+
+def when(iso: str | None) -> str:
+    """Return an ISO 8601 time (the API's form) as the reader writes a date and time."""
+    if not iso:
+        return "—"
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return f"{format_datetime(moment, 'medium')} UTC"
