@@ -11,8 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from flask import Flask, Response
-from flask_babel import Babel, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_datetime, get_locale
 
 from walletsvc.console.web import bp
 from walletsvc.context import current_request
@@ -67,7 +68,9 @@ def amount(value: Decimal | None, currency: str = "") -> str:
     exponent = value.as_tuple().exponent
     scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     pattern = "#,##0" + ("." + "0" * scale if scale else "")
-    shown = format_decimal(value, format=pattern, decimal_quantization=False)
+    # Never rounded: a pattern shorter than the value's scale would keep its digits too.
+    shown = format_decimal(value, format=pattern, locale=get_locale() or "en",
+                           decimal_quantization=False)
     return f"{shown} {currency}".strip()
 
 
