@@ -106,6 +106,8 @@ class Config:
     oidc_redirect_url: str | None = None
     session_idle_minutes: int = 30
     session_max_hours: int = 12
+    # An approval of money in the console needs a sign-in at most this long ago.
+    approval_signin_minutes: int = 15
     operator_plain_http: bool = False
 
     @property
@@ -316,10 +318,12 @@ def _signin(read: _Reader) -> dict[str, Any]:
     if idle > longest * 60:
         raise ConfigError(f"{PREFIX}SESSION_IDLE_MINUTES must not exceed "
                           f"{PREFIX}SESSION_MAX_HOURS")
+    fresh = read.integer("APPROVAL_SIGNIN_MINUTES", Config.approval_signin_minutes, 1)
     return {"secret_key": secret_key, "oidc_issuer": oidc["issuer"],
             "oidc_client_id": oidc["client_id"], "oidc_client_secret": oidc["client_secret"],
             "oidc_redirect_url": redirect_url, "session_idle_minutes": idle,
-            "session_max_hours": longest, "operator_plain_http": plain_http}
+            "session_max_hours": longest, "approval_signin_minutes": fresh,
+            "operator_plain_http": plain_http}
 
 
 def _secure_or_loopback(url: str) -> bool:

@@ -381,6 +381,12 @@ class SignInFailed(WalletError):
     status, type, message = 401, "UNAUTHORIZED", "Sign-in failed"
 
 
+class FreshSignInRequired(WalletError):
+    """A sensitive action (approving money in the console) after a sign-in too long ago."""
+
+    status, type, message = 401, "FRESH_SIGNIN_REQUIRED", "Sign in again to do this"
+
+
 class SignInRefused(WalletError):
     """The identity provider vouched for someone who is no operator here, or a disabled one."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -27,10 +28,12 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture
 def make_console_app(ledger_url: str, clock: FakeClock) -> Callable[..., Flask]:
-    """Build the app with sign-in (no identity provider unless told) over fakeredis."""
+    """Build the app with sign-in (no identity provider unless told) over fakeredis; finance
+    approves up to 5000 BRL."""
 
     def build(**overrides: Any) -> Flask:
-        settings = {"ledger_url": ledger_url, "secret_key": SECRET_KEY, **overrides}
+        settings = {"ledger_url": ledger_url, "secret_key": SECRET_KEY,
+                    "approval_limits": {"BRL": Decimal("5000")}, **overrides}
         app = create_app(base_config(**settings), redis=FakeRedis(), clock=clock)
         app.testing = True
         return app

@@ -44,14 +44,15 @@ _DECIDE_LINKS = {"GetMoneyRequest": ("approvals_get_request", _REQUEST),
                  "RejectMoneyRequest": ("approvals_reject", _REQUEST)}
 
 
-def _desk() -> Desk:
+def open_desk() -> Desk:
+    """Return the money requests' desk over this guarded request's connection."""
     found = services()
     return Desk(acting().conn, found.operator, found.clock, found.currencies,
                 Rules.of(found.config))
 
 
 @contextmanager
-def _audited(desk: Desk) -> Iterator[None]:
+def noting(desk: Desk) -> Iterator[None]:
     """Note in the audit entry what the desk saw and left, whether it succeeded or refused."""
     try:
         yield
@@ -67,9 +68,9 @@ def _audited(desk: Desk) -> Iterator[None]:
           errors=(403, 404), description="The request, pending", links=_DECIDE_LINKS)
 def ask(body: dict[str, Any]) -> dict[str, Any]:
     """Ask for a deposit, withdrawal or correction that another operator approves."""
-    desk = _desk()
+    desk = open_desk()
     note(target=f"wallet:{body['walletId']}")
-    with _audited(desk):
+    with noting(desk):
         made = desk.ask(acting().operator, body["kind"].lower(), body["walletId"],
                         SUB_WALLETS[body["subWallet"]], body["amount"], body["reasonCode"],
                         body["note"], body["ticket"])
@@ -83,7 +84,7 @@ def ask(body: dict[str, Any]) -> dict[str, Any]:
           description="Requests, newest first")
 def list_requests(query: dict[str, Any]) -> dict[str, Any]:
     """List money requests, newest first, by state and wallet, a page at a time."""
-    desk = _desk()
+    desk = open_desk()
     state = query.get("state")
     cursor = query.get("cursor")
     found, next_cursor = desk.page(state.lower() if state else None, query.get("walletId"),
@@ -96,7 +97,7 @@ def list_requests(query: dict[str, Any]) -> dict[str, Any]:
 @contract(answer=MoneyRequestSchema, description="The request")
 def get_request(money_request_id: str) -> dict[str, Any]:
     """Return a money request."""
-    desk = _desk()
+    desk = open_desk()
     return request_view(desk.get(money_request_id), desk.now(), services().currencies)
 
 
@@ -106,8 +107,8 @@ def get_request(money_request_id: str) -> dict[str, Any]:
           description="Approved and applied (a replay if an earlier approval applied it)")
 def approve(body: dict[str, Any], money_request_id: str) -> dict[str, Any]:
     """Approve a pending request made by someone else, and move its money once."""
-    desk = _desk()
-    with _audited(desk):
+    desk = open_desk()
+    with noting(desk):
         approval = desk.approve(acting().operator, money_request_id, body.get("reason"))
     return approval_view(approval, desk.now(), services().currencies)
 
@@ -118,7 +119,7 @@ def approve(body: dict[str, Any], money_request_id: str) -> dict[str, Any]:
           description="The request, rejected: nothing moved")
 def reject(body: dict[str, Any], money_request_id: str) -> dict[str, Any]:
     """Reject a pending request made by someone else; nothing moves."""
-    desk = _desk()
-    with _audited(desk):
+    desk = open_desk()
+    with noting(desk):
         rejected = desk.reject(acting().operator, money_request_id, body["reason"])
     return request_view(rejected, desk.now(), services().currencies)

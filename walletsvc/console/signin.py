@@ -31,13 +31,13 @@ def _next_page() -> str:
     return asked if signin_api.console_path(asked) else url_for("console.home")
 
 
-def _form(status: int = 200, failed: bool = False, signed_out: bool = False
-          ) -> tuple[str, int]:
+def _form(status: int = 200, failed: bool = False, signed_out: bool = False,
+          again: bool = False) -> tuple[str, int]:
     if current_app.secret_key and _FORM_TOKEN not in session:
         session[_FORM_TOKEN] = secrets.token_urlsafe(32)
     return render_template(
         "console/signin.html", operator=None, nav=[], next_page=_next_page(),
-        csrf_token=session.get(_FORM_TOKEN, ""), failed=failed, signed_out=signed_out,
+        csrf_token=session.get(_FORM_TOKEN, ""), failed=failed, signed_out=signed_out, again=again,
         available=bool(current_app.secret_key)), status
 
 
@@ -45,7 +45,8 @@ def _form(status: int = 200, failed: bool = False, signed_out: bool = False
 @public("the console's sign-in page: no operator is known yet")
 def signin_page() -> tuple[str, int]:
     """Show the sign-in page: the identity provider's button and the local form."""
-    return _form(signed_out=current_request().args.get("signed_out") == "1")
+    asked = current_request().args
+    return _form(signed_out=asked.get("signed_out") == "1", again=asked.get("again") == "1")
 
 
 @bp.post("/signin")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,7 @@ from walletsvc.access import roles
 from walletsvc.access.directory import Operator
 from walletsvc.access.guard import acting
 from walletsvc.context import current_request
-from walletsvc.errors import OperatorUnknown, WalletError, error_response
+from walletsvc.errors import FreshSignInRequired, OperatorUnknown, WalletError, error_response
 from walletsvc.signin import session as signin_session
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -41,6 +42,7 @@ class Place:
 PLACES = (
     Place("console.home", _l("Home"), roles.ANY_OPERATOR),
     Place("console.search", _l("Find a player"), roles.READ_PLAYER),
+    Place("console.queue", _l("Money requests"), roles.ASK_MONEY | roles.APPROVE_MONEY),
 )
 
 
@@ -86,8 +88,9 @@ def _refused(error: WalletError) -> Response | BaseResponse | tuple[str, int]:
     request = current_request()
     if "Authorization" in request.headers:
         return error_response(error)  # a program with an API token gets the API's answer
-    if isinstance(error, OperatorUnknown):
-        back = url_for("console.signin_page", next=request.full_path.rstrip("?"))
+    if isinstance(error, OperatorUnknown | FreshSignInRequired):
+        again = "1" if isinstance(error, FreshSignInRequired) else None
+        back = url_for("console.signin_page", next=_return_to(), again=again)
         if from_htmx():
             answer = Response(status=204)
             answer.headers["HX-Redirect"] = back
@@ -95,3 +98,15 @@ def _refused(error: WalletError) -> Response | BaseResponse | tuple[str, int]:
         return redirect(back)
     status, _, kind = error.answer()
     return render_template("console/refused.html", error=error, kind=kind), status
+
+
+def _return_to() -> str:
+    """Return the page to come back to after signing in: the one asked for, or, after a form,
+    the page the form was on."""
+    request = current_request()
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc == request.host and came_from.path.startswith("/console/"):
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return url_for("console.home")
