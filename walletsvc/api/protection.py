@@ -24,7 +24,8 @@ bp = Blueprint("protection", __name__, url_prefix="/admin/wallets/<wallet_id>")
 _REPORT = "The wallet's protection after the change"
 
 
-def _period(body: dict[str, Any]) -> str | None:
+def period_of(body: dict[str, Any]) -> str | None:
+    """Return the period a body names, as the domain names it (day, week, month)."""
     period = body.get("period")
     return None if period is None else str(period).lower()
 
@@ -42,8 +43,8 @@ def get_limits(wallet_id: str) -> dict[str, Any]:
 @contract(body=LimitChangeRequestSchema, answer=ProtectionSchema, description=_REPORT)
 def set_limit(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Set or lower a limit (at once), raise or remove one (after the cooling-off)."""
-    return _changed(wallet_id, lambda: services().protection.set_limit(
-        wallet_id, body["limit"].lower(), _period(body), body["value"], body["by"]))
+    return changed(wallet_id, lambda: services().protection.set_limit(
+        wallet_id, body["limit"].lower(), period_of(body), body["value"], body["by"]))
 
 
 @bp.post("/limits/cancel")
@@ -52,8 +53,8 @@ def set_limit(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
           description=_REPORT)
 def cancel_limit_change(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Cancel a limit's pending change."""
-    return _changed(wallet_id, lambda: services().protection.cancel(
-        wallet_id, body["limit"].lower(), _period(body), body["by"]))
+    return changed(wallet_id, lambda: services().protection.cancel(
+        wallet_id, body["limit"].lower(), period_of(body), body["by"]))
 
 
 @bp.post("/pause")
@@ -63,7 +64,7 @@ def pause(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Pause or self-exclude the player, until a time or indefinitely; never shortened."""
     until = body["until"]
     until_ms = None if until is None else epoch_ms(until)
-    return _changed(wallet_id, lambda: services().protection.pause(
+    return changed(wallet_id, lambda: services().protection.pause(
         wallet_id, "exclusion" if body["kind"] == "EXCLUSION" else "pause", until_ms,
         body["origin"].lower(), body["reason"], body["by"]))
 
@@ -73,11 +74,11 @@ def pause(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 @contract(body=PauseLiftRequestSchema, answer=ProtectionSchema, description=_REPORT)
 def lift_pause(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Lift an indefinite pause that has lasted its configured minimum."""
-    return _changed(wallet_id,
+    return changed(wallet_id,
                     lambda: services().protection.lift(wallet_id, body["by"], body["reason"]))
 
 
-def _changed(wallet_id: str, change: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def changed(wallet_id: str, change: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Make ``change``; note the wallet's limits and pause before and after it."""
     before = services().protection.report(wallet_id)
     after = change()

@@ -6,14 +6,20 @@ a page, and every page also works as plain links and forms. Every route but sign
 action as the API's view of it. ``web`` holds what every page shares (security headers, errors
 as pages, the navigation); ``locale`` the language and the formats of amounts and dates;
 ``signin`` the sign-in page; ``player`` search, the wallet and a session's story; ``money``
-the money requests' form and queue.
+the money requests' form and queue; ``protection`` the limit and pause forms.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from walletsvc.console import locale, money, player, signin  # noqa: F401 (they add routes)
+from walletsvc.console import (  # noqa: F401 (they add their routes)
+    locale,
+    money,
+    player,
+    protection,
+    signin,
+)
 from walletsvc.console.web import bp
 
 __all__ = ["bp", "init_app"]

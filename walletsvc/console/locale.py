@@ -11,9 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from babel.numbers import format_decimal
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask import Flask, Response
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, format_datetime, get_locale, gettext
 
 from walletsvc.console.web import bp
 from walletsvc.context import current_request
@@ -80,3 +80,18 @@ def when(iso: str | None) -> str:
         return "—"
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return f"{format_datetime(moment, 'medium')} UTC"
+
+
+def read_amount(written: str) -> Decimal | None:
+    """Read an amount as the reader writes numbers (1.234,50 in Brazil), exactly; None when
+    it is not one in their way of writing (1,234.50 is refused there, never guessed)."""
+    try:
+        return parse_decimal(written, locale=get_locale() or "en", strict=True)
+    except NumberFormatError:
+        return None
+
+
+def amount_hint() -> str:
+    """Say how the reader writes an amount."""
+    example = format_decimal(Decimal("1234.50"), format="#,##0.00", locale=get_locale() or "en")
+    return str(gettext("Write the amount as %(example)s.", example=example))

@@ -8,13 +8,9 @@ signed-in browser behind cannot have money moved from it by the next person.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, cast
 
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask import redirect, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -22,6 +18,7 @@ from walletsvc.access import roles
 from walletsvc.access.guard import acting, guarded, note
 from walletsvc.api.approvals import READ_REQUESTS, noting, open_desk
 from walletsvc.approvals.rules import KINDS, REASON_CODES, STATES
+from walletsvc.console.locale import amount_hint, read_amount
 from walletsvc.console.web import bp, page
 from walletsvc.context import current_request
 from walletsvc.errors import FreshSignInRequired, InvalidRequest
@@ -68,12 +65,9 @@ def ask_form() -> tuple[str, int]:
 def ask() -> BaseResponse | tuple[str, int]:
     """Ask for the movement the form describes; another operator approves it."""
     sent = {name: current_request().form.get(name, "").strip() for name in _FIELDS}
-    amount = _amount(sent["amount"])
+    amount = read_amount(sent["amount"])
     if amount is None:
-        example = format_decimal(Decimal("1234.50"), format="#,##0.00",
-                                 locale=get_locale() or "en")
-        return _ask_page(sent, {"amount": [_("Write the amount as %(example)s.",
-                                             example=example)]}, 400)
+        return _ask_page(sent, {"amount": [amount_hint()]}, 400)
     try:
         body = MoneyRequestCreateRequestSchema().load({**sent, "amount": str(amount)})
     except ValidationError as exc:
@@ -117,15 +111,6 @@ def reject(money_request_id: str) -> BaseResponse:
     with noting(desk):
         desk.reject(acting().operator, money_request_id, body["reason"])
     return redirect(url_for("console.queue", done=money_request_id), 303)
-
-
-def _amount(written: str) -> Decimal | None:
-    """Read an amount as the reader writes numbers (1.234,50 in Brazil), exactly; None when
-    it is not one in their way of writing (1,234.50 is refused there, never guessed)."""
-    try:
-        return parse_decimal(written, locale=get_locale() or "en", strict=True)
-    except NumberFormatError:
-        return None
 
 
 def _ask_page(asked: dict[str, str], problems: dict[str, Any], status: int = 200

@@ -17,8 +17,10 @@ from walletsvc.access import roles
 from walletsvc.access.guard import acting, guarded, note
 from walletsvc.console.web import bp, from_htmx, page
 from walletsvc.context import current_request
+from walletsvc.domain.protection.limits import ORIGINS
 from walletsvc.errors import InvalidRequest, ResourceNotFound
 from walletsvc.presenters.operator import movement_page_view, session_view, wallet_view
+from walletsvc.schemas.protection import LIMIT_NAMES, PERIOD_NAMES
 from walletsvc.services import services
 
 SESSIONS_SHOWN = 10
@@ -55,10 +57,15 @@ def wallet(wallet_id: str) -> tuple[str, int]:
     found = services()
     shown = wallet_view(found.operator.wallet(wallet_id), found.currencies)
     stories = found.operator.sessions(wallet_id, SESSIONS_SHOWN)
+    operator = acting().operator
     return page("console/wallet.html", wallet=shown,
                 protection=found.protection.report(wallet_id),
                 sessions=[session_view(s, False, found.currencies) for s in stories],
-                movements=_movements(wallet_id, None), wallet_id=wallet_id)
+                movements=_movements(wallet_id, None), wallet_id=wallet_id,
+                may_protect=operator.holds(roles.PROTECT_PLAYER),
+                may_lift=operator.holds(roles.LIFT_PROTECTION),
+                may_ask=operator.holds(roles.ASK_MONEY), limit_names=LIMIT_NAMES,
+                period_names=PERIOD_NAMES, origins=ORIGINS)
 
 
 @bp.get("/wallets/<wallet_id>/movements")

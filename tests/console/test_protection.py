@@ -1,0 +1,106 @@
+"""Limits and pauses from the wallet's page: compliance and support set them, GPAS's next bet
+obeys them, and only compliance lifts an indefinite pause."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from werkzeug.test import TestResponse
+
+from devkit.admin import AdminClient, open_session
+from devkit.gpas import GpasClient
+from devkit.responses import json_of
+from tests.console.conftest import Person, form_token
+from walletsvc.access.audit_log import Recorded
+
+
+def post_form(person: Person, wallet_id: str, action: str, **fields: str) -> TestResponse:
+    """Send one of the wallet page's forms."""
+    token = form_token(person.open(f"/console/wallets/{wallet_id}"))
+    return person.client.post(f"/console/wallets/{wallet_id}/{action}",
+                              data={"csrf_token": token, **fields})
+
+
+def test_a_loss_limit_set_by_compliance_refuses_the_next_bet_over_it(
+        person: Person, platform: AdminClient, gpas: GpasClient[TestResponse],
+        audited: Callable[[str], list[Recorded]]) -> None:
+    wallet_id, session_id = open_session(gpas, platform, real="100")
+    person.sign_in("carla-compliance")
+
+    set_it = post_form(person, wallet_id, "limits", limit="LOSS", period="DAY",
+                       value="20.00", reason="the player asked by phone")
+
+    assert (set_it.status_code, set_it.headers["Location"]) == (
+        303, f"/console/wallets/{wallet_id}#limits")
+    page = person.text(f"/console/wallets/{wallet_id}")
+    assert "<td>LOSS</td><td>DAY</td>" in page and "20.00 BRL" in page
+    refused = gpas.debit(session_id, "25.00")
+    assert refused.status_code != 200
+    assert json_of(refused)["type"] == "LOSS_LIMIT_REACHED"
+    assert gpas.debit(session_id, "5.00").status_code == 200
+    [entry] = audited("limits.set")
+    assert (entry.entry.actor_name, entry.entry.reason, entry.entry.outcome) == (
+        "carla-compliance", "the player asked by phone", 303)
+
+
+def test_an_amount_written_the_other_way_is_refused_not_guessed(
+        person: Person, platform: AdminClient) -> None:
+    wallet_id = platform.wallet()
+    person.sign_in("carla-compliance")
+    person.open("/console/?lang=pt_BR")
+
+    refused = post_form(person, wallet_id, "limits", limit="LOSS", period="DAY",
+                        value="1,000.00")
+
+    assert refused.status_code == 400
+    assert "1.234,50" in refused.get_data(as_text=True)
+    assert "<td>LOSS</td>" not in person.text(f"/console/wallets/{wallet_id}")
+
+
+def test_support_pauses_a_player_and_only_compliance_may_lift_an_indefinite_pause(
+        console_app: object, person: Person, platform: AdminClient,
+        audited: Callable[[str], list[Recorded]]) -> None:
+    wallet_id = platform.wallet()
+    person.sign_in("sam-support")
+
+    paused = post_form(person, wallet_id, "pause", kind="PAUSE", until="",
+                       origin="PLAYER", reason="asked for a break")
+    page = person.text(f"/console/wallets/{wallet_id}")
+    lift = post_form(person, wallet_id, "pause/lift", reason="asked to come back")
+
+    assert paused.status_code == 303
+    assert "Paused" in page and "indefinitely" in page
+    assert "Lift the pause" not in page
+    assert lift.status_code == 403
+    assert platform.get(f"/wallets/{wallet_id}/limits").get_json()["pause"]["kind"] == "PAUSE"
+    [entry] = audited("player.pause")
+    assert (entry.entry.actor_name, entry.entry.reason) == ("sam-support", "asked for a break")
+
+
+def test_a_pause_until_a_moment_is_read_as_utc(person: Person, platform: AdminClient) -> None:
+    wallet_id = platform.wallet()
+    person.sign_in("carla-compliance")
+
+    paused = post_form(person, wallet_id, "pause", kind="EXCLUSION",
+                       until="2031-01-02T03:04", origin="PLAYER", reason="six months")
+
+    assert paused.status_code == 303
+    pause = platform.get(f"/wallets/{wallet_id}/limits").get_json()["pause"]
+    assert (pause["kind"], pause["until"]) == ("EXCLUSION", "2031-01-02T03:04:00.000Z")
+
+
+def test_the_auditor_gets_no_forms_and_is_refused_a_change(
+        person: Person, platform: AdminClient) -> None:
+    wallet_id = platform.wallet()
+    person.sign_in("carla-compliance")
+    token = form_token(person.open("/console/"))
+    auditor = Person(person.app, person.clock)
+    auditor.sign_in("ana-auditor")
+    auditor_token = form_token(auditor.open("/console/"))
+
+    refused = auditor.client.post(f"/console/wallets/{wallet_id}/limits", data={
+        "csrf_token": auditor_token, "limit": "LOSS", "period": "DAY", "value": "1"})
+
+    assert refused.status_code == 403
+    assert token != auditor_token
+    assert platform.get(f"/wallets/{wallet_id}/limits").get_json()["limits"] == []
