@@ -6,7 +6,8 @@ a page, and every page also works as plain links and forms. Every route but sign
 action as the API's view of it. ``web`` holds what every page shares (security headers, errors
 as pages, the navigation); ``locale`` the language and the formats of amounts and dates;
 ``signin`` the sign-in page; ``player`` search, the wallet and a session's story; ``money``
-the money requests' form and queue; ``protection`` the limit and pause forms.
+the money requests' form and queue; ``protection`` the limit and pause forms;
+``oversight`` the audit log and the operators.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask import Flask
 from walletsvc.console import (  # noqa: F401 (they add their routes)
     locale,
     money,
+    oversight,
     player,
     protection,
     signin,
