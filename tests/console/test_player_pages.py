@@ -87,6 +87,8 @@ def test_a_sessions_story_lists_each_bet_and_win_in_order(
     story = person.text(f"/console/sessions/{session_id}")
 
     assert f'href="/console/sessions/{session_id}"' in wallet_page
+    assert re.search(rf'<td>bet-1</td>\s*<td><a href="/console/sessions/{session_id}">',
+                     wallet_page), wallet_page
     rows = re.findall(r"<td>(debit|credit)</td>\s*<td class=\"amount\">([^<]+)</td>\s*"
                       r"<td>([^<]+)</td>", story)
     assert rows == [("debit", "7.50 BRL", "bet-1"), ("credit", "12.00 BRL", "win-1")]

@@ -1,0 +1,122 @@
+"""Page objects of the console: one class per page, methods named for what a person does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from devkit.oidc import StubProvider
+
+AXE = Path(__file__).with_name("axe.min.js")
+# axe-core's impacts a page may not have.
+REFUSED_IMPACTS = ("serious", "critical")
+
+
+@dataclass
+class Console:
+    """The console in one person's browser."""
+
+    page: Page
+    base: str
+    screenshots: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.policy_violations: list[str] = []
+        self.page.on("console", self._watch)
+
+    def _watch(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.policy_violations.append(message.text)
+
+    def open(self, path: str) -> None:
+        """Go to a console page."""
+        self.page.goto(self.base + path)
+
+    def sign_in_with_company_account(self, provider: StubProvider, name: str) -> None:
+        """Press the identity provider's button as ``name`` (the stub signs them in at once)."""
+        provider.default_user = name
+        self.open("/console/signin")
+        self.page.get_by_role("link", name="Sign in with your company account").click()
+        expect(self.page.get_by_role("heading", name=f"Hello, {name}")).to_be_visible()
+
+    def nav(self) -> list[str]:
+        """Return the navigation's places."""
+        return self.page.get_by_role("navigation", name="Main").get_by_role(
+            "link").all_inner_texts()
+
+    def find(self, text: str) -> None:
+        """Search for a wallet or session id from the home page."""
+        self.open("/console/")
+        self.page.get_by_label("Wallet id or session id").fill(text)
+        self.page.get_by_role("button", name="Find").click()
+
+    def check_accessibility(self) -> None:
+        """Run axe-core on the page (evaluated by the driver, outside the page's policy);
+        refuse serious and critical violations."""
+        self.page.evaluate(AXE.read_text() + "\n;0")
+        found = self.page.evaluate(
+            "axe.run(document).then(r => ({passes: r.passes.length,"
+            " violations: r.violations.map(v => ({id: v.id, impact: v.impact,"
+            " nodes: v.nodes.map(n => n.target.join(' '))}))}))")
+        assert found["passes"] > 10  # axe ran its rules on this page
+        serious = [v for v in found["violations"] if v["impact"] in REFUSED_IMPACTS]
+        assert serious == [], serious
+        assert self.policy_violations == []
+
+    def picture(self, name: str) -> None:
+        """Save the page's picture when pictures are asked for."""
+        if self.screenshots is not None:
+            self.page.screenshot(path=str(self.screenshots / f"{name}.png"))
+
+
+@dataclass
+class WalletPage:
+    """A wallet's page."""
+
+    console: Console
+
+    def total(self) -> str:
+        """Return the total balance as shown."""
+        return self.console.page.get_by_test_id("balance-total").inner_text()
+
+    def open_session(self, session_id: str) -> None:
+        """Follow the link to a session's story."""
+        self.console.page.get_by_role("link", name=session_id).first.click()
+
+    def set_limit(self, limit: str, period: str, value: str, why: str) -> None:
+        """Fill in and send the limit form."""
+        page = self.console.page
+        page.get_by_text("Set a limit").click()
+        page.get_by_label("Limit", exact=True).select_option(limit)
+        page.get_by_label("Period").select_option(period)
+        page.get_by_label("Value (money in the wallet's currency, or seconds)").fill(value)
+        page.get_by_label("Why").first.fill(why)
+        page.get_by_role("button", name="Set the limit").click()
+
+
+@dataclass
+class MoneyRequests:
+    """The money requests' form and queue."""
+
+    console: Console
+
+    def ask_for_deposit(self, wallet_id: str, amount: str, note: str, ticket: str) -> None:
+        """Fill in and send the ask form for a deposit to REAL."""
+        page = self.console.page
+        self.console.open(f"/console/money-requests/new?walletId={wallet_id}")
+        page.get_by_label("Kind").select_option("DEPOSIT")
+        page.get_by_label("Amount").fill(amount)
+        page.get_by_label("Reason").select_option("GOODWILL")
+        page.get_by_label("Note for the approver").fill(note)
+        page.get_by_label("Ticket").fill(ticket)
+        page.get_by_role("button", name="Ask for approval").click()
+        expect(page.get_by_role("status")).to_contain_text("is recorded")
+
+    def approve(self, note: str) -> None:
+        """Approve the pending request whose note is ``note``."""
+        row = self.console.page.get_by_role("row").filter(has_text=note)
+        row.get_by_role("button", name="Approve").click()
+        expect(self.console.page.get_by_role("status")).to_contain_text("is recorded")

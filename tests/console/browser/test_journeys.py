@@ -1,0 +1,154 @@
+"""One journey per role through the console in chromium, against the service under gunicorn
+and the stub identity provider: support reads a session's story, finance moves money with four
+eyes, compliance sets a limit GPAS's next bet obeys, an auditor checks the chain. Each page
+passes axe-core with no serious violation and breaks no rule of the Content-Security-Policy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from devkit.oidc import StubProvider
+from devkit.operators import PLATFORM_TOKEN
+from tests.console.browser.conftest import VIEWPORT, console_url, operator_call
+from tests.console.browser.pages import Console, MoneyRequests, WalletPage
+from tests.support.service import Service
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console-browser")]
+
+
+def _wallet(live: Service, real: str) -> str:
+    created = operator_call(live, PLATFORM_TOKEN, "POST", "/admin/wallets",
+                            {"playerId": "player-7", "currency": "BRL"})
+    wallet_id = str(created["walletId"])
+    if Decimal(real):
+        operator_call(live, PLATFORM_TOKEN, "POST", f"/admin/wallets/{wallet_id}/deposits",
+                      {"amount": real, "subWallet": "REAL", "reference": "funding"})
+    return wallet_id
+
+
+def _session(live: Service, wallet_id: str) -> str:
+    token = operator_call(live, PLATFORM_TOKEN, "POST", "/admin/launch-tokens",
+                          {"walletId": wallet_id})["authToken"]
+    opened = live.gpas.open_session(wallet_id, token)
+    assert opened.status_code == 200, opened.json
+    return str(opened.json["id"])
+
+
+def _console(context: BrowserContext, live: Service, screenshots: Path | None) -> Console:
+    return Console(context.new_page(), console_url(live, ""), screenshots)
+
+
+def test_support_finds_a_player_and_reads_a_sessions_story(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    wallet_id = _wallet(live, "100.00")
+    session_id = _session(live, wallet_id)
+    assert live.gpas.debit(session_id, "12.50", "bet-42").status_code == 200
+    console = _console(context, live, screenshots)
+
+    console.open("/console/signin")
+    console.check_accessibility()
+    console.picture("signin")
+    console.sign_in_with_company_account(provider, "sam-support")
+    assert console.nav() == ["Home", "Find a player"]
+    console.find(wallet_id)
+    wallet = WalletPage(console)
+    expect(console.page.get_by_role("heading", name=f"Wallet {wallet_id}")).to_be_visible()
+    assert wallet.total() == "87.50 BRL"
+    console.check_accessibility()
+    console.picture("wallet")
+    wallet.open_session(session_id)
+
+    expect(console.page.get_by_role("heading", name=f"Session {session_id}")).to_be_visible()
+    expect(console.page.get_by_role("row").filter(has_text="bet-42")).to_contain_text("12.50")
+    console.check_accessibility()
+    console.picture("session")
+
+
+def test_finance_asks_for_a_deposit_another_approves_and_the_balance_moves_once(
+        live: Service, provider: StubProvider, chromium: Browser, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    wallet_id = _wallet(live, "10.00")
+    fiona = _console(context, live, screenshots)
+    fiona.sign_in_with_company_account(provider, "fiona-finance")
+    MoneyRequests(fiona).ask_for_deposit(wallet_id, "40.00", "refund of a lost deposit",
+                                         "T-900")
+    fiona.check_accessibility()
+
+    other = chromium.new_context(locale="en-US", timezone_id="UTC", viewport=VIEWPORT)
+    try:
+        felix = _console(other, live, screenshots)
+        felix.sign_in_with_company_account(provider, "felix-finance")
+        felix.open("/console/money-requests")
+        expect(felix.page.get_by_role("row").filter(has_text="refund of a lost deposit")
+               ).to_contain_text("fiona-finance")
+        felix.check_accessibility()
+        felix.picture("money-requests")
+        MoneyRequests(felix).approve("refund of a lost deposit")
+        expect(felix.page.get_by_role("row").filter(has_text="refund of a lost deposit")
+               ).to_have_count(0)  # no longer pending
+    finally:
+        other.close()
+
+    balance = operator_call(live, PLATFORM_TOKEN, "GET", f"/admin/wallets/{wallet_id}")
+    assert Decimal(str(balance["balance"]["real"])) == Decimal("50.00")
+    fiona.open(f"/console/wallets/{wallet_id}")
+    assert WalletPage(fiona).total() == "50.00 BRL"
+
+
+def test_compliance_sets_a_loss_limit_and_the_next_bet_over_it_is_refused(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    wallet_id = _wallet(live, "100.00")
+    session_id = _session(live, wallet_id)
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "carla-compliance")
+    console.open(f"/console/wallets/{wallet_id}")
+
+    WalletPage(console).set_limit("LOSS", "DAY", "20.00", "asked by the player")
+
+    expect(console.page.get_by_role("row").filter(has_text="LOSS")).to_contain_text("20.00 BRL")
+    console.check_accessibility()
+    refused = live.gpas.debit(session_id, "25.00")
+    assert refused.status_code != 200 and refused.json["type"] == "LOSS_LIMIT_REACHED"
+    assert live.gpas.debit(session_id, "5.00").status_code == 200
+
+
+def test_an_auditor_checks_the_chain_of_the_audit_log(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "ana-auditor")
+    assert console.nav() == ["Home", "Audit log"]
+    console.open("/console/audit")
+    console.check_accessibility()
+    console.picture("audit")
+
+    console.page.get_by_role("button", name="Check the whole chain").click()
+
+    expect(console.page.get_by_test_id("chain-ok")).to_be_visible()
+    console.check_accessibility()
+
+
+def test_the_console_speaks_brazilian_portuguese_to_a_brazilian_browser(
+        live: Service, provider: StubProvider, chromium: Browser,
+        screenshots: Path | None) -> None:
+    wallet_id = _wallet(live, "1234.50")
+    context = chromium.new_context(locale="pt-BR", timezone_id="UTC", viewport=VIEWPORT)
+    try:
+        console = _console(context, live, screenshots)
+        console.open("/console/signin")
+        expect(console.page.get_by_role("link", name="Entrar com a conta da empresa")
+               ).to_be_visible()
+        provider.default_user = "sam-support"
+        console.page.get_by_role("link", name="Entrar com a conta da empresa").click()
+        console.open(f"/console/wallets/{wallet_id}")
+        assert WalletPage(console).total() == "1.234,50 BRL"
+        console.check_accessibility()
+        console.picture("wallet-pt-BR")
+    finally:
+        context.close()
