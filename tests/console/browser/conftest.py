@@ -25,13 +25,19 @@ from tests.support.service import Service
 from tests.tools import require_program, unavailable
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        Playwright,
+        ViewportSize,
+        sync_playwright,
+    )
 except ImportError:  # the test extra not installed
     sync_playwright = None  # type: ignore[assignment]
 
 CLIENT_ID, CLIENT_SECRET = "walletsvc-console", "console-client-secret"
 SECRET_KEY = "a-console-test-secret-key-of-at-least-32-characters"
-VIEWPORT = {"width": 1440, "height": 900}  # the pictures' size
+VIEWPORT: ViewportSize = {"width": 1440, "height": 900}  # the pictures' size
 PEOPLE = {demo.name: User(sub=f"sub-{demo.name}", email=f"{demo.name}@example.test")
           for demo in EVERYONE if demo.kind == "person"}
 
