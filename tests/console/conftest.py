@@ -22,19 +22,27 @@ from tests.signin.conftest import PASSWORD, SECRET_KEY, code_at, set_password
 from tests.support.store import FakeRedis
 from walletsvc import create_app
 from walletsvc.access.audit_log import Filters, Recorded, read
+from walletsvc.ledger.exporter import Exporter, ExportSettings
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def make_console_app(ledger_url: str, clock: FakeClock) -> Callable[..., Flask]:
+def redis() -> FakeRedis:
+    """The console app's store (fakeredis)."""
+    return FakeRedis()
+
+
+@pytest.fixture
+def make_console_app(ledger_url: str, clock: FakeClock, redis: FakeRedis
+                     ) -> Callable[..., Flask]:
     """Build the app with sign-in (no identity provider unless told) over fakeredis; finance
     approves up to 5000 BRL."""
 
     def build(**overrides: Any) -> Flask:
         settings = {"ledger_url": ledger_url, "secret_key": SECRET_KEY,
                     "approval_limits": {"BRL": Decimal("5000")}, **overrides}
-        app = create_app(base_config(**settings), redis=FakeRedis(), clock=clock)
+        app = create_app(base_config(**settings), redis=redis, clock=clock)
         app.testing = True
         return app
 
@@ -117,3 +125,17 @@ def audited(ledger_url: str) -> Callable[[str], list[Recorded]]:
             return list(read(conn, Filters(action=action)))
 
     return entries
+
+
+@pytest.fixture
+def export(redis: FakeRedis, ledger_url: str) -> Callable[[], None]:
+    """Export what the store holds to the ledger, as ``walletsvc ledger export`` does."""
+
+    def run() -> None:
+        exporter = Exporter(redis, ledger_url, ExportSettings())
+        try:
+            exporter.export_pending()
+        finally:
+            exporter.close()
+
+    return run

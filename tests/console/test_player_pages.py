@@ -73,7 +73,31 @@ def test_search_opens_the_wallet_or_the_session_it_names(
     assert by_wallet.headers["Location"] == f"/console/wallets/{wallet_id}"
     assert by_session.headers["Location"] == f"/console/sessions/{session_id}"
     assert unknown.status_code == 404
-    assert "No wallet or session has the id nobody-has-this." in unknown.get_data(as_text=True)
+    assert ("Nothing has the id nobody-has-this: no wallet, session, player or movement "
+            "reference.") in unknown.get_data(as_text=True)
+
+
+def test_search_finds_a_player_and_a_movements_reference_in_the_ledger(
+        person: Person, platform: AdminClient, gpas: GpasClient[TestResponse],
+        export: Callable[[], None]) -> None:
+    wallet_id, session_id = open_session(gpas, platform, real="50")
+    other_wallet = platform.wallet(real="5")  # player-1 too: two wallets
+    assert gpas.debit(session_id, "3.00", "bet-found").status_code == 200
+    lonely = platform.post("/wallets", {"playerId": "player-lonely", "currency": "BRL"})
+    export()
+    person.sign_in("sam-support")
+
+    by_reference = person.open("/console/search?q=bet-found")
+    by_adjustment = person.open("/console/search?q=fund-REAL")
+    by_lonely_player = person.open("/console/search?q=player-lonely")
+    by_player = person.text("/console/search?q=player-1")
+
+    assert by_reference.headers["Location"] == f"/console/sessions/{session_id}"
+    assert by_lonely_player.headers["Location"] == (
+        f"/console/wallets/{lonely.get_json()['walletId']}")
+    assert by_adjustment.status_code == 200  # both wallets were funded with "fund-REAL"
+    assert sorted(re.findall(r'href="/console/wallets/([^"]+)"', by_player)) == sorted(
+        [wallet_id, other_wallet])
 
 
 def test_a_sessions_story_lists_each_bet_and_win_in_order(

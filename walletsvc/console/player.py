@@ -19,6 +19,7 @@ from walletsvc.console.web import bp, from_htmx, page
 from walletsvc.context import current_request
 from walletsvc.domain.protection.limits import ORIGINS
 from walletsvc.errors import InvalidRequest, ResourceNotFound
+from walletsvc.ledger.lookup import Found, movements_of_reference, wallets_of_player
 from walletsvc.presenters.operator import movement_page_view, session_view, wallet_view
 from walletsvc.schemas.protection import LIMIT_NAMES, PERIOD_NAMES
 from walletsvc.services import services
@@ -38,7 +39,9 @@ def home() -> tuple[str, int]:
 @bp.get("/search")
 @guarded(roles.READ_PLAYER, "console.search")
 def search() -> BaseResponse | tuple[str, int]:
-    """Open the wallet or the session the text names; say so when it names neither."""
+    """Open the wallet, session, player's wallet or movement the text names; list them when
+    it names several; say so when it names none (a player and a reference are found in the
+    ledger, as of its last export)."""
     asked = current_request().args.get("q", "").strip()[:_QUERY_KEPT]
     if not asked:
         return page("console/search.html", asked="", found=True)
@@ -47,7 +50,13 @@ def search() -> BaseResponse | tuple[str, int]:
         return redirect(url_for("console.wallet", wallet_id=asked))
     if _exists(lambda: services().operator.session(asked)):
         return redirect(url_for("console.story", session_id=asked))
-    return page("console/search.html", 404, asked=asked, found=False)
+    conn = acting().conn
+    found = (wallets_of_player(conn, asked)
+             or movements_of_reference(conn, services().config.parent_systems, asked))
+    if len(found) == 1:
+        return redirect(_place(found[0]))
+    return page("console/search.html", 200 if found else 404, asked=asked,
+                found=bool(found), places=[(f, _place(f)) for f in found])
 
 
 @bp.get("/wallets/<wallet_id>")
@@ -85,6 +94,13 @@ def story(session_id: str) -> tuple[str, int]:
     found = services()
     shown = session_view(found.operator.session(session_id), True, found.currencies)
     return page("console/session.html", story=shown)
+
+
+def _place(found: Found) -> str:
+    """Return the page of a wallet found, or of the session its movement was in."""
+    if found.session_id:
+        return url_for("console.story", session_id=found.session_id)
+    return url_for("console.wallet", wallet_id=found.wallet_id)
 
 
 def _movements(wallet_id: str, cursor: str | None) -> dict[str, Any]:

@@ -50,7 +50,7 @@ class Console:
     def find(self, text: str) -> None:
         """Search for a wallet or session id from the home page."""
         self.open("/console/")
-        self.page.get_by_label("Wallet id or session id").fill(text)
+        self.page.get_by_label("Wallet, session or player id, or a movement's reference").fill(text)
         self.page.get_by_role("button", name="Find").click()
 
     def check_accessibility(self) -> None:
