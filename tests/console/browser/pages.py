@@ -82,6 +82,10 @@ class WalletPage:
         """Return the total balance as shown."""
         return self.console.page.get_by_test_id("balance-total").inner_text()
 
+    def older_movements(self) -> None:
+        """Press the link to the next page of movements."""
+        self.console.page.get_by_role("link", name="Older movements").click()
+
     def open_session(self, session_id: str) -> None:
         """Follow the link to a session's story."""
         self.console.page.get_by_role("link", name=session_id).first.click()

@@ -69,6 +69,29 @@ def test_support_finds_a_player_and_reads_a_sessions_story(
     console.picture("session")
 
 
+def test_older_movements_come_into_the_page_through_htmx_under_the_policy(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    wallet_id = _wallet(live, "0")
+    for n in range(22):
+        operator_call(live, PLATFORM_TOKEN, "POST", f"/admin/wallets/{wallet_id}/deposits",
+                      {"amount": "1.00", "subWallet": "REAL", "reference": f"dep-{n:02d}"})
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "sam-support")
+    console.open(f"/console/wallets/{wallet_id}")
+    wallet = WalletPage(console)
+    expect(console.page.get_by_role("cell", name="dep-02", exact=True)).to_be_visible()
+    expect(console.page.get_by_role("cell", name="dep-01", exact=True)).to_have_count(0)
+
+    wallet.older_movements()
+
+    # The table was replaced in place: the same page, now with the oldest movements.
+    expect(console.page.get_by_role("cell", name="dep-00", exact=True)).to_be_visible()
+    assert console.page.url.endswith(f"/console/wallets/{wallet_id}")
+    expect(console.page.get_by_role("heading", name="Balances")).to_be_visible()
+    console.check_accessibility()
+
+
 def test_finance_asks_for_a_deposit_another_approves_and_the_balance_moves_once(
         live: Service, provider: StubProvider, chromium: Browser, context: BrowserContext,
         screenshots: Path | None) -> None:
