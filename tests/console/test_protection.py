@@ -104,3 +104,44 @@ def test_the_auditor_gets_no_forms_and_is_refused_a_change(
     assert refused.status_code == 403
     assert token != auditor_token
     assert platform.get(f"/wallets/{wallet_id}/limits").get_json()["limits"] == []
+
+
+def test_support_blocks_and_unblocks_a_player_saying_why(
+        person: Person, platform: AdminClient,
+        audited: Callable[[str], list[Recorded]]) -> None:
+    wallet_id = platform.wallet()
+    person.sign_in("sam-support")
+
+    without_reason = post_form(person, wallet_id, "block", reason="")
+    blocked = post_form(person, wallet_id, "block", reason="chargeback ticket T-7")
+    page = person.text(f"/console/wallets/{wallet_id}")
+    assert platform.get(f"/wallets/{wallet_id}").get_json()["blocked"] is True
+    unblocked = post_form(person, wallet_id, "unblock", reason="resolved")
+
+    assert without_reason.status_code == 400
+    assert blocked.status_code == unblocked.status_code == 303
+    assert "<strong>Blocked</strong>" in page and "Unblock the player" in page
+    assert platform.get(f"/wallets/{wallet_id}").get_json()["blocked"] is False
+    [refused, entry] = audited("player.block")
+    assert refused.entry.outcome == 400
+    assert (entry.entry.reason, entry.entry.before, entry.entry.after) == (
+        "chargeback ticket T-7", {"blocked": False}, {"blocked": True})
+
+
+def test_a_raise_waiting_for_its_cooling_off_can_be_cancelled(
+        person: Person, platform: AdminClient) -> None:
+    wallet_id = platform.wallet()
+    person.sign_in("carla-compliance")
+    assert post_form(person, wallet_id, "limits", limit="DEPOSIT", period="WEEK",
+                     value="100.00").status_code == 303
+    assert post_form(person, wallet_id, "limits", limit="DEPOSIT", period="WEEK",
+                     value="500.00").status_code == 303
+    pending = person.text(f"/console/wallets/{wallet_id}")
+    assert "500.00 BRL from" in pending and "Cancel the change" in pending
+
+    cancelled = post_form(person, wallet_id, "limits/cancel", limit="DEPOSIT", period="WEEK")
+
+    assert cancelled.status_code == 303
+    [limit] = platform.get(f"/wallets/{wallet_id}/limits").get_json()["limits"]
+    assert (limit["value"], limit["pending"]) == (100, None)
+    assert "Cancel the change" not in person.text(f"/console/wallets/{wallet_id}")

@@ -107,7 +107,7 @@ def withdraw(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 @contract(body=BlockRequestSchema, answer=WalletSchema, description="The wallet, blocked")
 def block(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Block the player: no new sessions, no debits."""
-    return _set_blocked(wallet_id, True)
+    return set_blocked(wallet_id, True)
 
 
 @bp.post("/wallets/<wallet_id>/unblock")
@@ -115,10 +115,11 @@ def block(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 @contract(body=BlockRequestSchema, answer=WalletSchema, description="The wallet, unblocked")
 def unblock(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
     """Unblock the player."""
-    return _set_blocked(wallet_id, False)
+    return set_blocked(wallet_id, False)
 
 
-def _set_blocked(wallet_id: str, blocked: bool) -> dict[str, Any]:
+def set_blocked(wallet_id: str, blocked: bool) -> dict[str, Any]:
+    """Block or unblock the wallet; note its blocked flag before and after."""
     before = wallet_view(services().operator.wallet(wallet_id), services().currencies)
     after = wallet_view(services().operator.set_blocked(wallet_id, blocked),
                         services().currencies)

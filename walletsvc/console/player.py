@@ -72,6 +72,7 @@ def wallet(wallet_id: str) -> tuple[str, int]:
                 sessions=[session_view(s, False, found.currencies) for s in stories],
                 movements=_movements(wallet_id, None), wallet_id=wallet_id,
                 may_protect=operator.holds(roles.PROTECT_PLAYER),
+                may_block=operator.holds(roles.BLOCK_PLAYER),
                 may_lift=operator.holds(roles.LIFT_PROTECTION),
                 may_ask=operator.holds(roles.ASK_MONEY), limit_names=LIMIT_NAMES,
                 period_names=PERIOD_NAMES, origins=ORIGINS)

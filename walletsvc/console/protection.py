@@ -1,6 +1,7 @@
-"""Player protection in the console: a limit set, a pause or self-exclusion, a pause lifted
-(docs/player-protection.md). The forms are on the wallet's page; each posts here, is read
-with the admin API's own schema and changes what the API's route changes, recorded the same."""
+"""Player protection in the console: a limit set or its pending change cancelled, a pause or
+self-exclusion, a pause lifted, a wallet blocked or unblocked (docs/player-protection.md). The
+forms are on the wallet's page; each posts here, is read with the admin API's own schema and
+changes what the API's route changes, recorded the same."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from walletsvc.access import roles
 from walletsvc.access.guard import acting, guarded, note
+from walletsvc.api.admin import set_blocked
 from walletsvc.api.protection import changed, period_of
 from walletsvc.clock import epoch_ms
 from walletsvc.console.locale import amount_hint, read_amount
 from walletsvc.console.web import bp
 from walletsvc.context import current_request
 from walletsvc.errors import InvalidRequest
+from walletsvc.schemas.admin import BlockRequestSchema
 from walletsvc.schemas.protection import (
+    LimitCancelRequestSchema,
     LimitChangeRequestSchema,
     PauseLiftRequestSchema,
     PauseRequestSchema,
@@ -41,6 +45,37 @@ def set_limit(wallet_id: str) -> BaseResponse:
     changed(wallet_id, lambda: services().protection.set_limit(
         wallet_id, body["limit"].lower(), period_of(body), body["value"], body["by"]))
     return _back(wallet_id)
+
+
+@bp.post("/wallets/<wallet_id>/limits/cancel")
+@guarded(roles.PROTECT_PLAYER, "limits.cancel", "wallet_id")
+def cancel_limit_change(wallet_id: str) -> BaseResponse:
+    """Cancel a limit's pending change (a raise or a removal waiting for its cooling-off)."""
+    form = _form()
+    body = _load(LimitCancelRequestSchema, {
+        "limit": form.get("limit"), "period": form.get("period") or None, "by": _by(form),
+        "reason": form.get("reason", "")})
+    changed(wallet_id, lambda: services().protection.cancel(
+        wallet_id, body["limit"].lower(), period_of(body), body["by"]))
+    return _back(wallet_id)
+
+
+@bp.post("/wallets/<wallet_id>/block")
+@guarded(roles.BLOCK_PLAYER, "player.block", "wallet_id")
+def block(wallet_id: str) -> BaseResponse:
+    """Block the player: no new sessions, no debits."""
+    _load(BlockRequestSchema, {"reason": _form().get("reason", "")})
+    set_blocked(wallet_id, True)
+    return redirect(url_for("console.wallet", wallet_id=wallet_id), 303)
+
+
+@bp.post("/wallets/<wallet_id>/unblock")
+@guarded(roles.BLOCK_PLAYER, "player.unblock", "wallet_id")
+def unblock(wallet_id: str) -> BaseResponse:
+    """Unblock the player."""
+    _load(BlockRequestSchema, {"reason": _form().get("reason", "")})
+    set_blocked(wallet_id, False)
+    return redirect(url_for("console.wallet", wallet_id=wallet_id), 303)
 
 
 @bp.post("/wallets/<wallet_id>/pause")
