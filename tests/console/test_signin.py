@@ -3,11 +3,19 @@ for, and the session's idle timeout."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
+import pytest
+import requests
+from flask import Flask
+
+from devkit.oidc import StubProvider, User
 from devkit.settings import FakeClock
 from tests.console.conftest import Person, form_token
 from walletsvc.access.audit_log import Recorded
+
+CALLBACK = "http://localhost/admin/signin/oidc/callback"
 
 
 def test_a_page_without_a_session_sends_the_browser_to_sign_in_and_then_back(
@@ -94,3 +102,37 @@ def test_htmx_is_told_to_send_the_whole_page_to_sign_in(person: Person) -> None:
 
     assert asked.status_code == 204
     assert asked.headers["HX-Redirect"].startswith("/console/signin?next=")
+
+
+@pytest.fixture
+def provider() -> Iterator[StubProvider]:
+    """The stub identity provider, knowing sam-support by their email."""
+    users = {"sam": User(sub="sub-sam", email="sam-support@example.test")}
+    with StubProvider("console-tests", "console-secret", [CALLBACK], users=users,
+                      default_user="sam") as stub:
+        yield stub
+
+
+@pytest.mark.parametrize(("asked", "back_to"), [
+    ("/console/search?q=w-1", "/console/search?q=w-1"),
+    ("https://elsewhere.example/console/", None),
+    ("//elsewhere.example/console/", None),
+    ("/admin/me", None),
+])
+def test_the_company_account_brings_the_person_back_to_a_console_page_only(
+        make_console_app: Callable[..., Flask], provider: StubProvider, asked: str,
+        back_to: str | None) -> None:
+    app = make_console_app(oidc_issuer=provider.issuer, oidc_client_id="console-tests",
+                           oidc_client_secret="console-secret")
+    client = app.test_client()
+    started = client.get("/admin/signin/oidc", query_string={"next": asked})
+    answered = requests.get(started.headers["Location"], allow_redirects=False, timeout=10)
+    back = urlsplit(answered.headers["Location"])
+
+    arrived = client.get(f"{back.path}?{back.query}")
+
+    if back_to is None:
+        assert arrived.status_code == 200 and arrived.get_json()["name"] == "sam-support"
+    else:
+        assert (arrived.status_code, arrived.headers["Location"]) == (302, back_to)
+        assert client.get("/console/").status_code == 200

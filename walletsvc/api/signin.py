@@ -62,7 +62,7 @@ def _not_stored(response: Response) -> Response:
 @public("starts a sign-in: sends the browser to the identity provider")
 def oidc_start() -> Response:
     """Send the browser to the identity provider (state, nonce, PKCE); a ``login_hint`` in the
-    query goes along."""
+    query goes along; a ``next`` console page is where the callback sends the person back."""
     _require_sessions()
     redirect_url = (services().config.oidc_redirect_url
                     or url_for("signin.oidc_callback", _external=True))
