@@ -94,11 +94,13 @@ class WalletPage:
         """Fill in and send the limit form."""
         page = self.console.page
         page.get_by_text("Set a limit").click()
-        page.get_by_label("Limit", exact=True).select_option(limit)
-        page.get_by_label("Period").select_option(period)
-        page.get_by_label("Value (money in the wallet's currency, or seconds)").fill(value)
-        page.get_by_label("Why").first.fill(why)
-        page.get_by_role("button", name="Set the limit").click()
+        form = page.locator("form").filter(
+            has=page.get_by_role("button", name="Set the limit"))
+        form.get_by_label("Limit", exact=True).select_option(limit)
+        form.get_by_label("Period").select_option(period)
+        form.get_by_label("Value (money in the wallet's currency, or seconds)").fill(value)
+        form.get_by_label("Why").fill(why)
+        form.get_by_role("button", name="Set the limit").click()
 
 
 @dataclass
