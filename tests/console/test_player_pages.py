@@ -27,7 +27,7 @@ def test_the_wallet_page_shows_balances_and_limits_and_the_read_is_recorded(
 
     assert f"Wallet {wallet_id}" in page
     assert '<td class="amount" data-testid="balance-total">1,234.75 BRL</td>' in page
-    assert "<td>LOSS</td><td>DAY</td>" in page
+    assert "<td>loss</td><td>day</td>" in page
     assert "100.00 BRL" in page
     [*_, read] = audited("wallet.view")
     assert (read.entry.actor_name, read.entry.target, read.entry.outcome) == (
@@ -46,6 +46,7 @@ def test_amounts_and_dates_follow_the_readers_language(
 
     assert "1,234.50 BRL" in english and "Balances" in english
     assert "1.234,50 BRL" in portuguese and "Saldos" in portuguese
+    assert "<td>depósito</td>" in portuguese and "<td>deposit</td>" in english
     assert '<html lang="pt-BR">' in portuguese
     assert re.search(r"\d{1,2} de [a-zç]+\. de \d{4}", portuguese), portuguese
 
@@ -113,9 +114,9 @@ def test_a_sessions_story_lists_each_bet_and_win_in_order(
     assert f'href="/console/sessions/{session_id}"' in wallet_page
     assert re.search(rf'<td>bet-1</td>\s*<td><a href="/console/sessions/{session_id}">',
                      wallet_page), wallet_page
-    rows = re.findall(r"<td>(debit|credit)</td>\s*<td class=\"amount\">([^<]+)</td>\s*"
+    rows = re.findall(r"<td>(bet|win)</td>\s*<td class=\"amount\">([^<]+)</td>\s*"
                       r"<td>([^<]+)</td>", story)
-    assert rows == [("debit", "7.50 BRL", "bet-1"), ("credit", "12.00 BRL", "win-1")]
+    assert rows == [("bet", "7.50 BRL", "bet-1"), ("win", "12.00 BRL", "win-1")]
 
 
 def test_movements_come_a_page_at_a_time_and_htmx_gets_the_table_alone(

@@ -33,7 +33,7 @@ def test_a_loss_limit_set_by_compliance_refuses_the_next_bet_over_it(
     assert (set_it.status_code, set_it.headers["Location"]) == (
         303, f"/console/wallets/{wallet_id}#limits")
     page = person.text(f"/console/wallets/{wallet_id}")
-    assert "<td>LOSS</td><td>DAY</td>" in page and "20.00 BRL" in page
+    assert "<td>loss</td><td>day</td>" in page and "20.00 BRL" in page
     refused = gpas.debit(session_id, "25.00")
     assert refused.status_code != 200
     assert json_of(refused)["type"] == "LOSS_LIMIT_REACHED"
@@ -54,7 +54,7 @@ def test_an_amount_written_the_other_way_is_refused_not_guessed(
 
     assert refused.status_code == 400
     assert "1.234,50" in refused.get_data(as_text=True)
-    assert "<td>LOSS</td>" not in person.text(f"/console/wallets/{wallet_id}")
+    assert "<td>loss</td>" not in person.text(f"/console/wallets/{wallet_id}")
 
 
 def test_support_pauses_a_player_and_only_compliance_may_lift_an_indefinite_pause(

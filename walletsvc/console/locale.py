@@ -15,6 +15,7 @@ from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask import Flask, Response
 from flask_babel import Babel, format_datetime, get_locale, gettext
 
+from walletsvc.console.codes import word
 from walletsvc.console.web import bp
 from walletsvc.context import current_request
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select, default_translation_directories=str(_TRANSLATIONS))
     app.jinja_env.filters["amount"] = amount
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["word"] = word
     app.jinja_env.globals["language_tag"] = language_tag
     app.jinja_env.globals["languages"] = LANGUAGES
 

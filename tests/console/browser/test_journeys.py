@@ -134,7 +134,7 @@ def test_compliance_sets_a_loss_limit_and_the_next_bet_over_it_is_refused(
 
     WalletPage(console).set_limit("LOSS", "DAY", "20.00", "asked by the player")
 
-    expect(console.page.get_by_role("row").filter(has_text="LOSS")).to_contain_text("20.00 BRL")
+    expect(console.page.get_by_role("row").filter(has_text="loss")).to_contain_text("20.00 BRL")
     console.check_accessibility()
     refused = live.gpas.debit(session_id, "25.00")
     assert refused.status_code != 200 and refused.json["type"] == "LOSS_LIMIT_REACHED"
