@@ -1,9 +1,10 @@
 """HTTP blueprints, one per resource, grouped by the process that serves them.
 
 GPAS's workers serve GPAS's calls and nothing else; the operator's workers serve what people
-and their tools ask for (the admin API, the ledger's reports, the API's documentation), whose
-cost must never delay a movement. Both answer health checks and their own metrics. The
-OpenAPI document, served by the operator, describes the routes of both.
+and their tools ask for (the admin API, the ledger's reports, the API's documentation, the
+support console of walletsvc/console), whose cost must never delay a movement. Both answer
+health checks and their own metrics. The OpenAPI document, served by the operator, describes
+the routes of both.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from walletsvc.api import (
     signin,
 )
 from walletsvc.api.json_body import refuse_oversized_stream
+from walletsvc.console.web import bp as console_bp
 
 Process = Literal["gpas", "operator"]
 PROCESSES: tuple[Process, ...] = ("gpas", "operator")
 BLUEPRINTS: dict[Process, tuple[Blueprint, ...]] = {
     "gpas": (gpas.bp, reconciliation.bp),
     "operator": (admin.bp, approvals.bp, protection.bp, ledger.bp, operators.bp, audit.bp,
-                 signin.bp, openapi.bp),
+                 signin.bp, openapi.bp, console_bp),
 }
 _EVERY_PROCESS = (health.bp, metrics.bp)
 

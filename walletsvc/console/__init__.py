@@ -5,9 +5,9 @@ a page, and every page also works as plain links and forms. Every route but sign
 ``@guarded`` like the admin API's, and a page that reads a player's data records the same audit
 action as the API's view of it. ``web`` holds what every page shares (security headers, errors
 as pages, the navigation); ``locale`` the language and the formats of amounts and dates;
-``signin`` the sign-in page; ``player`` search, the wallet and a session's story; ``money``
-the money requests' form and queue; ``protection`` the limit and pause forms;
-``oversight`` the audit log and the operators.
+``codes`` the words for the service's codes; ``signin`` the sign-in page; ``player`` search, the
+wallet and a session's story; ``money`` the money requests' form and queue; ``protection`` the
+limit, pause and block forms; ``oversight`` the audit log and the operators.
 """
 
 from __future__ import annotations
@@ -28,10 +28,6 @@ __all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """Mount the console on the operator's app, with its catalogues and locale formats.
-
-    The factory mounts it beside the operator's blueprints (walletsvc/api), not among them:
-    the console uses the API's sign-in, so the API's package cannot import it.
-    """
-    app.register_blueprint(bp)
+    """Set up the console's message catalogues and locale formats on the operator's app (its
+    blueprint is one of the operator's: walletsvc/api/__init__.py)."""
     locale.init_app(app)
