@@ -147,5 +147,6 @@ start_oidc_stub() {  # start_oidc_stub DIR: signing in to the demo (oidc_pid; do
   WALLETSVC_OIDC_ISSUER=$(cat "$dir/oidc-issuer")
   export WALLETSVC_OIDC_ISSUER
   echo "stub OpenID Connect provider at $WALLETSVC_OIDC_ISSUER; sign in with a browser at" \
-    "http://$bind/admin/signin/oidc?login_hint=adam-admin (or another demo person's name)"
+    "http://$bind/admin/signin/oidc?login_hint=adam-admin&next=/console/ (or another demo" \
+    "person's name), then use the support console at http://$bind/console/"
 }
