@@ -55,6 +55,7 @@ def test_a_language_chosen_on_a_page_is_kept_for_the_next(person: Person) -> Non
     chosen = person.open("/console/signin?lang=pt_BR",
                          headers={"Accept-Language": "en"})
     assert "console-lang=pt_BR" in chosen.headers["Set-Cookie"]
+    assert "Secure" in chosen.headers["Set-Cookie"]  # as the session's cookie (https)
     assert "Entrar" in chosen.get_data(as_text=True)
 
     later = person.text("/console/signin", headers={"Accept-Language": "en"})

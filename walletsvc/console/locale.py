@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask_babel import Babel, format_datetime, get_locale, gettext
 
 from walletsvc.console.codes import word
@@ -58,8 +58,10 @@ def _remember(response: Response) -> Response:
     request = current_request()
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
+        # Secure exactly when the session's cookie is (behind the proxy the request is http).
         response.set_cookie(COOKIE, chosen, max_age=_COOKIE_DAYS * 86_400, path="/console",
-                            secure=request.is_secure, httponly=True, samesite="Lax")
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+                            httponly=True, samesite="Lax")
     return response
 
 
