@@ -1,6 +1,6 @@
 # What scripts/run.sh and scripts/run-ha.sh both start, sourced by them (not run on its own):
-# demo secrets, the local PostgreSQL, the demo wallet, the credentials to paste, the settings
-# file of the run (for the CLI), the exporter.
+# demo secrets, the local PostgreSQL with the demo operators, the demo wallet, the credentials
+# to paste, the settings file of the run (for the CLI), the exporter.
 # The caller sets BIN (the virtual env's bin) and stops what these start (the *_pid variables).
 
 stop() {  # stop PID [SIGNAL]: signal a child we started, then wait for it; never fails
@@ -11,11 +11,14 @@ stop() {  # stop PID [SIGNAL]: signal a child we started, then wait for it; neve
 }
 
 demo_secrets() {  # demo_secrets FILE: made once; variables already set win over the file
-  [ -f "$1" ] && return 0
+  if [ -f "$1" ]; then
+    # The shared admin key a file of an older run holds is retired: operators have tokens.
+    sed -i '/^WALLETSVC_ADMIN_API_KEY=/d' "$1"
+    return 0
+  fi
   "$BIN/python" - > "$1" <<'PY'
 import json, secrets
 print("WALLETSVC_PARENT_SYSTEMS=" + json.dumps({"DEMO01": secrets.token_hex(16)}))
-print("WALLETSVC_ADMIN_API_KEY=" + secrets.token_hex(24))
 print("WALLETSVC_RECONCILIATION_API_KEY=" + secrets.token_hex(24))
 PY
 }
@@ -35,6 +38,14 @@ wait_ready(os.environ["WALLETSVC_LEDGER_URL"], 60)'
   echo "PostgreSQL on 127.0.0.1:$port, data in $dir/postgres (the ledger)"
 }
 
+demo_operators() {  # the ledger's schema and, once, the demo operators (devkit/operators.py)
+  # Only in the PostgreSQL started here: their tokens are in this repository. A ledger given
+  # by WALLETSVC_LEDGER_URL gets none (`walletsvc operators bootstrap` makes a first operator,
+  # docs/operators.md).
+  [ -n "$postgres_pid" ] || return 0
+  "$BIN/python" -m devkit.operators "$WALLETSVC_LEDGER_URL"
+}
+
 init_store() {  # mark a new store ready; refuse one that lost its data (restore it instead)
   # docs/runbooks/store-lost-data.md: e.g. var/redis gone while the ledger is kept.
   "$BIN/walletsvc" store init >/dev/null
@@ -49,8 +60,10 @@ demo_wallet() {  # demo-wallet with 100.00 BRL (once), and a fresh launch token 
 }
 
 print_credentials() {  # print_credentials TOKEN: each value exactly as it is pasted
-  "$BIN/python" - "$1" "$WALLETSVC_CONFIG_FILE" <<'PY'
-import json, sys
+  "$BIN/python" - "$1" "$WALLETSVC_CONFIG_FILE" "${postgres_pid:+demo}" \
+    "http://${WALLETSVC_OPERATOR_BIND:-127.0.0.1:8001}" <<'PY'
+import sys
+from devkit.operators import sign_in_lines
 from walletsvc.config import Config
 config = Config.from_env()
 (system_id, (secret, *_)), = list(config.parent_systems.items())[:1]
@@ -58,11 +71,19 @@ print(f"""
 walletsvc demo credentials (kept in {sys.argv[2]})
   parent system id (x-parent-system-id): {system_id}
   parent system secret (signs requests): {secret}
-  admin API key (Authorization: Bearer): {config.admin_api_key}
   reconciliation key:                    {config.reconciliation_api_key}
   demo wallet:                           demo-wallet (funded once with 100.00 BRL)
   launch token for demo-wallet (1 hour): {sys.argv[1]}
 """)
+if sys.argv[3]:
+    print(f"operators: each calls {sys.argv[4]}/admin/... with its own API token")
+    print("(Authorization: Bearer <token>); name, kind, roles, token (docs/operators.md):")
+    for line in sign_in_lines():
+        print(f"  {line}")
+else:
+    print("operators: none added to the ledger at WALLETSVC_LEDGER_URL; make the first one with")
+    print("`walletsvc operators bootstrap` (docs/operators.md)")
+print()
 PY
 }
 
