@@ -38,12 +38,16 @@ wait_ready(os.environ["WALLETSVC_LEDGER_URL"], 60)'
   echo "PostgreSQL on 127.0.0.1:$port, data in $dir/postgres (the ledger)"
 }
 
-demo_operators() {  # the ledger's schema and, once, the demo operators (devkit/operators.py)
-  # Only in the PostgreSQL started here: their tokens are in this repository. A ledger given
-  # by WALLETSVC_LEDGER_URL gets none (`walletsvc operators bootstrap` makes a first operator,
-  # docs/operators.md).
+demo_operators() {  # the ledger's schema and, once, the demo operators (devkit/operators.py);
+  # operator_token: whose API token the CLI's commands that act on a player or on money use,
+  # the platform's unless WALLETSVC_OPERATOR_TOKEN is set. Only in the PostgreSQL started
+  # here: their tokens are in this repository. A ledger given by WALLETSVC_LEDGER_URL gets none
+  # (`walletsvc operators bootstrap` makes a first operator, docs/operators.md).
+  operator_token=${WALLETSVC_OPERATOR_TOKEN:-}
   [ -n "$postgres_pid" ] || return 0
   "$BIN/python" -m devkit.operators "$WALLETSVC_LEDGER_URL"
+  [ -n "$operator_token" ] || operator_token=$("$BIN/python" -c \
+    'from devkit.operators import PLATFORM_TOKEN; print(PLATFORM_TOKEN)')
 }
 
 init_store() {  # mark a new store ready; refuse one that lost its data (restore it instead)
@@ -52,11 +56,15 @@ init_store() {  # mark a new store ready; refuse one that lost its data (restore
 }
 
 demo_wallet() {  # demo-wallet with 100.00 BRL (once), and a fresh launch token for it (token)
-  "$BIN/walletsvc" create-wallet --wallet-id demo-wallet --player demo-player --currency BRL \
+  as_operator create-wallet --wallet-id demo-wallet --player demo-player --currency BRL \
     >/dev/null 2>&1 || true
-  "$BIN/walletsvc" deposit demo-wallet 100 --reference demo-initial-deposit >/dev/null
-  token=$("$BIN/walletsvc" issue-token demo-wallet --ttl 3600 | "$BIN/python" -c \
+  as_operator deposit demo-wallet 100 --reference demo-initial-deposit >/dev/null
+  token=$(as_operator issue-token demo-wallet --ttl 3600 | "$BIN/python" -c \
     'import json, sys; print(json.load(sys.stdin)["authToken"])')
+}
+
+as_operator() {  # as_operator ARGS...: the CLI as the operator of operator_token (demo_operators)
+  WALLETSVC_OPERATOR_TOKEN="$operator_token" "$BIN/walletsvc" "$@"
 }
 
 print_credentials() {  # print_credentials TOKEN: each value exactly as it is pasted
@@ -91,16 +99,19 @@ write_settings() {  # write_settings FILE: this run's settings in one file, for 
   # The settings file in use (the demo secrets) with every WALLETSVC_ variable of the run over
   # it, the store's and the ledger's URLs among them: a shell elsewhere runs the CLI on the same
   # store and ledger with WALLETSVC_CONFIG_FILE=FILE. From here on the servers read it too.
-  "$BIN/python" - "$1" "$BIN/walletsvc" <<'PY'
+  # An operator's token is not a setting: each person passes their own, in the environment.
+  "$BIN/python" - "$1" "$BIN/walletsvc" "$operator_token" <<'PY'
 import os, sys
 from pathlib import Path
 from walletsvc.config import read_env_file
 
 target, cli = Path(sys.argv[1]).absolute(), Path(sys.argv[2]).absolute()
+acting = f"WALLETSVC_OPERATOR_TOKEN={sys.argv[3]} " if sys.argv[3] else ""
 given = os.environ.get("WALLETSVC_CONFIG_FILE")
 settings = read_env_file(Path(given)) if given else {}
 settings |= {name: value for name, value in os.environ.items()
-             if name.startswith("WALLETSVC_") and name != "WALLETSVC_CONFIG_FILE"}
+             if name.startswith("WALLETSVC_")
+             and name not in ("WALLETSVC_CONFIG_FILE", "WALLETSVC_OPERATOR_TOKEN")}
 lines = [f"{name}={value}" for name, value in sorted(settings.items()) if "\n" not in value]
 with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
     out.write("# walletsvc's settings of this `make run` (or run-ha), written at each start: the\n"
@@ -109,8 +120,9 @@ with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w
 print(f"""this run's settings, for the CLI too: {target}
   store:  {settings.get("WALLETSVC_REDIS_URL", "")}
   ledger: {settings.get("WALLETSVC_LEDGER_URL", "")}
-the CLI on this store and ledger, from any shell (`walletsvc --help` lists the commands):
-  WALLETSVC_CONFIG_FILE={target} {cli} show-wallet demo-wallet
+the CLI on this store and ledger, from any shell (`walletsvc --help` lists the commands); one
+that acts on a player or on money runs as the operator whose token WALLETSVC_OPERATOR_TOKEN holds:
+  WALLETSVC_CONFIG_FILE={target} {acting}{cli} show-wallet demo-wallet
   WALLETSVC_CONFIG_FILE={target} {cli} ledger status
 """)
 PY

@@ -116,12 +116,17 @@ def test_make_run_prints_its_store_and_ledger_and_a_cli_command_that_runs_on_the
     assert re.fullmatch(rf"postgresql://postgres:\w+@127\.0\.0\.1:{ports[3]}/walletsvc",
                         settings["WALLETSVC_LEDGER_URL"])
     assert f"ledger: {settings['WALLETSVC_LEDGER_URL']}\n" in printed
-    shown = re.findall(r"(?m)^  (WALLETSVC_CONFIG_FILE=\S+ \S+/walletsvc) (.+)$", printed)
+    shown = re.findall(r"(?m)^  (WALLETSVC_CONFIG_FILE=\S+ (?:WALLETSVC_OPERATOR_TOKEN=\S+ )?"
+                       r"\S+/walletsvc) (.+)$", printed)
     assert [command for _, command in shown] == ["show-wallet demo-wallet", "ledger status"]
+    # The wallet's command as the platform's demo operator; the upkeep acts on no one.
+    assert f" WALLETSVC_OPERATOR_TOKEN={PLATFORM.token} " in shown[0][0]
+    assert "WALLETSVC_OPERATOR_TOKEN" not in shown[1][0]
+    assert "WALLETSVC_OPERATOR_TOKEN" not in (tmp_path / "var" / "walletsvc.env").read_text()
     assert json.loads(in_a_new_shell(" ".join(shown[0])))["walletId"] == "demo-wallet"
     assert "pendingEntries" in json.loads(in_a_new_shell(" ".join(shown[1])))
     # verify compares that store with that ledger, which the run's exporter fills.
-    verified = in_a_new_shell(f"{shown[0][0]} ledger verify --wait 60")
+    verified = in_a_new_shell(f"{shown[1][0]} ledger verify --wait 60")
     assert "1 wallets compared, 0 differences" in verified
 
 
