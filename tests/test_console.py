@@ -13,7 +13,6 @@ from walletsvc.commands import COMMANDS
 
 SETTINGS = {
     "WALLETSVC_PARENT_SYSTEMS": json.dumps({"BL13GT": "secret"}),
-    "WALLETSVC_ADMIN_API_KEY": "admin-key",
     "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key",
 }
 

@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
 from devkit.redis import RedisBinary, RedisServer
-from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET, FakeClock, base_config
+from devkit.settings import PARENT_ID, SECRET, FakeClock, base_config
 from devkit.store import ready
 from tests.ha.servers import info, store_client, wait_for
 from tests.support.answers import error_of
@@ -33,7 +33,8 @@ SYSTEM_ERROR = (500, 1001, "SYSTEM_ERROR")
 class Pair:
     """A primary, and a replica that a test starts, freezes or stops."""
 
-    def __init__(self, directory: Path, binary: RedisBinary) -> None:
+    def __init__(self, directory: Path, binary: RedisBinary, ledger_url: str) -> None:
+        self.ledger_url = ledger_url  # the operators' database
         self.primary = RedisServer(directory / "primary", binary=binary).start()
         self.replica = RedisServer(directory / "replica", "--replicaof", "127.0.0.1",
                                    str(self.primary.port), binary=binary)
@@ -48,8 +49,8 @@ class Pair:
 
     def app(self, **settings: Any) -> Flask:
         """The service over the primary, with ``settings``."""
-        return create_app(base_config(**settings), redis=ready(store_client(self.primary.url)),
-                          clock=FakeClock())
+        return create_app(base_config(ledger_url=self.ledger_url, **settings),
+                          redis=ready(store_client(self.primary.url)), clock=FakeClock())
 
     def stop(self) -> None:
         if self.replica.process and self.replica.process.poll() is None:
@@ -59,9 +60,9 @@ class Pair:
 
 
 @pytest.fixture
-def pair(tmp_path: Path, redis_binary: RedisBinary) -> Iterator[Pair]:
+def pair(tmp_path: Path, redis_binary: RedisBinary, operators_url: str) -> Iterator[Pair]:
     """A primary with its replica not started yet."""
-    servers = Pair(tmp_path, redis_binary)
+    servers = Pair(tmp_path, redis_binary, operators_url)
     yield servers
     servers.stop()
 
@@ -108,7 +109,7 @@ def test_with_no_replica_every_write_answers_500_and_a_resend_applies_it_once(
         "create wallet": admin.post("/wallets", {"playerId": "p", "currency": "BRL"}),
         "deposit": admin.post(f"/wallets/{other_id}/deposits",
                               {"amount": "1", "subWallet": "REAL", "reference": "d-1"}),
-        "block": admin.post(f"/wallets/{other_id}/block"),
+        "block": admin.post(f"/wallets/{other_id}/block", {"reason": "test"}),
         "launch token": admin.post("/launch-tokens", {"walletId": other_id}),
     }
 
@@ -173,7 +174,7 @@ def test_waitaof_is_refused_at_start_up_by_a_server_without_it(pair: Pair) -> No
 
 def test_gunicorn_stops_at_start_up_when_waitaof_is_missing(pair: Pair) -> None:
     env = {**os.environ, "WALLETSVC_REDIS_URL": pair.primary.url,
-           "WALLETSVC_REDIS_WAITAOF": "local", "WALLETSVC_ADMIN_API_KEY": ADMIN_KEY,
+           "WALLETSVC_REDIS_WAITAOF": "local",
            "WALLETSVC_PARENT_SYSTEMS": f'{{"{PARENT_ID}": "{SECRET}"}}',
            "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key"}
     started = subprocess.run([sys.executable, "-c", "from wsgi import app"], cwd=ROOT, env=env,
