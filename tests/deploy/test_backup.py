@@ -19,6 +19,7 @@ import redis
 
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.redis import free_port, redis_binaries
 from devkit.settings import base_config
 from devkit.store import ready
@@ -147,7 +148,9 @@ def test_a_backup_restores_into_a_fresh_redis_with_every_key(source: tuple[Serve
             [str(Path(sys.executable).parent / "walletsvc"), "show-wallet", wallet_id],
             env={**os.environ, "WALLETSVC_REDIS_URL": f"redis://127.0.0.1:{p}/0",
                  "WALLETSVC_PARENT_SYSTEMS": '{"BL13GT": "Ax34deSfgdB"}',
-                 "WALLETSVC_RECONCILIATION_API_KEY": "r-key"},
+                 "WALLETSVC_RECONCILIATION_API_KEY": "r-key",
+                 "WALLETSVC_LEDGER_URL": operators_url,
+                 "WALLETSVC_OPERATOR_TOKEN": PLATFORM_TOKEN},
             capture_output=True, text=True, timeout=60, check=True).stdout
             for p in (server.port, port)]
         assert shown[0] == shown[1] and wallet_id in shown[0]
