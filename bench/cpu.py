@@ -1,7 +1,8 @@
 """Python CPU per request in one process, without HTTP: what a debit costs beyond the floor.
 
 ``python -m bench.cpu [--requests 2000 --rounds 5] [--profile]`` starts a redis-server (no
-persistence, so that only the app's own work is timed), builds walletsvc and the floor app, and
+persistence, so that only the app's own work is timed) and a PostgreSQL with the demo operators
+(the operator's app sets the wallet up as the platform's), builds walletsvc and the floor app, and
 calls each WSGI app directly with prepared environs: the floor's ``GET /ping`` and signed
 debits on one session (each with its own reference), alternating, round after round. It prints
 the process CPU time per request of each (its least disturbed round) and their ratio;
@@ -27,7 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import gpas
+from devkit.operators import PLATFORM_TOKEN
+from devkit.postgres import demo_database
 from devkit.redis import RedisServer
+from devkit.store import initialise
+from walletsvc.store import connect
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -91,28 +96,40 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the debits too")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        server = RedisServer(Path(workdir), "--appendonly", "no").start()
+        server = started_store(Path(workdir))
         try:
-            os.environ.update(settings(server.url))
-            # the request log goes to a file, as under gunicorn
-            with (Path(workdir) / "walletsvc.log").open("w") as log, redirect_stderr(log):
-                measure(options.requests, options.rounds, options.profile)
+            with demo_database() as ledger_url:
+                os.environ.update(settings(server.url, ledger_url))
+                # the request log goes to a file, as under gunicorn
+                with (Path(workdir) / "walletsvc.log").open("w") as log, redirect_stderr(log):
+                    measure(options.requests, options.rounds, options.profile)
         finally:
             server.stop()
 
 
-def settings(redis_url: str) -> dict[str, str]:
-    """Return the service's settings for a run over ``redis_url``."""
+def started_store(directory: Path) -> RedisServer:
+    """Start a redis-server without persistence in ``directory``, marked ready as `walletsvc
+    store init` marks a new store."""
+    server = RedisServer(directory, "--appendonly", "no").start()
+    client = connect(server.url, 5.0)
+    initialise(client)
+    client.close()
+    return server
+
+
+def settings(redis_url: str, ledger_url: str) -> dict[str, str]:
+    """Return the service's settings for a run over ``redis_url``, its operators at
+    ``ledger_url``."""
     return {"WALLETSVC_REDIS_URL": redis_url,
             "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
-            "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
+            "WALLETSVC_LEDGER_URL": ledger_url,
             "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key"}
 
 
 def funded_session(operator: WSGIApp, service: WSGIApp, wallet_id: str) -> str:
     """Create and fund a wallet through the operator's admin API and open a session on the
     GPAS app; return its id."""
-    admin = {"Authorization": f"Bearer {gpas.ADMIN_KEY}"}
+    admin = {"Authorization": f"Bearer {PLATFORM_TOKEN}"}
     wallet = {"walletId": wallet_id, "playerId": "p", "currency": "BRL"}
     funds = {"amount": "1000000.00", "reference": "cpu-funds", "subWallet": "REAL"}
     for path, body in (("/admin/wallets", wallet), (f"/admin/wallets/{wallet_id}/deposits",

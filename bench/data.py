@@ -13,7 +13,7 @@ from walletsvc.store import RedisClient, WalletStore
 
 FUNDS = "1000000.00"  # plenty: no bet is ever refused for funds
 FUNDS_MINOR = 100_000_000
-RETENTION_MS = Config(parent_systems={}, admin_api_key="", reconciliation_api_key="").retention_ms
+RETENTION_MS = Config(parent_systems={}, reconciliation_api_key="").retention_ms
 TOKEN_TTL_MS = 3_600_000
 
 

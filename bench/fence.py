@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.fence [--debits 10000] [--repeat 3]
 
-Starts its own redis-server (append-only file off, so script time is Redis CPU alone) and sends
+Starts its own redis-server (append-only file off, so script time is Redis CPU alone) and a
+PostgreSQL with the demo operators (who set the wallets up), and sends
 signed debits through the service (in-process WSGI, as GPAS signs them), alternately with the
 shipped scripts and with the fence's check taken out of common.lua, ``--repeat`` times each:
 debits per second and Redis microseconds per EVALSHA (INFO commandstats). The fence adds one
@@ -23,6 +24,7 @@ from typing import Any
 
 from bench import paths
 from bench.ledger import debits, evalsha_usec
+from devkit.postgres import demo_database
 from devkit.redis import RedisServer
 from devkit.store import initialise
 from walletsvc.store import RedisClient, connect, scripts
@@ -44,16 +46,17 @@ def without_fence() -> Iterator[None]:
         scripts._source = original
 
 
-def one_run(redis: RedisClient, count: int, fenced: bool) -> dict[str, float]:
+def one_run(redis: RedisClient, ledger_url: str, count: int, fenced: bool
+            ) -> dict[str, float]:
     """Debits on an emptied, initialised Redis; with or without the fence."""
     redis.flushall()
     initialise(redis)
     redis.config_resetstat()
     if fenced:
-        rate = debits(redis, count)
+        rate = debits(redis, ledger_url, count)
     else:
         with without_fence():
-            rate = debits(redis, count)
+            rate = debits(redis, ledger_url, count)
     return {"debits_per_second": rate, "evalsha_usec": evalsha_usec(redis)}
 
 
@@ -74,9 +77,11 @@ def main() -> None:
     redis = connect(server.url, 10.0)
     runs: dict[str, list[dict[str, float]]] = {"without_fence": [], "with_fence": []}
     try:
-        for _ in range(args.repeat):
-            runs["without_fence"].append(one_run(redis, args.debits, fenced=False))
-            runs["with_fence"].append(one_run(redis, args.debits, fenced=True))
+        with demo_database() as ledger_url:
+            for _ in range(args.repeat):
+                runs["without_fence"].append(one_run(redis, ledger_url, args.debits,
+                                                     fenced=False))
+                runs["with_fence"].append(one_run(redis, ledger_url, args.debits, fenced=True))
     finally:
         server.stop()
     results = {name: summary(found) for name, found in runs.items()}

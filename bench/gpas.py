@@ -6,11 +6,11 @@ import http.client
 import json
 from typing import Any
 
+from devkit.operators import PLATFORM_TOKEN
 from walletsvc.signing import sign
 
 PARENT_ID = "BENCH1"
 SECRET = "bench-parent-secret"
-ADMIN_KEY = "bench-admin-key"
 GAME = "agt-13"
 
 
@@ -94,9 +94,10 @@ def call(port: int, method: str, path: str, body: Any = None,
 
 
 def admin(port: int, method: str, path: str, body: Any = None) -> Any:
-    """Call the admin API; raise unless it succeeded; return the body."""
+    """Call the admin API as the platform's service account (a demo operator, devkit/operators.py);
+    raise unless it succeeded; return the body."""
     status, answer = call(port, method, f"/admin{path}", body or {},
-                          {"Authorization": f"Bearer {ADMIN_KEY}"})
+                          {"Authorization": f"Bearer {PLATFORM_TOKEN}"})
     if status not in (200, 201):
         raise RuntimeError(f"admin {method} {path}: {status} {answer}")
     return answer

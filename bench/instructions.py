@@ -1,7 +1,8 @@
 """Instructions per request, counted by valgrind: a measure of a debit's Python work that the
 machine's noise cannot move.
 
-``python -m bench.instructions [--requests 300]`` starts a redis-server (no persistence), then
+``python -m bench.instructions [--requests 300]`` starts a redis-server (no persistence) and a
+PostgreSQL with the demo operators (the setup's admin calls are theirs), then
 runs three processes under ``valgrind --tool=callgrind``: each builds walletsvc and the floor app
 and opens a funded session (bench.cpu's setup), then one stops, one serves ``--requests`` floor
 requests and one as many signed debits, called as WSGI apps without HTTP. The differences of
@@ -26,7 +27,7 @@ from contextlib import redirect_stderr
 from pathlib import Path
 
 from bench import cpu
-from devkit.redis import RedisServer
+from devkit.postgres import demo_database
 
 ROOT = Path(__file__).resolve().parents[1]
 _COLLECTED = re.compile(r"Collected : (\d+)")
@@ -73,12 +74,13 @@ def main() -> None:
         sys.exit("valgrind is not installed (Debian package 'valgrind')")
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
-        server = RedisServer(workdir / "redis", "--appendonly", "no").start()
+        server = cpu.started_store(workdir / "redis")
         try:
-            env = {**os.environ, **cpu.settings(server.url)}
-            base = counted("debit", 0, env, workdir)
-            per = {kind: (counted(kind, options.requests, env, workdir) - base) / options.requests
-                   for kind in ("floor", "debit")}
+            with demo_database() as ledger_url:
+                env = {**os.environ, **cpu.settings(server.url, ledger_url)}
+                base = counted("debit", 0, env, workdir)
+                per = {kind: (counted(kind, options.requests, env, workdir) - base)
+                       / options.requests for kind in ("floor", "debit")}
         finally:
             server.stop()
     print(json.dumps({"instructions_per_request": per, "requests": options.requests}))

@@ -29,9 +29,11 @@ from typing import Any
 from bench import paths
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
+from devkit.operators import prepare
 from devkit.postgres import LocalPostgres
 from devkit.redis import RedisServer, free_port
 from devkit.settings import FakeClock, base_config
+from devkit.store import initialise
 from walletsvc import create_app
 from walletsvc.ledger.exporter import Exporter, ExportSettings
 from walletsvc.store import RedisClient, connect, scripts
@@ -40,9 +42,11 @@ from walletsvc.store.outbox import Outbox
 _OUTBOX_WRITE = "redis.call('XADD', K.outbox, '*', unpack(fields))"
 
 
-def debits(redis: RedisClient, count: int, players: int = 50) -> float:
-    """Send ``count`` signed debits over ``players`` sessions; return debits per second."""
-    app = create_app(base_config(session_idle_seconds=86_400), redis=redis, clock=FakeClock())
+def debits(redis: RedisClient, ledger_url: str, count: int, players: int = 50) -> float:
+    """Send ``count`` signed debits over ``players`` sessions (set up by the platform's demo
+    operator, kept at ``ledger_url``); return debits per second."""
+    app = create_app(base_config(session_idle_seconds=86_400, ledger_url=ledger_url),
+                     redis=redis, clock=FakeClock())
     client = app.test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     sessions = [open_session(gpas, admin, real="1000000")[1] for _ in range(players)]
@@ -58,15 +62,17 @@ def evalsha_usec(redis: RedisClient) -> float:
     return float(stats["cmdstat_evalsha"]["usec_per_call"])
 
 
-def script_cost(redis: RedisClient, count: int, with_outbox: bool) -> dict[str, float]:
+def script_cost(redis: RedisClient, url: str, count: int, with_outbox: bool
+                ) -> dict[str, float]:
     """Debits with the shipped scripts, or with the outbox write taken out of them."""
     original = scripts._source
     if not with_outbox:
         scripts._source = lambda name: original(name).replace(_OUTBOX_WRITE, "")
     try:
         redis.flushall()
+        initialise(redis)  # a new store, marked ready as `walletsvc store init` marks it
         redis.config_resetstat()
-        rate = debits(redis, count)
+        rate = debits(redis, url, count)
         return {"debits_per_second": round(rate, 1), "evalsha_usec": evalsha_usec(redis)}
     finally:
         scripts._source = original
@@ -101,7 +107,7 @@ def lag_under_load(redis: RedisClient, url: str, count: int) -> dict[str, float]
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    rate = debits(redis, count)
+    rate = debits(redis, url, count)
     done.set()
     sampler.join()
     stop.set()
@@ -124,13 +130,18 @@ def main() -> None:
     postgres = LocalPostgres(directory / "pg", free_port(), "bench").start()
     redis = connect(server.url, 10.0)
     try:
+        prepare(postgres.url())  # the schema and the demo operators, who set the wallets up
         results: dict[str, Any] = {
-            "without_outbox": script_cost(redis, args.debits // 4, with_outbox=False),
-            "with_outbox": script_cost(redis, args.debits // 4, with_outbox=True),
+            "without_outbox": script_cost(redis, postgres.url(), args.debits // 4,
+                                          with_outbox=False),
+            "with_outbox": script_cost(redis, postgres.url(), args.debits // 4,
+                                       with_outbox=True),
         }
         redis.flushall()
+        initialise(redis)
         before = int(redis.info("memory")["used_memory"])
-        results["backlog_debits_per_second"] = round(debits(redis, args.debits), 1)
+        results["backlog_debits_per_second"] = round(debits(redis, postgres.url(), args.debits),
+                                                     1)
         entries = Outbox(redis).backlog().pending
         stream_bytes = sum(int(redis.memory_usage(key) or 0)
                            for key in redis.scan_iter(match="ob:*"))

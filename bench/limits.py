@@ -52,6 +52,7 @@ from typing import IO, Any
 
 from bench import paths
 from bench.limits_worker import PLAYERS
+from devkit.postgres import demo_database
 from devkit.redis import RedisServer
 from devkit.store import initialise
 from walletsvc.store import RedisClient, connect, keys
@@ -92,12 +93,13 @@ def unpack_baseline(commit: str, folder: Path) -> Path:
 class Worker:
     """One side's process (bench/limits_worker.py): its wallets, and batches sent on request."""
 
-    def __init__(self, redis_url: str, code: Path, limits: bool, log: Path) -> None:
+    def __init__(self, redis_url: str, ledger_url: str, code: Path, limits: bool, log: Path
+                 ) -> None:
         pythonpath = os.pathsep.join(dict.fromkeys([str(code), str(ROOT)]))
         self.log = log
         with log.open("a") as stderr:  # the app's request log, one line a call
             self._process = subprocess.Popen(
-                [sys.executable, "-P", str(WORKER), redis_url, str(code),
+                [sys.executable, "-P", str(WORKER), redis_url, ledger_url, str(code),
                  *(["--limits"] if limits else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
                 bufsize=1, env={**os.environ, "PYTHONPATH": pythonpath})
@@ -146,15 +148,15 @@ def memory(redis: RedisClient, wallet_id: str) -> dict[str, int]:
             "counters_bytes": int(redis.memory_usage(keys.usage(wallet_id)) or 0)}
 
 
-def one_run(redis: RedisClient, url: str, baseline: Path, folder: Path, count: int,
-            loads: list[float]) -> dict[str, dict[str, Any]]:
+def one_run(redis: RedisClient, url: str, ledger_url: str, baseline: Path, folder: Path,
+            count: int, loads: list[float]) -> dict[str, dict[str, Any]]:
     """Debits on an emptied Redis from the three sides, a batch at a time, taking turns."""
     redis.flushall()
     initialise(redis)
     workers: dict[str, Worker] = {}
     try:
         for side, code in zip(SIDES, (baseline, ROOT, ROOT), strict=True):
-            workers[side] = Worker(url, code, limits=side == "with_every_limit",
+            workers[side] = Worker(url, ledger_url, code, limits=side == "with_every_limit",
                                    log=folder / f"{side}.log")
         totals = {side: dict.fromkeys(("seconds", "cpu_seconds", "calls", "evalsha_usec",
                                        "redis_usec"), 0.0) for side in SIDES}
@@ -223,11 +225,13 @@ def main() -> None:
     runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
     loads: list[float] = []
     try:
-        for _ in range(args.repeat):
-            for side, found in one_run(redis, server.url, baseline, folder, args.debits,
-                                       loads).items():
-                runs[side].append(found)
-                print(side, json.dumps({k: round(v, 1) for k, v in found.items()}), flush=True)
+        with demo_database() as ledger_url:  # today's operators, who set the wallets up
+            for _ in range(args.repeat):
+                for side, found in one_run(redis, server.url, ledger_url, baseline, folder,
+                                           args.debits, loads).items():
+                    runs[side].append(found)
+                    print(side, json.dumps({k: round(v, 1) for k, v in found.items()}),
+                          flush=True)
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)

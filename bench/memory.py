@@ -59,7 +59,7 @@ class Service:
 
     def __init__(self, redis: RedisClient) -> None:
         config = Config(parent_systems={gpas.PARENT_ID: (gpas.SECRET,)},
-                        admin_api_key=gpas.ADMIN_KEY, reconciliation_api_key="bench-key")
+                        reconciliation_api_key="bench-key")
         self.http: FlaskClient = create_app(config, redis=redis).test_client()
         logging.getLogger(REQUEST_LOGGER).setLevel(logging.WARNING)  # tens of thousands of lines
         self.store = WalletStore(redis, data.RETENTION_MS)

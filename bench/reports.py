@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bench import gpas, paths, usage
+from bench import paths, usage
 from bench.loads import Bench
 from bench.stack import ROOT, Gunicorn, Serving, Stack
+from devkit.operators import PLATFORM_TOKEN
 from devkit.postgres import fresh_database, start_with_template, stop_and_remove
 from devkit.statements import seed_statement
 
@@ -82,7 +83,7 @@ class Statements:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
         try:
             connection.request("GET", STATEMENT,
-                               headers={"Authorization": f"Bearer {gpas.ADMIN_KEY}"})
+                               headers={"Authorization": f"Bearer {PLATFORM_TOKEN}"})
             answer = connection.getresponse()
             if answer.status != 200:
                 raise http.client.HTTPException(f"HTTP {answer.status}")

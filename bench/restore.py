@@ -128,7 +128,7 @@ def compare(redis: RedisClient, ledger_url: str, baseline: ModuleType, label: st
     app = create_app(base_config(ledger_url=ledger_url), redis=redis, clock=FakeClock())
     services: Services = app.extensions[EXTENSION]
     services.store.mark_shards(keys.SHARDS, READY, "bench", 0)
-    debits(redis, args.debits, players=args.players)
+    debits(redis, ledger_url, args.debits, players=args.players)
     exporter = Exporter(redis, ledger_url, ExportSettings(per_shard=500))
     exporter.export_pending()
     exporter.close()

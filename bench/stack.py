@@ -1,6 +1,8 @@
 """The stack under test: redis-server (or a 3-master cluster), and walletsvc, the floor and the
 ceiling apps, each under gunicorn with the shipped config, optionally behind the reference
-nginx; beside them walletsvc's operator process (its admin API sets the wallets up)."""
+nginx; beside them walletsvc's operator process (its admin API sets the wallets up, as the
+platform's demo operator) and the PostgreSQL that holds its operators, unless the settings name
+a ledger already."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import psutil
 import redis
 
 from bench import gpas, proxy
+from devkit.operators import prepare
+from devkit.postgres import LocalPostgres
 from devkit.redis import RedisClusterServers, RedisServer, free_port
 from devkit.store import initialise
 from walletsvc.store import connect
@@ -169,10 +173,14 @@ class Stack:
         self.replica = RedisServer(workdir / "replica", *persistence(appendfsync),
                                    "--replicaof", "127.0.0.1", str(self.redis.port)
                                    ) if replica else None
+        # The operators' database (the ledger's schema, the demo operators): GPAS's process
+        # never opens it; the operator's needs it for every admin call.
+        self.postgres = None if "WALLETSVC_LEDGER_URL" in (settings or {}) else LocalPostgres(
+            workdir / "postgres", free_port(), "bench", fsync=False)
         self.env = {**os.environ,
                     "WALLETSVC_REDIS_URL": self.redis_url,
                     "WALLETSVC_PARENT_SYSTEMS": json.dumps({gpas.PARENT_ID: gpas.SECRET}),
-                    "WALLETSVC_ADMIN_API_KEY": gpas.ADMIN_KEY,
+                    **({"WALLETSVC_LEDGER_URL": self.postgres.url()} if self.postgres else {}),
                     "WALLETSVC_RECONCILIATION_API_KEY": "bench-reconciliation-key",
                     **(settings or {})}
         self.service = self._gunicorn("wsgi:app", "walletsvc", "/healthz")
@@ -211,7 +219,10 @@ class Stack:
         return {name: app for name, app in apps.items() if app is not None}
 
     def start(self) -> Stack:
-        """Start Redis, then the apps."""
+        """Start Redis and the operators' PostgreSQL, then the apps."""
+        if self.postgres:
+            self.postgres.start()
+            prepare(self.postgres.url())
         if self.cluster:
             self.cluster.start()
         else:
@@ -243,3 +254,5 @@ class Stack:
             server.stop()
         for node in self.redis_servers:
             node.stop()
+        if self.postgres:
+            self.postgres.stop()

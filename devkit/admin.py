@@ -9,7 +9,6 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from devkit.gpas import GpasClient
-from devkit.operators import PLATFORM_TOKEN
 from devkit.responses import decimal_json, json_of
 from devkit.settings import START_MS
 from walletsvc.clock import iso_utc
@@ -21,9 +20,9 @@ class AdminClient:
     """Calls the admin API as one operator (the platform's service account unless told);
     helpers assert success."""
 
-    def __init__(self, client: FlaskClient, token: str = PLATFORM_TOKEN) -> None:
+    def __init__(self, client: FlaskClient, token: str | None = None) -> None:
         self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.headers = {"Authorization": f"Bearer {token or _platform_token()}"}
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> TestResponse:
         """POST to the admin API."""
@@ -60,6 +59,14 @@ class AdminClient:
         response = self.get(f"/wallets/{wallet_id}")
         assert response.status_code == 200
         return {k: Decimal(str(v)) for k, v in decimal_json(response)["balance"].items()}
+
+
+def _platform_token() -> str:
+    # Imported when first needed: devkit.operators imports walletsvc.access, which the older
+    # walletsvc that bench/limits.py runs beside these clients lacks (and must not borrow).
+    from devkit.operators import PLATFORM_TOKEN
+
+    return PLATFORM_TOKEN
 
 
 def open_session(gpas: GpasClient, admin: AdminClient, real: str = "100", bonus: str = "0",

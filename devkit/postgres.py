@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -262,6 +263,17 @@ def fresh_database(server: LocalPostgres) -> str:
     with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
     return server.url(name)
+
+
+@contextlib.contextmanager
+def demo_database() -> Iterator[str]:
+    """Start a server of its own with one fresh database (the ledger's schema and the demo
+    operators); give its URL while the block runs, then stop and remove the server."""
+    server = start_with_template()
+    try:
+        yield fresh_database(server)
+    finally:
+        stop_and_remove(server)
 
 
 def drop_database(server: LocalPostgres, url: str) -> None:

@@ -9,7 +9,6 @@ from walletsvc.config import Config
 PARENT_ID = "BL13GT"
 SECRET = "Ax34deSfgdB"
 OTHER_PARENT, OTHER_SECRET = "OTHER1", "other-secret"
-ADMIN_KEY = "admin-key-for-tests"
 PORTAL_KEY = "portal-jwt-secret-of-at-least-32-bytes!"
 START_MS = 1_790_000_000_000  # 2026-09-21T14:13:20Z
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Start walletsvc over a replicated Redis for a try-out: a primary and a replica (each kept
 # running by a small supervisor that starts it again from its own files when it dies), three
-# Sentinels, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is set, the ledger
-# exporter, and GPAS's gunicorn on :8000 and the operator's on :8001 finding the primary
+# Sentinels, a local PostgreSQL for the ledger and the demo operators unless
+# WALLETSVC_LEDGER_URL is set, the ledger exporter, and GPAS's gunicorn on :8000 and the operator's on :8001 finding the primary
 # through the Sentinels, with WALLETSVC_REDIS_MIN_REPLICAS=1. Kill the primary (the script
 # prints how) and watch. However it is stopped (Ctrl-C, SIGTERM to this script or to
 # `make run-ha`, either gunicorn exiting),
@@ -126,6 +126,7 @@ export WALLETSVC_REDIS_URL="redis+sentinel://$sentinels/$MASTER/0"
 export WALLETSVC_REDIS_MIN_REPLICAS="${WALLETSVC_REDIS_MIN_REPLICAS:-1}"
 
 start_postgres "$HA"  # unless WALLETSVC_LEDGER_URL is set: a ledger of this Redis's own
+demo_operators       # in that PostgreSQL: the schema, and the demo operators once
 init_store
 demo_wallet
 print_credentials "$token"

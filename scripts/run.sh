@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start walletsvc for a try-out: demo credentials, a local redis-server unless
-# WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger unless WALLETSVC_LEDGER_URL is
-# set, a demo wallet with a launch token, this run's settings in $VAR/walletsvc.env (the CLI
+# WALLETSVC_REDIS_URL is set, a local PostgreSQL for the ledger and the demo operators (each
+# with its API token, devkit/operators.py) unless WALLETSVC_LEDGER_URL is set, a demo wallet
+# with a launch token, this run's settings in $VAR/walletsvc.env (the CLI
 # runs on the same store and ledger with WALLETSVC_CONFIG_FILE pointing there), the ledger
 # exporter, a stub OpenID Connect provider to sign in with (docs/signin.md), and two gunicorns:
 # GPAS's on :8000 and the operator's (admin API, ledger reports, docs, sign-in) on :8001.
@@ -57,6 +58,7 @@ if [ -z "${WALLETSVC_REDIS_URL:-}" ]; then
 fi
 
 start_postgres "$VAR"  # unless WALLETSVC_LEDGER_URL is set
+demo_operators        # in that PostgreSQL: the schema, and the demo operators once
 
 init_store
 

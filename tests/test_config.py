@@ -13,7 +13,6 @@ from walletsvc.config import Config, ConfigError
 
 REQUIRED = {
     "WALLETSVC_PARENT_SYSTEMS": '{"BL13GT": "Ax34deSfgdB"}',
-    "WALLETSVC_ADMIN_API_KEY": "admin-key",
     "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key",
 }
 
@@ -38,8 +37,8 @@ def write_file(tmp_path: Path, text: str) -> Path:
 def test_required_variables_are_enough_to_start() -> None:
     config = Config.from_env(env())
     assert config.parent_systems == {"BL13GT": ("Ax34deSfgdB",)}
-    assert config.admin_api_key == "admin-key"
     assert config.reconciliation_api_key == "reconciliation-key"
+    assert config.retired_admin_key is False
 
 
 def test_defaults_are_the_documented_ones() -> None:
@@ -95,11 +94,29 @@ def test_jwt_key_is_read_from_its_file(tmp_path: Path) -> None:
     assert config.jwt_key == "key from the file"
 
 
-@pytest.mark.parametrize("name", ["PARENT_SYSTEMS", "ADMIN_API_KEY", "RECONCILIATION_API_KEY"])
+@pytest.mark.parametrize("name", ["PARENT_SYSTEMS", "RECONCILIATION_API_KEY"])
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_missing_secret_stops_start_up_naming_the_variable(name: str, value: str | None) -> None:
     with pytest.raises(ConfigError, match=f"WALLETSVC_{name} is not set"):
         Config.from_env(env(**{name: value}))
+
+
+# Operators have their own tokens (docs/operators.md): the shared admin key opens nothing, and
+# setting it only has the operator's process warn at its start (tests/api/test_admin_auth.py).
+@pytest.mark.parametrize(("value", "noted"), [(None, False), ("an-old-shared-key", True),
+                                              ("reconciliation-key", True),
+                                              ("Ax34deSfgdB", True)])
+def test_the_retired_admin_key_is_not_required_and_only_noted_when_set(
+        value: str | None, noted: bool) -> None:
+    config = Config.from_env(env(ADMIN_API_KEY=value))
+    assert config.retired_admin_key is noted
+    assert "an-old-shared-key" not in repr(config)
+
+
+def test_the_retired_admin_key_in_the_file_is_noted_too(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "WALLETSVC_ADMIN_API_KEY=an-old-shared-key\n")
+    config = Config.from_env({**env(), "WALLETSVC_CONFIG_FILE": str(path)})
+    assert config.retired_admin_key is True
 
 
 def test_start_up_fails_on_an_empty_environment() -> None:
@@ -114,10 +131,10 @@ def test_variables_without_the_prefix_are_ignored() -> None:
 
 
 def test_process_environment_is_read_when_none_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in env(ADMIN_API_KEY="from-os-environ").items():
+    for name, value in env(RECONCILIATION_API_KEY="from-os-environ").items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("WALLETSVC_CONFIG_FILE", raising=False)
-    assert Config.from_env().admin_api_key == "from-os-environ"
+    assert Config.from_env().reconciliation_api_key == "from-os-environ"
 
 
 @pytest.mark.parametrize("raw", ["{not json", "BL13GT=secret", "{'BL13GT': 'x'}", '{"a": "b"'])
@@ -200,14 +217,12 @@ def test_config_file_supplies_the_settings(tmp_path: Path) -> None:
         "# walletsvc settings",
         "",
         "WALLETSVC_PARENT_SYSTEMS={\"FROMFILE\": \"file-secret\"}",
-        "WALLETSVC_ADMIN_API_KEY = file-admin-key ",
-        "WALLETSVC_RECONCILIATION_API_KEY=file-reconciliation-key",
+        "WALLETSVC_RECONCILIATION_API_KEY = file-reconciliation-key ",
         "WALLETSVC_SESSION_IDLE_SECONDS=60",
         "WALLETSVC_DUPLICATE_REPLY=refuse",
     ]))
     config = Config.from_env({"WALLETSVC_CONFIG_FILE": str(path)})
     assert config.parent_systems == {"FROMFILE": ("file-secret",)}
-    assert config.admin_api_key == "file-admin-key"
     assert config.reconciliation_api_key == "file-reconciliation-key"
     assert config.session_idle_seconds == 60
     assert config.duplicate_reply == "refuse"
@@ -216,39 +231,39 @@ def test_config_file_supplies_the_settings(tmp_path: Path) -> None:
 def test_environment_variables_win_over_the_config_file(tmp_path: Path) -> None:
     path = write_file(tmp_path, "\n".join([
         "WALLETSVC_PARENT_SYSTEMS={\"FROMFILE\": \"file-secret\"}",
-        "WALLETSVC_ADMIN_API_KEY=file-admin-key",
         "WALLETSVC_RECONCILIATION_API_KEY=file-reconciliation-key",
         "WALLETSVC_RETENTION_DAYS=30",
         "WALLETSVC_LATE_SETTLEMENT_SECONDS=600",
     ]))
     config = Config.from_env({
         "WALLETSVC_CONFIG_FILE": str(path),
-        "WALLETSVC_ADMIN_API_KEY": "env-admin-key",
+        "WALLETSVC_RECONCILIATION_API_KEY": "env-reconciliation-key",
         "WALLETSVC_RETENTION_DAYS": "90",
     })
-    assert config.admin_api_key == "env-admin-key"
+    assert config.reconciliation_api_key == "env-reconciliation-key"
     assert config.retention_days == 90
     assert config.parent_systems == {"FROMFILE": ("file-secret",)}
-    assert config.reconciliation_api_key == "file-reconciliation-key"
     assert config.late_settlement_seconds == 600
 
 
 def test_value_in_the_file_may_contain_equals_signs(tmp_path: Path) -> None:
-    path = write_file(tmp_path, "WALLETSVC_ADMIN_API_KEY=abc==\n")
-    config = Config.from_env({**env(ADMIN_API_KEY=None), "WALLETSVC_CONFIG_FILE": str(path)})
-    assert config.admin_api_key == "abc=="
+    path = write_file(tmp_path, "WALLETSVC_RECONCILIATION_API_KEY=abc==\n")
+    config = Config.from_env({**env(RECONCILIATION_API_KEY=None),
+                              "WALLETSVC_CONFIG_FILE": str(path)})
+    assert config.reconciliation_api_key == "abc=="
 
 
 def test_commented_out_line_in_the_file_is_not_a_setting(tmp_path: Path) -> None:
-    path = write_file(tmp_path, "#WALLETSVC_ADMIN_API_KEY=commented-out\n")
-    with pytest.raises(ConfigError, match="WALLETSVC_ADMIN_API_KEY is not set"):
-        Config.from_env({**env(ADMIN_API_KEY=None), "WALLETSVC_CONFIG_FILE": str(path)})
+    path = write_file(tmp_path, "#WALLETSVC_RECONCILIATION_API_KEY=commented-out\n")
+    with pytest.raises(ConfigError, match="WALLETSVC_RECONCILIATION_API_KEY is not set"):
+        Config.from_env({**env(RECONCILIATION_API_KEY=None),
+                         "WALLETSVC_CONFIG_FILE": str(path)})
 
 
 def test_secret_missing_from_both_file_and_environment_is_named(tmp_path: Path) -> None:
-    path = write_file(tmp_path, "WALLETSVC_ADMIN_API_KEY=file-admin-key\n")
+    path = write_file(tmp_path, "WALLETSVC_PARENT_SYSTEMS={\"FROMFILE\": \"file-secret\"}\n")
     with pytest.raises(ConfigError, match="WALLETSVC_RECONCILIATION_API_KEY is not set"):
-        Config.from_env({**env(ADMIN_API_KEY=None, RECONCILIATION_API_KEY=None),
+        Config.from_env({**env(PARENT_SYSTEMS=None, RECONCILIATION_API_KEY=None),
                          "WALLETSVC_CONFIG_FILE": str(path)})
 
 
@@ -300,15 +315,9 @@ def test_bad_trusted_proxy_count_stops_start_up(raw: str, message: str) -> None:
         Config.from_env(env(TRUSTED_PROXY_COUNT=raw))
 
 
-def test_admin_and_reconciliation_keys_must_differ() -> None:
-    with pytest.raises(ConfigError, match="must differ"):
-        Config.from_env(env(RECONCILIATION_API_KEY="admin-key"))
-
-
-@pytest.mark.parametrize("name", ["ADMIN_API_KEY", "RECONCILIATION_API_KEY"])
-def test_api_keys_must_differ_from_every_parent_system_secret(name: str) -> None:
-    with pytest.raises(ConfigError, match="must differ from every secret"):
-        Config.from_env(env(**{name: "Ax34deSfgdB"}))
+def test_the_reconciliation_key_must_differ_from_every_parent_system_secret() -> None:
+    with pytest.raises(ConfigError, match="RECONCILIATION_API_KEY must differ from every secret"):
+        Config.from_env(env(RECONCILIATION_API_KEY="Ax34deSfgdB"))
 
 
 def test_a_parent_system_may_have_its_current_and_next_secret_during_a_rotation() -> None:
@@ -329,10 +338,11 @@ def test_a_rotation_has_two_different_secrets_at_most(raw: str) -> None:
         Config.from_env(env(PARENT_SYSTEMS=raw))
 
 
-def test_the_next_secret_must_differ_from_the_api_keys() -> None:
-    systems = json.dumps({"BL13GT": ["current-secret", "admin-key-value"]})
+def test_the_next_secret_must_differ_from_the_reconciliation_key() -> None:
+    systems = json.dumps({"BL13GT": ["current-secret", "reconciliation-key-value"]})
     with pytest.raises(ConfigError, match="must differ from every secret"):
-        Config.from_env(env(PARENT_SYSTEMS=systems, ADMIN_API_KEY="admin-key-value"))
+        Config.from_env(env(PARENT_SYSTEMS=systems,
+                            RECONCILIATION_API_KEY="reconciliation-key-value"))
 
 
 # Replication settings ---------------------------------------------------------------------

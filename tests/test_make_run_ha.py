@@ -1,6 +1,6 @@
 """`make run-ha`: after the failover demo of docs/redis.md (the primary killed) it stops
-everything it started however it is stopped, the secret it prints signs requests, and its
-exporter fills the ledger."""
+everything it started however it is stopped, the secret it prints signs requests, the platform's
+token it prints opens the admin API, and its exporter fills the ledger."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import pytest
 import redis
 
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM
 from devkit.redis import free_port
 from tests.support.processes import (
     assert_nothing_left,
@@ -149,7 +150,7 @@ def debit_until_applied(gpas: GpasClient[Answer], session_id: str) -> str:
     return reference
 
 
-def test_after_its_failover_sigterm_stops_everything_the_secret_signs_and_the_ledger_fills(
+def test_after_its_failover_sigterm_stops_everything_what_it_prints_works_and_the_ledger_fills(
         demo: Demo) -> None:
     secret = demo.printed("parent system secret (signs requests)")
     assert re.fullmatch(r"[0-9a-f]{32}", secret), secret  # the string to paste, nothing around
@@ -164,6 +165,11 @@ def test_after_its_failover_sigterm_stops_everything_the_secret_signs_and_the_le
 
     eventually(lambda: {"before-failover", after} <= demo.ledger_references(),
                "the exporter writing both debits to the ledger")
+    token = demo.printed(PLATFORM.name).split()[-1]
+    assert token == PLATFORM.token
+    wallet = HttpClient(demo.ports["operator"]).open(
+        "/admin/wallets/demo-wallet", headers={"Authorization": f"Bearer {token}"})
+    assert (wallet.status_code, wallet.json["walletId"]) == (200, "demo-wallet")
     below = descendants(demo.process.pid)
     demo.process.send_signal(signal.SIGTERM)
     assert_nothing_left(demo.process, below, list(demo.ports.values()), AT_LEAST)

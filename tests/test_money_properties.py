@@ -165,9 +165,10 @@ def test_any_json_value_is_refused_cleanly_or_taken_exactly(raw: object, scale: 
     # Exponents past what a decimal holds (beyond 10^18) once crashed the JSON parser.
     st.integers(min_value=-(10**20), max_value=10**20).map(lambda exponent: f"1e{exponent}"),
 ))
-def test_credit_of_any_written_value_moves_exactly_it_or_is_refused(currency: str,
+def test_credit_of_any_written_value_moves_exactly_it_or_is_refused(operators_url: str,
+                                                                    currency: str,
                                                                     value: str) -> None:
-    client = create_app(base_config(), redis=FakeRedis()
+    client = create_app(base_config(ledger_url=operators_url), redis=FakeRedis()
                         ).test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     wallet_id, session_id = open_session(gpas, admin, real="0", currency=currency)

@@ -23,8 +23,8 @@ from walletsvc.store import keys
 from walletsvc.store.fence import READY, RESTORING
 
 
-def app_over(redis: FakeRedis) -> Flask:
-    app = create_app(base_config(), redis=redis, clock=FakeClock())
+def app_over(redis: FakeRedis, ledger_url: str | None = None) -> Flask:
+    app = create_app(base_config(ledger_url=ledger_url), redis=redis, clock=FakeClock())
     app.testing = True
     return app
 
@@ -34,9 +34,10 @@ def services_of(app: Flask) -> Services:
     return found
 
 
-def test_a_store_without_markers_refuses_every_write_and_is_not_ready() -> None:
+def test_a_store_without_markers_refuses_every_write_and_is_not_ready(operators_url: str
+                                                                     ) -> None:
     redis = FakeRedis(initialised=False)
-    app = app_over(redis)
+    app = app_over(redis, operators_url)
     admin = AdminClient(app.test_client())
     before = snapshot(redis)
     created = admin.post("/wallets", {"walletId": "w-1", "playerId": "p", "currency": "BRL"})
@@ -47,9 +48,9 @@ def test_a_store_without_markers_refuses_every_write_and_is_not_ready() -> None:
     assert "walletsvc store init" in " ".join(json_of(ready)["problems"])
 
 
-def test_init_marks_every_shard_once_and_keeps_the_store_identity() -> None:
+def test_init_marks_every_shard_once_and_keeps_the_store_identity(ledger_url: str) -> None:
     redis = FakeRedis(initialised=False)
-    app = app_over(redis)
+    app = app_over(redis, ledger_url)
     runner = app.test_cli_runner()
     first = json.loads(runner.invoke(args=["store", "init"]).output)
     assert first["shardsMarked"] == len(keys.SHARDS) == 256
@@ -78,16 +79,17 @@ def test_init_refuses_a_store_being_restored() -> None:
     assert sorted(store.fence().restoring) == ["00", "01"]
 
 
-def test_a_shard_being_restored_refuses_and_the_others_serve() -> None:
+def test_a_shard_being_restored_refuses_and_the_others_serve(operators_url: str) -> None:
     redis = FakeRedis()
-    app = app_over(redis)
+    app = app_over(redis, operators_url)
     admin = AdminClient(app.test_client())
     wallet_id = admin.wallet("10")
     shard = keys.wallet_shard(wallet_id)
     services_of(app).store.mark_shards([shard], RESTORING, "s", 0)
-    refused = admin.post(f"/wallets/{wallet_id}/block")
+    refused = admin.post(f"/wallets/{wallet_id}/block", {"reason": "the player asked"})
     assert error_of(refused) == (503, 1001, "STORE_NOT_READY")
     metrics = app.test_client().get("/metrics").get_data(as_text=True)
     assert 'walletsvc_store_shards{state="restoring"} 1.0' in metrics
     services_of(app).store.mark_shards([shard], READY, "s", 0)
-    assert admin.post(f"/wallets/{wallet_id}/block").status_code == 200
+    assert admin.post(f"/wallets/{wallet_id}/block", {"reason": "the player asked"}
+                      ).status_code == 200

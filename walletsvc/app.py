@@ -34,6 +34,18 @@ class ExactJSONProvider(JSONProvider):
         return simplejson.loads(s, use_decimal=True, allow_nan=False, **kwargs)
 
 
+def _warn_about_operator_settings(config: Config) -> None:
+    """Say at the operator process's start what its settings leave out (commands and tests,
+    which build both processes' routes, stay quiet)."""
+    log = logging.getLogger("walletsvc")
+    if config.retired_admin_key:
+        log.warning("WALLETSVC_ADMIN_API_KEY is retired and opens nothing: each operator signs "
+                    "in or uses their own API token (docs/operators.md, 'From the shared admin "
+                    "key')")
+    if not config.secret_key:
+        log.warning("WALLETSVC_SECRET_KEY is not set: nobody can sign in (API tokens work)")
+
+
 def create_app(
     config: Config | None = None, redis: RedisClient | None = None, clock: Clock | None = None,
     serves: Sequence[Process] = PROCESSES,
@@ -61,8 +73,6 @@ def create_app(
         console.init_app(app)
     register_error_handlers(app, failure_kind)
     register_commands(app)
-    if config.retired_admin_key and "operator" in serves:
-        logging.getLogger("walletsvc").warning(
-            "WALLETSVC_ADMIN_API_KEY is retired and opens nothing: each operator signs in or "
-            "uses their own API token (docs/operators.md, 'From the shared admin key')")
+    if tuple(serves) == ("operator",):
+        _warn_about_operator_settings(config)
     return app

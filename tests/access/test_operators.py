@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from devkit.admin import AdminClient
+from devkit.gpas import GpasClient
 from devkit.operators import ADMIN, PLATFORM, SUPPORT
 from devkit.responses import json_of
 from walletsvc.access.directory import Directory, token_hash
@@ -167,7 +168,16 @@ def test_the_retired_key_is_named_in_the_refusal(client: FlaskClient) -> None:
 
 
 def test_postgresql_down_refuses_every_operator_route_and_no_gpas_call(
-        make_app: Callable[..., Any]) -> None:
-    app = make_app(ledger_url="postgresql://nobody:x@127.0.0.1:9/none")
-    answer = app.test_client().get("/admin/me", headers={"Authorization": f"Bearer {ADMIN.token}"})
+        make_app: Callable[..., Any], admin: AdminClient) -> None:
+    wallet_id = admin.wallet("10")
+    token = admin.token(wallet_id)
+    down = make_app(ledger_url="postgresql://nobody:x@127.0.0.1:9/none").test_client()
+    answer = down.get("/admin/me", headers={"Authorization": f"Bearer {ADMIN.token}"})
     assert _error(answer) == (503, "ACCESS_UNAVAILABLE")
+    gpas = GpasClient(down)  # the same store, its operators' database unreachable
+    opened = gpas.open_session(wallet_id, token)
+    assert opened.status_code == 200
+    session_id = json_of(opened)["id"]
+    assert gpas.debit(session_id, "2.50").status_code == 200
+    assert gpas.credit(session_id, "1.00").status_code == 200
+    assert gpas.close(session_id).status_code == 200

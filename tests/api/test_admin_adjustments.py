@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from devkit.admin import CREATED, AdminClient, deposit, withdraw
+from devkit.operators import PLATFORM_TOKEN
 from devkit.responses import decimal_json, json_of
-from devkit.settings import ADMIN_KEY
 from devkit.store import initialised
 from tests.support.answers import error_of
 from tests.support.store import snapshot
@@ -165,7 +165,7 @@ def test_tiny_json_number_amount_is_refused_not_taken_as_zero(
     response = client.post(
         f"/admin/wallets/{wallet_id}/deposits", content_type="application/json",
         data=b'{"amount": 1e-9999999999, "subWallet": "REAL", "reference": "op-1"}',
-        headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        headers={"Authorization": f"Bearer {PLATFORM_TOKEN}"})
     assert error_of(response) == (400, 1010, "INVALID_AMOUNT")
     assert "decimal places" in json_of(response)["message"]
     assert snapshot(redis_client) == before
@@ -176,7 +176,7 @@ def test_amount_as_a_json_number_is_exact(client: FlaskClient, admin: AdminClien
     response = client.post(
         f"/admin/wallets/{wallet_id}/deposits", content_type="application/json",
         data=b'{"amount": 0.1, "subWallet": "REAL", "reference": "op-1"}',
-        headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        headers={"Authorization": f"Bearer {PLATFORM_TOKEN}"})
     assert response.status_code == 200
     deposit(admin, wallet_id, 0.2, "op-2")
     assert admin.balance(wallet_id)["real"] == Decimal("0.3")

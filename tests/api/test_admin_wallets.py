@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from devkit.admin import CREATED, AdminClient, deposit, open_session, session_ids
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.responses import decimal_json, json_of
-from devkit.settings import ADMIN_KEY
 from devkit.store import initialised
 from tests.support.answers import error_of
 from tests.support.store import snapshot
@@ -128,7 +128,7 @@ def test_body_that_is_not_one_json_object_is_refused(client: FlaskClient,
                                                      redis_client: RedisClient,
                                                      raw: bytes) -> None:
     response = client.post("/admin/wallets", data=raw, content_type="application/json",
-                           headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+                           headers={"Authorization": f"Bearer {PLATFORM_TOKEN}"})
     assert error_of(response) == (400, 1010, "INVALID_REQUEST")
     assert snapshot(redis_client) == initialised()
 
@@ -154,11 +154,11 @@ def test_wallet_id_that_is_a_dot_segment_is_refused_and_stores_nothing(
 
 def test_block_and_unblock_set_the_stored_flag(admin: AdminClient) -> None:
     wallet_id = admin.wallet("10")
-    blocked = admin.post(f"/wallets/{wallet_id}/block")
+    blocked = admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"})
     assert blocked.status_code == 200
     assert json_of(blocked)["blocked"] is True
     assert wallet_json(admin, wallet_id)["blocked"] is True
-    unblocked = admin.post(f"/wallets/{wallet_id}/unblock")
+    unblocked = admin.post(f"/wallets/{wallet_id}/unblock", {"reason": "test"})
     assert unblocked.status_code == 200
     assert json_of(unblocked)["blocked"] is False
     assert wallet_json(admin, wallet_id)["blocked"] is False
@@ -168,7 +168,8 @@ def test_block_and_unblock_set_the_stored_flag(admin: AdminClient) -> None:
 @pytest.mark.parametrize("action", ["block", "unblock"])
 def test_blocking_an_unknown_wallet_is_404_and_creates_nothing(
         admin: AdminClient, redis_client: RedisClient, action: str) -> None:
-    assert error_of(admin.post(f"/wallets/no-such-wallet/{action}")) == (404, 1010, "NOT_FOUND")
+    answer = admin.post(f"/wallets/no-such-wallet/{action}", {"reason": "test"})
+    assert error_of(answer) == (404, 1010, "NOT_FOUND")
     assert snapshot(redis_client) == initialised()
 
 
@@ -176,7 +177,7 @@ def test_blocked_wallet_cannot_open_a_session(gpas: GpasClient, admin: AdminClie
                                               redis_client: RedisClient) -> None:
     wallet_id = admin.wallet("10")
     token = admin.token(wallet_id)
-    admin.post(f"/wallets/{wallet_id}/block")
+    admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"})
     before = snapshot(redis_client)
     assert error_of(gpas.open_session(wallet_id, token)) == (400, 1008, "USER_BLOCKED")
     assert snapshot(redis_client) == before
@@ -186,12 +187,12 @@ def test_blocked_wallet_cannot_open_a_session(gpas: GpasClient, admin: AdminClie
 def test_blocked_wallet_refuses_debits_on_an_open_session_but_takes_credits(
         gpas: GpasClient, admin: AdminClient, redis_client: RedisClient) -> None:
     wallet_id, session_id = open_session(gpas, admin, real="10")
-    admin.post(f"/wallets/{wallet_id}/block")
+    admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"})
     before = snapshot(redis_client)
     assert error_of(gpas.debit(session_id, "1", "bet-1")) == (400, 1008, "USER_BLOCKED")
     assert snapshot(redis_client) == before
     assert gpas.credit(session_id, "2.5", "win-1").status_code == 200
     assert admin.balance(wallet_id)["real"] == Decimal("12.5")
-    admin.post(f"/wallets/{wallet_id}/unblock")
+    admin.post(f"/wallets/{wallet_id}/unblock", {"reason": "test"})
     assert gpas.debit(session_id, "1", "bet-1").status_code == 200
     assert admin.balance(wallet_id)["real"] == Decimal("11.5")

@@ -101,9 +101,10 @@ def answers_of(app: Flask) -> dict[str, TestResponse]:
 
 
 @pytest.fixture
-def app() -> Flask:
+def app(operators_url: str) -> Flask:
     """The app on fakeredis with a fixed clock: the same exchange gives the same answers."""
-    built = create_app(base_config(), redis=FakeRedis(), clock=FakeClock())
+    built = create_app(base_config(ledger_url=operators_url), redis=FakeRedis(),
+                       clock=FakeClock())
     built.testing = True
     return built
 

@@ -67,7 +67,7 @@ def test_debit_above_real_plus_bonus_is_refused_and_changes_nothing(
 
 def test_debit_by_blocked_player_is_refused_and_changes_nothing(
         gpas: GpasClient, admin: AdminClient, live: Live, redis_client: RedisClient) -> None:
-    assert admin.post(f"/wallets/{live.wallet_id}/block").status_code == 200
+    assert admin.post(f"/wallets/{live.wallet_id}/block", {"reason": "test"}).status_code == 200
     assert_refused(redis_client, lambda: gpas.debit(live.session_id, "1"),
                    (400, 1008, "USER_BLOCKED"))
 

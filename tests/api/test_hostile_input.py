@@ -17,8 +17,9 @@ from flask import Flask
 
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.responses import decimal_json, json_of
-from devkit.settings import ADMIN_KEY, SECRET
+from devkit.settings import SECRET
 from tests.support.answers import INVALID_REQUEST, assert_error_shape, assert_refused
 from tests.support.calls import Call, Live, endpoint_call, movement, rollback_body, send
 from tests.support.store import snapshot
@@ -26,7 +27,7 @@ from walletsvc.api.json_body import MAX_DEPTH
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
 
-ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
+ADMIN = {"Authorization": f"Bearer {PLATFORM_TOKEN}", "Content-Type": "application/json"}
 RECONCILIATION = {"Authorization": "Bearer reconciliation-key"}
 
 

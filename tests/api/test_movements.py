@@ -371,7 +371,7 @@ def test_blocked_player_cannot_bet_but_wins_still_settle(
         gpas: GpasClient, admin: AdminClient) -> None:
     wallet_id, session_id = open_session(gpas, admin, real="100")
     gpas.debit(session_id, "10", reference="bet-1")
-    admin.post(f"/wallets/{wallet_id}/block")
+    admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"})
     assert error_of(gpas.debit(session_id, "1")) == (400, 1008, "USER_BLOCKED")
     assert gpas.credit(session_id, "5").status_code == 200
     assert gpas.rollback(session_id, "bet-1").status_code == 200

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
-from devkit.settings import ADMIN_KEY, SECRET, FakeClock
+from devkit.operators import PLATFORM_TOKEN
+from devkit.settings import SECRET, FakeClock
 from walletsvc.observability.logs import REQUEST_LOGGER, JsonFormatter
 
 
@@ -84,13 +85,14 @@ def test_no_secret_signature_or_token_reaches_the_logs(
     opened = gpas.open_session(wallet_id, token)
     signature = opened.request.headers["x-signature"]
     gpas.call("GET", "/wallets/balance", "walletSessionId=x", signature="0" * 40)
-    client.get("/admin/wallets/x", headers={"Authorization": "Bearer wrong-admin-key"})
+    client.get("/admin/wallets/x", headers={"Authorization": "Bearer wso_wrong-operator-token"})
+    client.get("/admin/wallets/x", headers={"Authorization": "Bearer admin-key-for-tests"})
     client.get("/reconciliation?date_from=2026-01-01&date_to=2026-01-01",
                headers={"Authorization": "Bearer reconciliation-key"})
     text = "\n".join(log_lines)
-    assert len(log_lines) >= 6
-    for secret in (SECRET, ADMIN_KEY, token, signature, "wrong-admin-key", "reconciliation-key",
-                   "0" * 40):
+    assert len(log_lines) >= 7
+    for secret in (SECRET, PLATFORM_TOKEN, token, signature, "wso_wrong-operator-token",
+                   "admin-key-for-tests", "reconciliation-key", "0" * 40):
         assert secret not in text
 
 

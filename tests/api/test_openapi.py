@@ -27,9 +27,10 @@ DOCUMENTED_BLUEPRINTS = ("gpas.", "reconciliation.", "admin.", "protection.", "l
 
 
 @pytest.fixture(scope="module")
-def app() -> Flask:
-    """One app on fakeredis: the document does not depend on the store."""
-    built = create_app(base_config(), redis=FakeRedis())
+def app(operators_url: str) -> Flask:
+    """One app on fakeredis (the document does not depend on the store), its operators at
+    ``operators_url`` for the exchange checked against the document."""
+    built = create_app(base_config(ledger_url=operators_url), redis=FakeRedis())
     built.testing = True
     return built
 

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.settings import FakeClock
 from devkit.store import stream_fields
 from tests.support.answers import error_of
@@ -122,7 +123,7 @@ def test_without_a_catalogue_provider_comes_from_the_game_id(
     assert [r["game_id"] for r in only] == ["pgs-fortune"]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer admin-key-for-tests"},
+@pytest.mark.parametrize("headers", [{}, {"Authorization": f"Bearer {PLATFORM_TOKEN}"},
                                      {"Authorization": "Bearer wrong"}])
 def test_report_needs_the_reconciliation_key(client: FlaskClient, headers: dict[str, str]
                                             ) -> None:

@@ -1,4 +1,5 @@
-"""The mitigations of docs/threat-model.md: allow-list, proxies, separate keys, constant time."""
+"""The mitigations of docs/threat-model.md: allow-list, proxies, separate keys, constant time,
+operator tokens kept and looked up only as their hashes."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from devkit.gpas import GpasClient
-from devkit.settings import ADMIN_KEY, SECRET
+from devkit.operators import PLATFORM_TOKEN
+from devkit.settings import SECRET
 from tests.support.answers import assert_error_shape, assert_refused
 from tests.support.calls import ENDPOINTS, Live, endpoint_call, send
 from tests.support.store import snapshot
+from walletsvc.access import directory
 from walletsvc.signing import sign
 from walletsvc.store import RedisClient
 
@@ -97,7 +100,8 @@ def test_admin_api_and_health_are_not_behind_the_gpas_allow_list(guarded: Flask)
     client = guarded.test_client()
     outside = {"REMOTE_ADDR": "10.0.0.1"}
     created = client.post("/admin/wallets", json={"playerId": "p", "currency": "BRL"},
-                          headers={"Authorization": f"Bearer {ADMIN_KEY}"}, environ_base=outside)
+                          headers={"Authorization": f"Bearer {PLATFORM_TOKEN}"},
+                          environ_base=outside)
     assert created.status_code == 201
     assert client.get("/healthz", environ_base=outside).status_code == 200
 
@@ -133,7 +137,7 @@ def test_client_address_comes_from_the_trusted_proxies_only(
 # Separate keys -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "key"), [
-    (RECONCILIATION_QUERY, ADMIN_KEY),
+    (RECONCILIATION_QUERY, PLATFORM_TOKEN),
     (RECONCILIATION_QUERY, SECRET),
     ("/admin/wallets/nope", "reconciliation-key"),
     ("/admin/wallets/nope", SECRET),
@@ -170,12 +174,31 @@ def test_signature_is_compared_in_constant_time(gpas: GpasClient, live: Live,
     assert (expected.encode(), b"F" * 40) in compared
 
 
-@pytest.mark.parametrize(("path", "key"), [("/admin/wallets/nope", ADMIN_KEY),
-                                           (RECONCILIATION_QUERY, "reconciliation-key")])
-def test_api_keys_are_compared_in_constant_time(app: Flask, path: str, key: str,
-                                                compared: list[tuple[bytes, bytes]]) -> None:
-    app.test_client().get(path, headers={"Authorization": "Bearer guess"})
-    assert (b"guess", key.encode()) in compared
+def test_the_reconciliation_key_is_compared_in_constant_time(
+        app: Flask, compared: list[tuple[bytes, bytes]]) -> None:
+    app.test_client().get(RECONCILIATION_QUERY, headers={"Authorization": "Bearer guess"})
+    assert (b"guess", b"reconciliation-key") in compared
+
+
+def test_an_operator_token_is_looked_up_by_its_hash_never_compared_as_text(
+        app: Flask, compared: list[tuple[bytes, bytes]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The directory stores and searches SHA-256 hashes of tokens: how long a search takes says
+    # something about a hash, nothing about a token (walletsvc/access/directory.py).
+    hashed: list[str] = []
+    original = directory.token_hash
+
+    def spy(token: str) -> bytes:
+        hashed.append(token)
+        return original(token)
+
+    monkeypatch.setattr(directory, "token_hash", spy)
+    guess = "wso_" + "g" * 43
+    response = app.test_client().get("/admin/wallets/nope",
+                                     headers={"Authorization": f"Bearer {guess}"})
+    assert_error_shape(response, (401, 1010, "UNAUTHORIZED"))
+    assert hashed == [guess]
+    assert all(guess not in str(side) for pair in compared for side in pair)  # bytes or text
 
 
 # Size limits ------------------------------------------------------------------

@@ -98,9 +98,9 @@ def test_blocked_wallet_cannot_open_a_session_and_keeps_its_token(
         gpas: GpasClient, admin: AdminClient) -> None:
     wallet_id = admin.wallet("10")
     token = admin.token(wallet_id)
-    admin.post(f"/wallets/{wallet_id}/block")
+    admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"})
     assert error_of(gpas.open_session(wallet_id, token)) == (400, 1008, "USER_BLOCKED")
-    admin.post(f"/wallets/{wallet_id}/unblock")
+    admin.post(f"/wallets/{wallet_id}/unblock", {"reason": "test"})
     assert gpas.open_session(wallet_id, token).status_code == 200
 
 

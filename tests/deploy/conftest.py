@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devkit import operators
 from devkit.nginx import GPAS, HOST
 from devkit.postgres import LocalPostgres
 from devkit.redis import RedisServer, free_port
@@ -75,6 +76,10 @@ def host(newest_redis_server: RedisServer, postgres: LocalPostgres) -> Iterator[
         applied = json.loads(run_walletsvc(installed, "ledger", "migrate"))["applied"]
         assert applied == [migration.version for migration in migrations()] and applied
         run_walletsvc(installed, "store", "init")
+        # The operators: a host's first comes from `walletsvc operators bootstrap`
+        # (docs/operators.md); this one's are the demo operators, whose tokens the tests hold.
+        with psycopg.connect(str(installed.settings().ledger_url)) as conn:
+            operators.seed(conn)
         yield installed
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
+from devkit.settings import PARENT_ID, SECRET
 from walletsvc.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,6 @@ class Host:
             "WALLETSVC_REDIS_URL": redis_url,
             "WALLETSVC_LEDGER_URL": ledger_url,
             "WALLETSVC_PARENT_SYSTEMS": json.dumps({PARENT_ID: SECRET}),
-            "WALLETSVC_ADMIN_API_KEY": ADMIN_KEY,
             "WALLETSVC_RECONCILIATION_API_KEY": RECONCILIATION_KEY,
             "WALLETSVC_METRICS_TOKEN": METRICS_TOKEN,
             "WALLETSVC_GPAS_ALLOWED_IPS": allowed,

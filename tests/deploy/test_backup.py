@@ -19,6 +19,7 @@ import redis
 
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.redis import free_port, redis_binaries
 from devkit.settings import base_config
 from devkit.store import ready
@@ -77,9 +78,10 @@ def wait_for(port: int) -> redis.Redis:
             time.sleep(0.05)
 
 
-def walletsvc_traffic(url: str) -> str:
+def walletsvc_traffic(url: str, ledger_url: str) -> str:
     """Give the store wallets, sessions, movements and a rollback; return one wallet id."""
-    app = create_app(base_config(redis_url=url), redis=ready(connect(url, socket_timeout=5.0)))
+    app = create_app(base_config(redis_url=url, ledger_url=ledger_url),
+                     redis=ready(connect(url, socket_timeout=5.0)))
     admin, gpas = AdminClient(app.test_client()), GpasClient(app.test_client())
     wallet_id, run = "", uuid.uuid4().hex[:8]
     for n in range(5):
@@ -107,16 +109,17 @@ def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Ser
 
 
 def test_a_backup_restores_into_a_fresh_redis_with_every_key(source: tuple[Server, str],
-                                                             tmp_path: Path) -> None:
+                                                             tmp_path: Path,
+                                                             operators_url: str) -> None:
     server, version = source
     server_binary, cli = binaries(version)
     url = f"redis://127.0.0.1:{server.port}/0"
-    wallet_id = walletsvc_traffic(url)
+    wallet_id = walletsvc_traffic(url, operators_url)
     if version == "7":  # a base and increments: writes before and after a rewrite
         server.client.bgrewriteaof()
         while server.client.info("persistence")["aof_rewrite_in_progress"]:
             time.sleep(0.05)
-        walletsvc_traffic(url)
+        walletsvc_traffic(url, operators_url)
     env = {**os.environ, "REDIS_CLI": cli, "REDIS_SERVER": server_binary}
     backup = tmp_path / "backup"
     made = subprocess.run([str(SCRIPTS / "redis-backup.sh"), str(backup), "-p",
@@ -145,7 +148,9 @@ def test_a_backup_restores_into_a_fresh_redis_with_every_key(source: tuple[Serve
             [str(Path(sys.executable).parent / "walletsvc"), "show-wallet", wallet_id],
             env={**os.environ, "WALLETSVC_REDIS_URL": f"redis://127.0.0.1:{p}/0",
                  "WALLETSVC_PARENT_SYSTEMS": '{"BL13GT": "Ax34deSfgdB"}',
-                 "WALLETSVC_ADMIN_API_KEY": "a-key", "WALLETSVC_RECONCILIATION_API_KEY": "r-key"},
+                 "WALLETSVC_RECONCILIATION_API_KEY": "r-key",
+                 "WALLETSVC_LEDGER_URL": operators_url,
+                 "WALLETSVC_OPERATOR_TOKEN": PLATFORM_TOKEN},
             capture_output=True, text=True, timeout=60, check=True).stdout
             for p in (server.port, port)]
         assert shown[0] == shown[1] and wallet_id in shown[0]

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from devkit.operators import PLATFORM_TOKEN
 from devkit.redis import RedisServer, free_port
-from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
+from devkit.settings import PARENT_ID, SECRET
 from tests.deploy.host import RECONCILIATION_KEY, ROOT, Host, cron_entries, minimal_env
 from walletsvc.cli import main
 from walletsvc.ledger.database import Partitions, connect, month_of, next_month
@@ -32,7 +33,7 @@ pytestmark = [
 ]
 
 CRON = ROOT / "config" / "cron" / "walletsvc"
-SECRETS = (SECRET, ADMIN_KEY, RECONCILIATION_KEY)
+SECRETS = (SECRET, PLATFORM_TOKEN, RECONCILIATION_KEY)  # the last two open an API
 
 
 def run_job(host: Host, job: str, settings: str | None = None) -> tuple[int, str]:

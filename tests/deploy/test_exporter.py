@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devkit.settings import ADMIN_KEY
+from devkit.operators import PLATFORM_TOKEN
 from tests.deploy.host import (
     Host,
     RunningUnit,
@@ -59,7 +59,7 @@ def stopped() -> Iterator[list[subprocess.Popen[bytes]]]:
 def admin(unit: RunningUnit, path: str, body: dict[str, str]) -> dict[str, object]:
     """Send one admin call to the operator's service; return its answer."""
     status, answer = unit.call("POST", path, json.dumps(body).encode(),
-                               {"Authorization": f"Bearer {ADMIN_KEY}",
+                               {"Authorization": f"Bearer {PLATFORM_TOKEN}",
                                 "Content-Type": "application/json"})
     assert status in (200, 201), answer
     reply: dict[str, object] = json.loads(answer)

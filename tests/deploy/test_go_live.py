@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from devkit.nginx import Nginx
+from devkit.operators import PLATFORM_TOKEN
 from devkit.settings import SECRET
 from tests.deploy.host import ROOT, Host, RunningUnit, minimal_env
 from walletsvc.ledger.database import connect
@@ -41,7 +42,8 @@ def test_the_guides_gpas_check_passes_through_the_proxy_from_this_host(
     nginx = make_nginx(unit.port)
     block = guide_block()
     for site_value, ours in {
-        "sudo walletsvc ": f"{host.path('/usr/local/bin/walletsvc')} ",
+        '"sudo --preserve-env=WALLETSVC_OPERATOR_TOKEN walletsvc"':
+            f'"{host.path("/usr/local/bin/walletsvc")}"',
         "https://wallet.example-operator.com": f"https://localhost:{nginx.public}",
         "/etc/walletsvc/gpas-test-client.pem": str(nginx.pki.gpas_client),
         "/srv/walletsvc": str(host.path("/srv/walletsvc")),
@@ -50,7 +52,8 @@ def test_the_guides_gpas_check_passes_through_the_proxy_from_this_host(
         block = block.replace(site_value, ours)
     assert "sudo" not in block  # every command is taken from the guide, root does the sudo
     # The public certificate of a real host is trusted by the system; here, the test's CA.
-    env = minimal_env(GPAS_SECRET=SECRET, SSL_CERT_FILE=str(nginx.pki.server_ca))
+    env = minimal_env(GPAS_SECRET=SECRET, SSL_CERT_FILE=str(nginx.pki.server_ca),
+                      WALLETSVC_OPERATOR_TOKEN=PLATFORM_TOKEN)
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], env=env,
                             capture_output=True, text=True, timeout=180, check=False,
                             cwd=os.getcwd())

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
+from devkit.operators import PLATFORM_TOKEN
 from devkit.settings import SECRET
 from tests.deploy.host import ROOT, Host, minimal_env
 from tests.support.lock import locked
@@ -88,7 +89,8 @@ def test_the_shipped_files_are_installed_where_the_guide_says(host: Host) -> Non
 def test_the_operator_walletsvc_runs_as_the_service_user_with_its_settings(host: Host) -> None:
     command = host.path("/usr/local/bin/walletsvc")
     created = subprocess.run([str(command), "create-wallet", "--player", "p", "--currency",
-                              "BRL"], env=minimal_env(), capture_output=True, text=True,
+                              "BRL"], env=minimal_env(WALLETSVC_OPERATOR_TOKEN=PLATFORM_TOKEN),
+                             capture_output=True, text=True,
                              timeout=60, check=False)
     assert created.returncode == 0, created.stderr
     assert '"currency": "BRL"' in created.stdout or '"currency":"BRL"' in created.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit.settings import ADMIN_KEY
+from devkit.operators import PLATFORM_TOKEN
 from tests.deploy.host import Host, RunningUnit, unit_service_section
 from tests.tools import require_program
 
@@ -79,7 +79,7 @@ def test_the_operator_units_command_serves_the_admin_api_niced_as_the_service_us
         operator_unit: RunningUnit, host: Host) -> None:
     status, body = operator_unit.call(
         "POST", "/admin/wallets", b'{"playerId": "p", "currency": "BRL"}',
-        {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+        {"Authorization": f"Bearer {PLATFORM_TOKEN}", "Content-Type": "application/json"})
     assert status == 201, body
     assert operator_unit.get("/openapi.json") == 200
     assert operator_unit.get("/movements/debit") == 404  # GPAS's calls are the other unit's

@@ -58,17 +58,20 @@ def _slots_of(port: int) -> set[int]:
             for slot in range(int(first), int(last) + 1)}
 
 
-def _service_on(cluster: ClusterWithReplicas) -> tuple[RedisCluster, GpasClient, AdminClient]:
-    """The app over ``cluster`` with MIN_REPLICAS=1: its client and the two API clients."""
+def _service_on(cluster: ClusterWithReplicas, ledger_url: str
+                ) -> tuple[RedisCluster, GpasClient, AdminClient]:
+    """The app over ``cluster`` with MIN_REPLICAS=1 (its operators at ``ledger_url``): its
+    client and the two API clients."""
     redis = ready(store_client(cluster.url))
     assert isinstance(redis, RedisCluster)
-    app = create_app(base_config(redis_min_replicas=1), redis=redis, clock=FakeClock())
+    app = create_app(base_config(redis_min_replicas=1, ledger_url=ledger_url), redis=redis,
+                     clock=FakeClock())
     return redis, GpasClient(app.test_client()), AdminClient(app.test_client())
 
 
 def test_a_movement_and_its_claim_wait_on_the_masters_that_wrote_them(
-        cluster: ClusterWithReplicas) -> None:
-    redis, gpas, admin = _service_on(cluster)
+        cluster: ClusterWithReplicas, operators_url: str) -> None:
+    redis, gpas, admin = _service_on(cluster, operators_url)
     wallet_id, session_id = open_session(gpas, admin, real="100")
     assert gpas.debit(session_id, "1").status_code == 200  # scripts loaded, session known
     reference = next(f"bet-{n}" for n in range(100) if _master_of(
@@ -86,12 +89,12 @@ def test_a_movement_and_its_claim_wait_on_the_masters_that_wrote_them(
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Callable[[str], Service]]:
+def service(tmp_path: Path, operators_url: str) -> Iterator[Callable[[str], Service]]:
     """walletsvc under gunicorn with MIN_REPLICAS=1; stopped after the test."""
     started: list[Service] = []
 
     def start(url: str) -> Service:
-        started.append(Service(url, tmp_path / "gunicorn.log", workers=4,
+        started.append(Service(url, tmp_path / "gunicorn.log", operators_url, workers=4,
                                WALLETSVC_REDIS_MIN_REPLICAS="1",
                                WALLETSVC_REDIS_REPLICA_TIMEOUT_MS="500",
                                WALLETSVC_DUPLICATE_REPLY="replay").start())
@@ -163,8 +166,8 @@ def test_killing_one_master_loses_nothing_and_stops_nothing_the_others_hold(
 
 
 def test_a_write_sent_to_a_master_that_no_longer_owns_its_slot_runs_once_on_the_owner(
-        cluster: ClusterWithReplicas) -> None:
-    redis, gpas, admin = _service_on(cluster)
+        cluster: ClusterWithReplicas, operators_url: str) -> None:
+    redis, gpas, admin = _service_on(cluster, operators_url)
     wallet_id, session_id = open_session(gpas, admin, real="100")
     assert gpas.balance(session_id).status_code == 200  # the session's wallet is known now
     slot = key_slot(keys.wallet(wallet_id).encode())

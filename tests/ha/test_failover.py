@@ -31,12 +31,12 @@ WARM_UP, SETTLE = 2.0, 2.5  # seconds of load before the failure and after the r
 
 
 @pytest.fixture
-def start_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
+def start_service(tmp_path: Path, operators_url: str) -> Iterator[Callable[..., Service]]:
     """Start walletsvc under gunicorn over a URL; stopped after the test."""
     started: list[Service] = []
 
     def start(url: str, min_replicas: int) -> Service:
-        service = Service(url, tmp_path / "gunicorn.log", workers=4,
+        service = Service(url, tmp_path / "gunicorn.log", operators_url, workers=4,
                           WALLETSVC_REDIS_MIN_REPLICAS=str(min_replicas),
                           # A replica's acknowledgement takes longer on a loaded machine;
                           # a write it misses is answered 500 (and counted as not sent).

@@ -66,12 +66,13 @@ def test_a_readonly_reply_sends_the_call_once_to_the_new_primary(group: Sentinel
 
 
 def test_a_readonly_reply_at_a_fixed_address_fails_having_written_nothing(
-        tmp_path: Path, redis_binary: RedisBinary) -> None:
+        tmp_path: Path, redis_binary: RedisBinary, operators_url: str) -> None:
     primary = RedisServer(tmp_path / "a", binary=redis_binary).start()
     other = RedisServer(tmp_path / "b", "--replicaof", "127.0.0.1", str(primary.port),
                         binary=redis_binary).start()
     try:
-        app = create_app(base_config(), redis=ready(store_client(primary.url)),
+        app = create_app(base_config(ledger_url=operators_url),
+                         redis=ready(store_client(primary.url)),
                          clock=FakeClock())
         gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
         wallet_id, session_id = open_session(gpas, admin, real="100")

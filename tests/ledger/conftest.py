@@ -48,8 +48,7 @@ def redis_url(real_store: RedisClient) -> str:
 
 @pytest.fixture
 def stack(redis_url: str, ledger_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    service = Service(redis_url, tmp_path / "gunicorn.log", workers=3,
-                      WALLETSVC_LEDGER_URL=ledger_url).start()
+    service = Service(redis_url, tmp_path / "gunicorn.log", ledger_url, workers=3).start()
     exporters = Exporters(service.env, tmp_path / "exporter.log")
     try:
         yield {"service": service, "exporters": exporters, "redis_url": redis_url}

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from devkit.operators import PLATFORM_TOKEN
 from devkit.postgres import LocalPostgres, drop_database, fresh_database
 from devkit.redis import RedisServer
-from devkit.settings import ADMIN_KEY
 from devkit.statements import seed_statement
 from tests.support.service import Service
 from tests.support.threads import ClientThreads
@@ -54,8 +54,7 @@ def operated(newest_redis_server: RedisServer, postgres: LocalPostgres,
     url = fresh_database(postgres)
     real = seed_statement(url, WALLET, ENTRIES, date(2025, 1, 1), 365)
     log = tmp_path_factory.mktemp("operator") / "gunicorn.log"
-    service = Service(newest_redis_server.url, log, workers=2,
-                      WALLETSVC_LEDGER_URL=url).start()
+    service = Service(newest_redis_server.url, log, url, workers=2).start()
     try:
         yield Operated(service, real)
     finally:
@@ -64,10 +63,11 @@ def operated(newest_redis_server: RedisServer, postgres: LocalPostgres,
 
 
 def download(port: int, path: str) -> bytes:
-    """GET ``path`` with the admin key and return the whole body, which must end properly."""
+    """GET ``path`` as the platform's operator and return the whole body, which must end
+    properly."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
-        connection.request("GET", path, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        connection.request("GET", path, headers={"Authorization": f"Bearer {PLATFORM_TOKEN}"})
         response = connection.getresponse()
         assert response.status == 200, response.read()[:500]
         return response.read()  # raises IncompleteRead if the stream was cut short
@@ -185,7 +185,7 @@ def test_each_process_serves_only_its_own_routes(operated: Operated) -> None:
     on_operator = service.operator_http.open(f"/wallets/balance?walletSessionId={session}")
     assert (on_operator.status_code, on_operator.json["type"]) == (404, "NOT_FOUND")
     on_gpas = service.gpas_http.open(f"/admin/wallets/{wallet}",
-                                     headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+                                     headers={"Authorization": f"Bearer {PLATFORM_TOKEN}"})
     assert (on_gpas.status_code, on_gpas.json["type"]) == (404, "NOT_FOUND")
     assert service.gpas_http.open(STATEMENT).status_code == 404
     assert service.operator_http.open("/openapi.json").status_code == 200

@@ -25,8 +25,8 @@ def test_every_kind_of_change_lands_in_the_outbox_of_its_shard(
     assert error_of(gpas.rollback(session_id, "never-seen", reference="rb-2"))[1] == 1002
     assert admin.post(f"/wallets/{wallet_id}/withdrawals", {
         "amount": "1", "subWallet": "REAL", "reference": "out-1"}).status_code == 200
-    admin.post(f"/wallets/{wallet_id}/block")
-    admin.post(f"/wallets/{wallet_id}/unblock")
+    admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"})
+    admin.post(f"/wallets/{wallet_id}/unblock", {"reason": "test"})
     assert gpas.close(session_id).status_code == 200
 
     entries = outbox(redis_client, wallet_id)

@@ -35,7 +35,7 @@ def apply(bench: Bench, wallet_id: str, session_id: str, steps: list[tuple[str, 
                 "amount": amount, "subWallet": "BONUS" if value % 2 else "REAL",
                 "reference": ref})
         elif kind in ("block", "unblock"):
-            bench.admin.post(f"/wallets/{wallet_id}/{kind}")
+            bench.admin.post(f"/wallets/{wallet_id}/{kind}", {"reason": "test"})
 
 
 def test_ledger_sums_equal_redis_after_any_sequence_of_movements(bench: Bench) -> None:

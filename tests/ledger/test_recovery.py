@@ -72,7 +72,7 @@ def test_an_emptied_store_refuses_every_write_and_readyz_says_how_out(played: Be
     # finds none to act on. Either way nothing is written.
     fenced = [
         bench.admin.post("/wallets", {"walletId": wallet_id, "playerId": "p", "currency": "BRL"}),
-        bench.admin.post(f"/wallets/{wallet_id}/block"),
+        bench.admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"}),
     ]
     assert [error_of(r) for r in fenced] == [(503, 1001, "STORE_NOT_READY")] * 2
     missing = [
@@ -133,7 +133,8 @@ def test_a_restore_stopped_part_way_stays_fenced_and_finishes_when_run_again(
     assert fence.ready and fence.restoring and not fence.missing  # stopped part-way
     stranded = next(w for w in wallet_ids(bench)
                     if keys.wallet_shard(w) in fence.restoring)
-    assert error_of(bench.admin.post(f"/wallets/{stranded}/block"))[2] == "STORE_NOT_READY"
+    refused = bench.admin.post(f"/wallets/{stranded}/block", {"reason": "test"})
+    assert error_of(refused)[2] == "STORE_NOT_READY"
     assert bench.app.test_client().get("/readyz").status_code == 503
 
     monkeypatch.setattr(ShardWriter, "finish_shard", original)

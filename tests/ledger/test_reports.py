@@ -1,4 +1,5 @@
-"""Reports from the ledger: statement, liabilities, reconciliation; JSON, CSV, and 503."""
+"""Reports from the ledger: statement, liabilities, reconciliation; JSON, CSV, and 503; who
+may read them."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from typing import Any
 import pytest
 
 from devkit.admin import open_session
+from devkit.operators import AUDITOR, COMPLIANCE, FINANCE, PLATFORM_TOKEN, SUPPORT
 from devkit.responses import decimal_json
-from devkit.settings import ADMIN_KEY
 from devkit.statements import seed_statement
 from tests.support.answers import error_of
 from tests.support.ledger import Bench, make_bench
 from tests.support.traffic import play, report
 from walletsvc.store import RedisClient
 
-ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
+ADMIN = {"Authorization": f"Bearer {PLATFORM_TOKEN}"}
 DAY_S = 86_400
 
 
@@ -99,22 +100,45 @@ def test_liabilities_sum_every_balance_per_currency_at_the_end_of_each_day(
 
 
 def test_reports_answer_503_in_the_gpas_shape_while_the_ledger_is_unreachable(
-        real_redis: RedisClient, unused_url: str) -> None:
+        real_redis: RedisClient, unused_url: str, operators_url: str) -> None:
+    # The session is opened while PostgreSQL answers; then the app loses it.
+    reachable = make_bench(real_redis, operators_url)
+    wallet_id, session_id = open_session(reachable.gpas, reachable.admin)
     bench = make_bench(real_redis, unused_url)
-    wallet_id, session_id = open_session(bench.gpas, bench.admin)
     for path in ("/liabilities?date_from=2026-09-21&date_to=2026-09-21",
                  "/reconciliation?date_from=2026-09-21&date_to=2026-09-21",
                  f"/wallets/{wallet_id}/statement?date_from=2026-09-21&date_to=2026-09-21"):
         response = bench.app.test_client().get(f"/admin/ledger{path}", headers=ADMIN)
-        assert error_of(response) == (503, 1001, "LEDGER_UNAVAILABLE")
+        # The operators and their audit log live in that PostgreSQL too: no operator is known,
+        # so the guard answers before the report is tried.
+        assert error_of(response) == (503, 1001, "ACCESS_UNAVAILABLE")
     assert bench.gpas.debit(session_id, "1").status_code == 200  # GPAS never waits for it
 
 
-def test_reports_need_the_admin_key(bench: Bench) -> None:
+def test_reports_need_an_operator_token(bench: Bench) -> None:
     response = bench.app.test_client().get(
         "/admin/ledger/liabilities?date_from=2026-09-21&date_to=2026-09-21",
         headers={"Authorization": "Bearer reconciliation-key"})
     assert error_of(response) == (401, 1010, "UNAUTHORIZED")
+
+
+def test_the_books_are_for_finance_and_compliance_a_statement_for_support_too(
+        bench: Bench) -> None:
+    wallet_id, _ = open_session(bench.gpas, bench.admin)
+    bench.export()
+    day = "date_from=2026-09-21&date_to=2026-09-21"
+    paths = {"liabilities": f"/liabilities?{day}", "reconciliation": f"/reconciliation?{day}",
+             "statement": f"/wallets/{wallet_id}/statement?{day}"}
+    allowed = {FINANCE: {"liabilities", "reconciliation", "statement"},
+               COMPLIANCE: {"liabilities", "reconciliation", "statement"},
+               SUPPORT: {"statement"}, AUDITOR: set()}
+    for operator, reads in allowed.items():
+        bearer = {"Authorization": f"Bearer {operator.token}"}
+        answered = {name: bench.app.test_client().get(f"/admin/ledger{path}", headers=bearer)
+                    for name, path in paths.items()}
+        assert {name for name, answer in answered.items() if answer.status_code == 200} == reads
+        assert {error_of(answer) for name, answer in answered.items() if name not in reads
+                } <= {(403, 1010, "ROLE_REQUIRED")}
 
 
 def test_a_statement_closed_part_way_gives_its_connection_back(bench: Bench) -> None:

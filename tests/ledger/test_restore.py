@@ -70,7 +70,7 @@ def test_after_restore_references_balances_and_reconciliation_are_what_they_were
     bench = any_bench
     play(bench.gpas, bench.admin, bench.clock, random.Random(5), days=3)
     blocked = open_session(bench.gpas, bench.admin, real="7")[0]
-    bench.admin.post(f"/wallets/{blocked}/block")
+    bench.admin.post(f"/wallets/{blocked}/block", {"reason": "test"})
     bench.export()
     before = {"wallets": wallets(bench), "references": references(bench.redis),
               "report": report(bench.app.test_client(), ALL_DAYS)}

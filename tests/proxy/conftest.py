@@ -45,10 +45,11 @@ def make_nginx(nginx_binary: str, pki: Pki, tmp_path_factory: pytest.TempPathFac
 
 @pytest.fixture(scope="module")
 def stack(make_nginx: Callable[..., Nginx], newest_redis_server: RedisServer, pki: Pki,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+          tmp_path_factory: pytest.TempPathFactory, operators_url: str) -> Iterator[Stack]:
     """walletsvc under gunicorn with the guide's proxy settings, behind the shipped nginx."""
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    service = Service(newest_redis_server.url, log, WALLETSVC_TRUSTED_PROXY_COUNT="1",
+    service = Service(newest_redis_server.url, log, operators_url,
+                      WALLETSVC_TRUSTED_PROXY_COUNT="1",
                       WALLETSVC_GPAS_ALLOWED_IPS=f"{HOST},{GPAS}").start()
     try:
         yield Stack(make_nginx(service.port, service.operator_port), service, pki)

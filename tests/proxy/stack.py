@@ -10,8 +10,9 @@ from typing import Any
 
 from devkit.gpas import GpasClient, signed_headers
 from devkit.nginx import GPAS, HOST, Answer, Nginx
+from devkit.operators import PLATFORM_TOKEN
 from devkit.pki import Pki
-from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
+from devkit.settings import PARENT_ID, SECRET
 from tests.support.service import Service
 
 
@@ -57,10 +58,11 @@ class Stack:
                 "Content-Type": "application/json"}
 
     def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the admin API through the internal listener; assert success."""
+        """Call the admin API through the internal listener as the platform's service
+        account; assert success."""
         answer = self.nginx.request(
             "internal", method, f"/admin{path}", json.dumps(body or {}).encode(),
-            {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"},
+            {"Authorization": f"Bearer {PLATFORM_TOKEN}", "Content-Type": "application/json"},
             source=HOST)
         assert answer.status in (200, 201), answer.raw
         return answer.json()

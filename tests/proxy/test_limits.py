@@ -63,11 +63,13 @@ def test_a_client_over_its_rate_gets_429_while_another_address_is_served(
 
 @pytest.fixture(scope="module")
 def one_call_at_once(make_nginx: Callable[..., Nginx], newest_redis_server: RedisServer,
-                     pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+                     pki: Pki, tmp_path_factory: pytest.TempPathFactory, operators_url: str
+                     ) -> Iterator[Stack]:
     """The shipped config cut to one GPAS call at once at gunicorn, in front of a walletsvc
     whose script calls may wait at a paused Redis (60 s timeout)."""
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    service = Service(newest_redis_server.url, log, WALLETSVC_TRUSTED_PROXY_COUNT="1",
+    service = Service(newest_redis_server.url, log, operators_url,
+                      WALLETSVC_TRUSTED_PROXY_COUNT="1",
                       WALLETSVC_GPAS_ALLOWED_IPS=f"{HOST},{GPAS}",
                       WALLETSVC_REDIS_TIMEOUT_MS="60000").start()
     try:

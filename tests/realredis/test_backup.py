@@ -60,10 +60,11 @@ def running(directory: Path, binary: RedisBinary, *extra: str) -> Iterator[redis
         server.stop()
 
 
-def play_a_day(client: redis.Redis, seed: int) -> None:
-    """Wallets, sessions, bets, wins and rollbacks through the service, on ``client``."""
+def play_a_day(client: redis.Redis, seed: int, ledger_url: str) -> None:
+    """Wallets, sessions, bets, wins and rollbacks through the service, on ``client`` (its
+    operators at ``ledger_url``)."""
     clock = FakeClock(system_clock())
-    app = create_app(base_config(), redis=ready(client), clock=clock)
+    app = create_app(base_config(ledger_url=ledger_url), redis=ready(client), clock=clock)
     http = app.test_client()
     play(GpasClient(http), AdminClient(http), clock, random.Random(seed), days=1)
 
@@ -77,15 +78,16 @@ def wait_for_no_rewrite(client: redis.Redis, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_a_backup_of_redis_6_2_restores_every_key_on_redis_7(tmp_path: Path) -> None:
+def test_a_backup_of_redis_6_2_restores_every_key_on_redis_7(tmp_path: Path,
+                                                             operators_url: str) -> None:
     old, new = redis_binaries()
     runnable(old, new)
     live, copy = tmp_path / "live", tmp_path / "backup"
     with running(live, old) as client:
-        play_a_day(client, seed=1)
+        play_a_day(client, 1, operators_url)
         client.bgrewriteaof()  # what the rewrite compacted, and what came after it
         wait_for_no_rewrite(client)
-        play_a_day(client, seed=2)
+        play_a_day(client, 2, operators_url)
         port = client.connection_pool.connection_kwargs["port"]
         subprocess.run([str(BACKUP), str(copy), "-p", str(port)], check=True,
                        capture_output=True, timeout=120, env={**os.environ,
@@ -99,7 +101,7 @@ def test_a_backup_of_redis_6_2_restores_every_key_on_redis_7(tmp_path: Path) -> 
 
 
 def test_an_rdb_snapshot_restores_every_key_once_the_append_only_file_is_rebuilt(
-        tmp_path: Path, redis_binary: RedisBinary) -> None:
+        tmp_path: Path, redis_binary: RedisBinary, operators_url: str) -> None:
     # Started with appendonly yes, a server ignores the snapshot and comes up empty: restore it
     # with the append-only file off, then turn it on (CONFIG SET writes the file from memory).
     cli = cli_of(redis_binary)
@@ -109,7 +111,7 @@ def test_an_rdb_snapshot_restores_every_key_once_the_append_only_file_is_rebuilt
     copy.mkdir()
     # Redis 7 waits 5 s for more replicas before it streams a snapshot (redis-cli is one).
     with running(live, redis_binary, "--repl-diskless-sync-delay", "0") as client:
-        play_a_day(client, seed=3)
+        play_a_day(client, 3, operators_url)
         port = client.connection_pool.connection_kwargs["port"]
         subprocess.run([cli, "-p", str(port), "--rdb", str(copy / "dump.rdb")],
                        check=True, capture_output=True, timeout=60)

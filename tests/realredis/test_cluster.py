@@ -41,8 +41,10 @@ def test_wallets_spread_over_every_master(cluster_redis: RedisClient) -> None:
     assert owners == masters
 
 
-def test_refused_debit_keeps_its_reference_for_its_wallet_only(cluster_redis: RedisClient) -> None:
-    client = create_app(base_config(), redis=cluster_redis, clock=FakeClock()).test_client()
+def test_refused_debit_keeps_its_reference_for_its_wallet_only(cluster_redis: RedisClient,
+                                                               operators_url: str) -> None:
+    client = create_app(base_config(ledger_url=operators_url), redis=cluster_redis,
+                        clock=FakeClock()).test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     wallet_id, session_id = open_session(gpas, admin, real="5")
     other_wallet, other_session = open_session(gpas, admin, real="50")
@@ -56,8 +58,9 @@ def test_refused_debit_keeps_its_reference_for_its_wallet_only(cluster_redis: Re
 
 
 def test_rollback_of_a_reference_claimed_by_another_wallet_is_refused(
-        cluster_redis: RedisClient) -> None:
-    client = create_app(base_config(), redis=cluster_redis, clock=FakeClock()).test_client()
+        cluster_redis: RedisClient, operators_url: str) -> None:
+    client = create_app(base_config(ledger_url=operators_url), redis=cluster_redis,
+                        clock=FakeClock()).test_client()
     gpas, admin = GpasClient(client), AdminClient(client)
     _, mine = open_session(gpas, admin)
     other_wallet, theirs = open_session(gpas, admin)
@@ -67,12 +70,14 @@ def test_rollback_of_a_reference_claimed_by_another_wallet_is_refused(
 
 
 def test_reconciliation_over_a_cluster_equals_one_node(real_redis: RedisClient,
-                                                       cluster_redis: RedisClient) -> None:
+                                                       cluster_redis: RedisClient,
+                                                       operators_url: str) -> None:
     reports = []
     for server in (real_redis, cluster_redis):
         clock = FakeClock()
         app = create_app(base_config(session_idle_seconds=2 * 86_400,
-                                     session_max_seconds=30 * 86_400), redis=server, clock=clock)
+                                     session_max_seconds=30 * 86_400, ledger_url=operators_url),
+                         redis=server, clock=clock)
         client = app.test_client()
         play(GpasClient(client), AdminClient(client), clock, random.Random(11), days=3)
         reports.append(report(client, "date_from=2026-09-21&date_to=2026-09-30"))

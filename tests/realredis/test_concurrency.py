@@ -56,9 +56,11 @@ def send(gpas: GpasClient, op: Operation) -> tuple[int, int]:
 
 
 @pytest.mark.realredis
-def test_concurrent_movements_on_one_wallet_keep_the_books_exact(real_store: RedisClient) -> None:
+def test_concurrent_movements_on_one_wallet_keep_the_books_exact(real_store: RedisClient,
+                                                                 operators_url: str) -> None:
     # Repeats refused, not replayed: every 200 is then an application, counted below.
-    app = create_app(base_config(duplicate_reply="refuse"), redis=real_store, clock=FakeClock())
+    app = create_app(base_config(duplicate_reply="refuse", ledger_url=operators_url),
+                     redis=real_store, clock=FakeClock())
     admin, gpas = AdminClient(app.test_client()), GpasClient(app.test_client())
     wallet_id = admin.wallet(real="300", bonus="50")
     sessions = [json_of(gpas.open_session(wallet_id, admin.token(wallet_id)))["id"]

@@ -105,14 +105,14 @@ def assert_books_balance(client: redis.Redis, wallet_ids: list[str], traffic: Tr
 
 
 @pytest.fixture
-def start_service(durable_redis: RedisServer, tmp_path: Path
+def start_service(durable_redis: RedisServer, tmp_path: Path, operators_url: str
                   ) -> Iterator[Callable[..., Service]]:
     """Start walletsvc under gunicorn over the durable redis-server; stopped after the test."""
     started: list[Service] = []
 
     def start(**settings: str) -> Service:
         log = tmp_path / "gunicorn.log"
-        service = Service(durable_redis.url, log, workers=2, **settings).start()
+        service = Service(durable_redis.url, log, operators_url, workers=2, **settings).start()
         started.append(service)
         return service
 

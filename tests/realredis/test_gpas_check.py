@@ -17,8 +17,8 @@ pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 
 
 @pytest.fixture
-def service(redis_server: RedisServer, tmp_path: Path) -> Iterator[Service]:
-    running = Service(redis_server.url, tmp_path / "gunicorn.log").start()
+def service(redis_server: RedisServer, tmp_path: Path, operators_url: str) -> Iterator[Service]:
+    running = Service(redis_server.url, tmp_path / "gunicorn.log", operators_url).start()
     yield running
     running.stop()
 

@@ -23,12 +23,12 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary
-         ) -> Iterator[tuple[Service, str, redis.Redis]]:
+def live(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary,
+         operators_url: str) -> Iterator[tuple[Service, str, redis.Redis]]:
     """gunicorn over its own redis-server, with a funded session."""
     directory = tmp_path_factory.mktemp("transport")
     server = RedisServer(directory / "redis", binary=redis_binary).start()
-    service = Service(server.url, directory / "gunicorn.log", workers=1).start()
+    service = Service(server.url, directory / "gunicorn.log", operators_url, workers=1).start()
     store = redis.Redis.from_url(server.url)
     try:
         yield service, service.funded_session("100")[1], store

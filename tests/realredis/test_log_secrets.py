@@ -1,5 +1,5 @@
 """No secret, key, token or signature in any log line of the running service (docs/gpas-contract.md,
-"Settings and secrets").
+"Settings and secrets"), operators' API tokens and the retired shared admin key among them.
 
 gunicorn's own log and the app's JSON request and error logs all go to one file here; a whole
 exchange with right and wrong credentials, a crash and Redis going away is sent, then the file
@@ -17,14 +17,17 @@ import jwt
 import pytest
 
 from devkit.gpas import GpasClient
+from devkit.operators import AUDITOR, PLATFORM_TOKEN
 from devkit.redis import RedisBinary, RedisServer
-from devkit.settings import ADMIN_KEY, SECRET
+from devkit.settings import SECRET
 from tests.support.service import Answer, Service
 
 pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
 JWT_KEY = "portal-jwt-key-that-must-never-be-logged-0123456789"
 METRICS_TOKEN = "metrics-token-that-must-never-be-logged"
+# Still set from before operators had tokens: it opens nothing, and only its name is logged.
+RETIRED_KEY = "retired-admin-key-that-must-never-be-logged"
 
 
 class Recorder:
@@ -70,12 +73,12 @@ def movement(reference: str, kind: str = "DEBIT") -> bytes:
 
 def exchange(calls: Recorder) -> None:
     """A day's worth of calls, right and wrong."""
-    _, wallet = calls.with_key("POST", "/admin/wallets", ADMIN_KEY,
+    _, wallet = calls.with_key("POST", "/admin/wallets", PLATFORM_TOKEN,
                                b'{"playerId": "p", "currency": "BRL"}')
     wallet_id = wallet["walletId"]
-    calls.with_key("POST", f"/admin/wallets/{wallet_id}/deposits", ADMIN_KEY,
+    calls.with_key("POST", f"/admin/wallets/{wallet_id}/deposits", PLATFORM_TOKEN,
                    b'{"amount": "100", "subWallet": "REAL", "reference": "funding"}')
-    _, issued = calls.with_key("POST", "/admin/launch-tokens", ADMIN_KEY,
+    _, issued = calls.with_key("POST", "/admin/launch-tokens", PLATFORM_TOKEN,
                                json.dumps({"walletId": wallet_id}).encode())
     token = issued["authToken"]
     assert calls.gpas("POST", "/sessions", f"walletId={wallet_id}", token=token) == 200
@@ -86,7 +89,7 @@ def exchange(calls: Recorder) -> None:
                         JWT_KEY + "x", algorithm="HS256")
     assert calls.gpas("POST", "/sessions", f"walletId={wallet_id}", token=portal) == 200
     assert calls.gpas("POST", "/sessions", f"walletId={wallet_id}", token=forged) == 400
-    _, sessions = calls.with_key("GET", f"/admin/wallets/{wallet_id}/sessions", ADMIN_KEY)
+    _, sessions = calls.with_key("GET", f"/admin/wallets/{wallet_id}/sessions", PLATFORM_TOKEN)
     session_id = sessions["sessions"][0]["id"]
     query = f"walletSessionId={session_id}"
     assert calls.gpas("POST", "/movements/debit", query, movement("bet-1")) == 200
@@ -95,23 +98,26 @@ def exchange(calls: Recorder) -> None:
                       b'{"externalReference":"rb-1","description":"d","tags":{}}') == 200
     assert calls.gpas("GET", "/wallets/balance", query) == 200
     assert calls.gpas("GET", "/wallets/balance", query, secret="guessed-secret") == 400
-    for wrong in (ADMIN_KEY + "x", "reconciliation-key", SECRET):
+    for wrong in (PLATFORM_TOKEN + "x", RETIRED_KEY, "reconciliation-key", SECRET):
         assert calls.with_key("GET", f"/admin/wallets/{wallet_id}", wrong)[0] == 401
+    assert calls.with_key("GET", f"/admin/wallets/{wallet_id}", AUDITOR.token)[0] == 403
     report = "/reconciliation?date_from=2026-01-01&date_to=2026-01-02"
     assert calls.with_key("GET", report, "reconciliation-key")[0] == 200
-    assert calls.with_key("GET", report, ADMIN_KEY)[0] == 401
+    assert calls.with_key("GET", report, PLATFORM_TOKEN)[0] == 401
     assert calls.text("/metrics", METRICS_TOKEN) == 200
     assert calls.text("/metrics", METRICS_TOKEN + "x") != 200
     assert calls.gpas("PATCH", "/sessions/close", f"id={session_id}") == 200
 
 
 def test_no_secret_token_or_signature_reaches_any_log_line(
-        tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary) -> None:
+        tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary,
+        operators_url: str) -> None:
     directory = tmp_path_factory.mktemp("log-secrets")
     redis = RedisServer(directory / "redis", binary=redis_binary).start()
     log = directory / "service.log"
-    service = Service(redis.url, log, workers=1, WALLETSVC_JWT_KEY=JWT_KEY,
-                      WALLETSVC_METRICS_TOKEN=METRICS_TOKEN).start()
+    service = Service(redis.url, log, operators_url, workers=1, WALLETSVC_JWT_KEY=JWT_KEY,
+                      WALLETSVC_METRICS_TOKEN=METRICS_TOKEN,
+                      WALLETSVC_ADMIN_API_KEY=RETIRED_KEY).start()
     calls = Recorder(service)
     try:
         exchange(calls)
@@ -123,7 +129,9 @@ def test_no_secret_token_or_signature_reaches_any_log_line(
         redis.stop()
     text = Path(log).read_text()
     assert "/movements/debit" in text and '"kind": "unreachable"' in text  # logs captured
+    assert text.count("WALLETSVC_ADMIN_API_KEY is retired") == 1  # the operator's process
     assert len(calls.sent) > 10, calls.sent  # the signatures, tokens and keys sent
-    secrets = {SECRET, ADMIN_KEY, "reconciliation-key", JWT_KEY, METRICS_TOKEN} | calls.sent
+    secrets = {SECRET, PLATFORM_TOKEN, AUDITOR.token, RETIRED_KEY, "reconciliation-key", JWT_KEY,
+               METRICS_TOKEN} | calls.sent
     leaked = sorted(secret for secret in secrets if secret in text)
     assert leaked == []

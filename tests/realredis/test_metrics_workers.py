@@ -14,9 +14,9 @@ from tests.support.service import Service
 pytestmark = [pytest.mark.realredis, pytest.mark.slow]
 
 
-def test_request_counts_are_summed_across_workers(redis_server: RedisServer,
-                                                  tmp_path: Path) -> None:
-    service = Service(redis_server.url, tmp_path / "gunicorn.log", workers=3).start()
+def test_request_counts_are_summed_across_workers(redis_server: RedisServer, tmp_path: Path,
+                                                  operators_url: str) -> None:
+    service = Service(redis_server.url, tmp_path / "gunicorn.log", operators_url, workers=3).start()
     try:
         _, session_id = service.funded_session("100")
         metrics_dir = tmp_path / f"prometheus-{service.port}"

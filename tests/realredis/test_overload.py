@@ -34,10 +34,10 @@ PATIENT = {"WALLETSVC_REDIS_TIMEOUT_MS": "60000"}
 
 
 @contextmanager
-def running(server: RedisServer, tmp_path: Path, workers: int = 2, **settings: str
-            ) -> Iterator[Service]:
+def running(server: RedisServer, tmp_path: Path, ledger_url: str, workers: int = 2,
+            **settings: str) -> Iterator[Service]:
     """walletsvc under gunicorn over ``server`` with ``settings``."""
-    service = Service(server.url, tmp_path / "gunicorn.log", workers=workers,
+    service = Service(server.url, tmp_path / "gunicorn.log", ledger_url, workers=workers,
                       **settings).start()
     try:
         yield service
@@ -73,9 +73,10 @@ def debit_in_thread(service: Service, session_id: str, reference: str,
 
 
 def test_past_its_in_flight_limit_a_worker_answers_503_overloaded_and_applies_nothing(
-        newest_redis_server: RedisServer, tmp_path: Path) -> None:
-    with running(newest_redis_server, tmp_path, workers=1, WALLETSVC_MAX_IN_FLIGHT="1",
-                 WALLETSVC_ADMISSION_WAIT_MS="0", **PATIENT) as service:
+        newest_redis_server: RedisServer, tmp_path: Path, operators_url: str) -> None:
+    with running(newest_redis_server, tmp_path, operators_url, workers=1,
+                 WALLETSVC_MAX_IN_FLIGHT="1", WALLETSVC_ADMISSION_WAIT_MS="0",
+                 **PATIENT) as service:
         wallet_id, session_id = service.funded_session("100")
         held, extra = f"held-{uuid.uuid4().hex}", f"extra-{uuid.uuid4().hex}"
         answers: dict[str, Answer] = {}
@@ -101,11 +102,11 @@ def test_past_its_in_flight_limit_a_worker_answers_503_overloaded_and_applies_no
 
 
 def test_more_requests_at_once_than_redis_pys_own_pool_allowed_each_get_a_connection(
-        newest_redis_server: RedisServer, tmp_path: Path) -> None:
+        newest_redis_server: RedisServer, tmp_path: Path, operators_url: str) -> None:
     # redis-py's pool stopped at 100: the 101st call at once failed with 500 "Too many
     # connections", logged as Redis unreachable.
     at_once = 150
-    with running(newest_redis_server, tmp_path, workers=1,
+    with running(newest_redis_server, tmp_path, operators_url, workers=1,
                  WALLETSVC_MAX_IN_FLIGHT=str(at_once), **PATIENT) as service:
         wallet_id, session_id = service.funded_session("1000")
         references = [f"many-{n}-{uuid.uuid4().hex}" for n in range(at_once)]
@@ -132,8 +133,8 @@ def wait_for_clients(client: redis.Redis, count: int, seconds: float = 30) -> No
 
 
 def test_under_a_burst_every_answer_is_a_200_applied_once_or_a_503_applied_never(
-        newest_redis_server: RedisServer, tmp_path: Path) -> None:
-    with running(newest_redis_server, tmp_path, WALLETSVC_MAX_IN_FLIGHT="2",
+        newest_redis_server: RedisServer, tmp_path: Path, operators_url: str) -> None:
+    with running(newest_redis_server, tmp_path, operators_url, WALLETSVC_MAX_IN_FLIGHT="2",
                  WALLETSVC_ADMISSION_WAIT_MS="0") as service:
         wallet_id, session_id = service.funded_session("10000")
         answers: dict[str, Answer] = {}

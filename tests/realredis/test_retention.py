@@ -17,10 +17,11 @@ pytestmark = pytest.mark.realredis
 DAY_MS = 86_400_000
 
 
-def test_trim_audit_removes_only_entries_older_than_the_retention(real_redis: RedisClient
-                                                                  ) -> None:
+def test_trim_audit_removes_only_entries_older_than_the_retention(real_redis: RedisClient,
+                                                                  operators_url: str) -> None:
     now = system_clock()
-    app = create_app(base_config(retention_days=120), redis=real_redis, clock=FakeClock(now))
+    app = create_app(base_config(retention_days=120, ledger_url=operators_url), redis=real_redis,
+                     clock=FakeClock(now))
     admin = AdminClient(app.test_client())
     wallet_id = admin.wallet()
     stream = keys.wallet_stream(wallet_id)
@@ -43,8 +44,10 @@ def test_trim_audit_removes_only_entries_older_than_the_retention(real_redis: Re
     assert real_redis.zrange(index, 0, -1) == ["may-still-exist"]
 
 
-def test_trim_audit_with_nothing_old_removes_nothing(real_redis: RedisClient) -> None:
-    app = create_app(base_config(), redis=real_redis, clock=FakeClock(system_clock()))
+def test_trim_audit_with_nothing_old_removes_nothing(real_redis: RedisClient,
+                                                     operators_url: str) -> None:
+    app = create_app(base_config(ledger_url=operators_url), redis=real_redis,
+                     clock=FakeClock(system_clock()))
     admin = AdminClient(app.test_client())
     wallet_id = admin.wallet(real="10", bonus="5")
     before = real_redis.xrange(keys.wallet_stream(wallet_id))

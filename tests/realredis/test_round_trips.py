@@ -61,9 +61,10 @@ def commands_sent(server: RedisServer) -> Iterator[CommandLog]:
 
 
 @pytest.fixture
-def client(real_redis: RedisClient) -> FlaskClient:
+def client(real_redis: RedisClient, operators_url: str) -> FlaskClient:
     """The app over the real redis-server, as gunicorn would serve it."""
-    return create_app(base_config(), redis=real_redis, clock=FakeClock()).test_client()
+    return create_app(base_config(ledger_url=operators_url), redis=real_redis,
+                      clock=FakeClock()).test_client()
 
 
 @pytest.fixture
@@ -148,8 +149,10 @@ WAITING_MOVES = {name: move for name, move in MOVES.items() if name != "balance"
 
 @pytest.mark.parametrize("kind", list(WAITING_MOVES))
 def test_with_min_replicas_a_movement_is_one_evalsha_and_its_wait_on_one_connection(
-        kind: str, replicated: RedisClient, replicated_server: RedisServer) -> None:
-    app = create_app(base_config(redis_min_replicas=1), redis=replicated, clock=FakeClock())
+        kind: str, replicated: RedisClient, replicated_server: RedisServer,
+        operators_url: str) -> None:
+    app = create_app(base_config(redis_min_replicas=1, ledger_url=operators_url),
+                     redis=replicated, clock=FakeClock())
     gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
     _, session_id = open_session(gpas, admin, real="1000")
     _play_round(gpas, session_id)
@@ -163,8 +166,9 @@ def test_with_min_replicas_a_movement_is_one_evalsha_and_its_wait_on_one_connect
 
 
 def test_with_min_replicas_every_write_waits_and_the_balance_does_not(
-        replicated: RedisClient, replicated_server: RedisServer) -> None:
-    app = create_app(base_config(redis_min_replicas=1), redis=replicated, clock=FakeClock())
+        replicated: RedisClient, replicated_server: RedisServer, operators_url: str) -> None:
+    app = create_app(base_config(redis_min_replicas=1, ledger_url=operators_url),
+                     redis=replicated, clock=FakeClock())
     gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
     _, warm_up = open_session(gpas, admin)
     _play_round(gpas, warm_up)
@@ -177,7 +181,7 @@ def test_with_min_replicas_every_write_waits_and_the_balance_does_not(
         session_id = _ok(gpas.open_session(wallet_id, token)).json["id"]  # type: ignore[index]
         _ok(gpas.balance(session_id))
         _ok(gpas.close(session_id))
-        _ok(admin.post(f"/wallets/{wallet_id}/block"))
+        _ok(admin.post(f"/wallets/{wallet_id}/block", {"reason": "test"}))
 
     writes = [name for name in sent.names if name not in ("HGETALL", "HMGET")]  # reads
     assert writes == ["EVALSHA", "WAIT",  # create the wallet

@@ -30,10 +30,11 @@ from schemathesis.checks import CHECKS, CheckFunction
 from schemathesis.core.parameters import ParameterLocation
 
 from devkit.gpas import signed_headers
+from devkit.operators import PLATFORM_TOKEN
 from devkit.postgres import LocalPostgres, fresh_database
 from devkit.redis import RedisBinary, RedisServer
 from devkit.responses import json_of
-from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET, base_config
+from devkit.settings import PARENT_ID, SECRET, base_config
 from devkit.store import initialise
 from tests.support.service import Routed, Service
 from tests.support.store import FakeRedis
@@ -80,7 +81,7 @@ class GpasCredentials(AuthBase):
         if not self.fix:
             return request
         key = {"/reconciliation": "reconciliation-key"}.get(
-            url.path, ADMIN_KEY if url.path.startswith("/admin") else None)
+            url.path, PLATFORM_TOKEN if url.path.startswith("/admin") else None)
         if key is not None and "Authorization" in headers:
             headers["Authorization"] = f"Bearer {key}"
         body = request.body.encode() if isinstance(request.body, str) else request.body
@@ -136,7 +137,8 @@ class Target:
         issued = self.service.http.open(
             "/admin/launch-tokens", method="POST",
             data=json.dumps({"walletId": str(wallet_id)}).encode(),
-            headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+            headers={"Authorization": f"Bearer {PLATFORM_TOKEN}",
+                     "Content-Type": "application/json"})
         if issued.status_code == 201:
             token = issued.json["authToken"]
             with_token(case, token)
@@ -167,8 +169,8 @@ def target(tmp_path_factory: pytest.TempPathFactory, redis_binary: RedisBinary,
     """gunicorn over its own redis-server and a ledger, with live ids to aim at."""
     directory = tmp_path_factory.mktemp("schemathesis")
     server = RedisServer(directory / "redis", binary=redis_binary).start()
-    service = Service(server.url, directory / "gunicorn.log", workers=2,
-                      WALLETSVC_LEDGER_URL=fresh_database(postgres)).start()
+    service = Service(server.url, directory / "gunicorn.log", fresh_database(postgres),
+                      workers=2).start()
     try:
         yield Target(service, server.url)
     finally:

@@ -58,10 +58,11 @@ class Wallet:
         return {k: v for k, v in snapshot(self.redis).items() if not k.startswith(JUNK)}
 
 
-def in_play(server: RedisServer) -> Wallet:
-    """Open a session on a new wallet of an app over ``server``."""
+def in_play(server: RedisServer, ledger_url: str) -> Wallet:
+    """Open a session on a new wallet of an app over ``server`` (its operators at
+    ``ledger_url``)."""
     redis = ready(connect(server.url, socket_timeout=5.0))
-    app = create_app(base_config(), redis=redis, clock=FakeClock())
+    app = create_app(base_config(ledger_url=ledger_url), redis=redis, clock=FakeClock())
     gpas, admin = GpasClient(app.test_client()), AdminClient(app.test_client())
     wallet_id, session_id = open_session(gpas, admin, real="100")
     assert gpas.debit(session_id, "10", reference="bet-1").status_code == 200
@@ -124,8 +125,8 @@ def counted(wallet: Wallet, kind: str) -> float:
 
 
 def test_out_of_memory_refuses_every_write_whole_and_recovers(
-        server: RedisServer, store_log: list[dict[str, Any]]) -> None:
-    wallet = in_play(server)
+        server: RedisServer, store_log: list[dict[str, Any]], operators_url: str) -> None:
+    wallet = in_play(server, operators_url)
     redis = wallet.redis
     redis.config_set("maxmemory", int(redis.info("memory")["used_memory"]) + 512 * 1024)
     filled = 0
@@ -144,8 +145,9 @@ def test_out_of_memory_refuses_every_write_whole_and_recovers(
 
 
 def test_read_only_replica_refuses_every_write_whole_and_recovers_once_promoted(
-        tmp_path: Path, server: RedisServer, store_log: list[dict[str, Any]]) -> None:
-    primary = in_play(server)
+        tmp_path: Path, server: RedisServer, store_log: list[dict[str, Any]],
+        operators_url: str) -> None:
+    primary = in_play(server, operators_url)
     replica_server = RedisServer(tmp_path / "replica", binary=server.binary).start()
     try:
         replica_redis = connect(replica_server.url, socket_timeout=5.0)
@@ -156,8 +158,8 @@ def test_read_only_replica_refuses_every_write_whole_and_recovers_once_promoted(
             time.sleep(0.05)
         assert primary.redis.wait(1, 10_000) == 1
         # The service pointed at what is now a replica (a failover it did not follow).
-        app = create_app(base_config(), redis=replica_redis, clock=primary.app.extensions[
-            "walletsvc"].clock)
+        app = create_app(base_config(ledger_url=operators_url), redis=replica_redis,
+                         clock=primary.app.extensions["walletsvc"].clock)
         client = app.test_client()
         replica = Wallet(app, replica_redis, GpasClient(client), AdminClient(client),
                          primary.wallet_id, primary.session_id, primary.token)
@@ -172,8 +174,9 @@ def test_read_only_replica_refuses_every_write_whole_and_recovers_once_promoted(
 
 
 def test_disk_error_refuses_every_write_whole_and_recovers(
-        tmp_path: Path, server: RedisServer, store_log: list[dict[str, Any]]) -> None:
-    wallet = in_play(server)
+        tmp_path: Path, server: RedisServer, store_log: list[dict[str, Any]],
+        operators_url: str) -> None:
+    wallet = in_play(server, operators_url)
     redis = wallet.redis
     redis.config_set("save", "3600 1")  # MISCONF applies where snapshots are configured
     lost = tmp_path / "lost-disk"
@@ -201,8 +204,8 @@ def wait_for_snapshot(redis: RedisClient, status: str) -> None:
 
 
 def test_metrics_are_served_while_redis_is_down_with_its_gauges_left_out(
-        server: RedisServer, store_log: list[dict[str, Any]]) -> None:
-    wallet = in_play(server)
+        server: RedisServer, store_log: list[dict[str, Any]], operators_url: str) -> None:
+    wallet = in_play(server, operators_url)
     client = wallet.app.test_client()
     up = client.get("/metrics").get_data(as_text=True)
     assert "walletsvc_ready 1.0" in up and "walletsvc_open_sessions 1.0" in up

@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.realredis]
 
 
 def test_the_shipped_worker_class_keeps_a_connection_for_request_after_request(
-        redis_server: RedisServer, tmp_path: Path) -> None:
-    service = Service(redis_server.url, tmp_path / "gunicorn.log", workers=1).start()
+        redis_server: RedisServer, tmp_path: Path, operators_url: str) -> None:
+    service = Service(redis_server.url, tmp_path / "gunicorn.log", operators_url, workers=1).start()
     try:
         connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
         connection.connect()
@@ -35,8 +35,8 @@ def test_the_shipped_worker_class_keeps_a_connection_for_request_after_request(
 
 
 def test_one_worker_serves_other_requests_while_one_client_holds_its_connection(
-        redis_server: RedisServer, tmp_path: Path) -> None:
-    service = Service(redis_server.url, tmp_path / "gunicorn.log", workers=1).start()
+        redis_server: RedisServer, tmp_path: Path, operators_url: str) -> None:
+    service = Service(redis_server.url, tmp_path / "gunicorn.log", operators_url, workers=1).start()
     try:
         idle = [http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
                 for _ in range(8)]

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from devkit.gpas import GpasClient
+from devkit.operators import PLATFORM_TOKEN
 from devkit.redis import free_port
-from devkit.settings import ADMIN_KEY, PARENT_ID, SECRET
+from devkit.settings import PARENT_ID, SECRET
 from devkit.store import initialise
 from walletsvc.config import Config
 from walletsvc.store import connect
@@ -76,9 +77,12 @@ class Routed:
 
 class Service:
     """walletsvc under gunicorn with the shipped configs on loopback ports: the GPAS process
-    (``port``) and the operator process (``operator_port``), both logging to ``log``."""
+    (``port``) and the operator process (``operator_port``), both logging to ``log``. The
+    operator process keeps its operators and audit log, and reads its reports, in the
+    PostgreSQL at ``ledger_url``, which holds the demo operators (devkit/operators.py)."""
 
-    def __init__(self, redis_url: str, log: Path, *, workers: int = 2, **settings: str) -> None:
+    def __init__(self, redis_url: str, log: Path, ledger_url: str, *, workers: int = 2,
+                 **settings: str) -> None:
         self.port, self.operator_port = free_port(), free_port()
         self.gpas_http, self.operator_http = HttpClient(self.port), HttpClient(self.operator_port)
         self.http = Routed(self.gpas_http, self.operator_http)
@@ -88,7 +92,7 @@ class Service:
             **os.environ,
             "WALLETSVC_REDIS_URL": redis_url,
             "WALLETSVC_PARENT_SYSTEMS": json.dumps({PARENT_ID: SECRET}),
-            "WALLETSVC_ADMIN_API_KEY": ADMIN_KEY,
+            "WALLETSVC_LEDGER_URL": ledger_url,
             "WALLETSVC_RECONCILIATION_API_KEY": "reconciliation-key",
             "WALLETSVC_BIND": f"127.0.0.1:{self.port}",
             "WALLETSVC_WORKERS": str(workers),
@@ -151,10 +155,12 @@ class Service:
 
     def admin_answer(self, method: str, path: str, body: dict[str, Any] | None = None
                      ) -> Answer:
-        """Call the admin API (the operator's process); return its answer, whatever it is."""
+        """Call the admin API (the operator's process) as the platform's service account;
+        return its answer, whatever it is."""
         return self.operator_http.open(
             f"/admin{path}", method=method, data=json.dumps(body or {}).encode(),
-            headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+            headers={"Authorization": f"Bearer {PLATFORM_TOKEN}",
+                     "Content-Type": "application/json"})
 
     def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call the admin API; assert success; return the body."""

@@ -74,9 +74,11 @@ def _moment(at: datetime) -> str:
 
 def append(conn: psycopg.Connection[Any], entry: AuditEntry) -> Recorded:
     """Append ``entry`` in the caller's transaction; return it with its number and hash."""
-    # As it will read back: roles sorted, before and after as JSON keeps them.
-    entry = AuditEntry(**{**asdict(entry), "roles": tuple(sorted(entry.roles)),
-                          "before": _reloaded(entry.before), "after": _reloaded(entry.after)})
+    # As it will read back: roles sorted, before and after as JSON keeps them, and no NUL
+    # (PostgreSQL's text and jsonb hold none; a caller's odd input is kept, marked).
+    fields = _without_nul({**asdict(entry), "roles": tuple(sorted(entry.roles)),
+                           "before": _reloaded(entry.before), "after": _reloaded(entry.after)})
+    entry = AuditEntry(**fields)
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))
     last = conn.execute("SELECT seq, hash FROM operator_audit ORDER BY seq DESC LIMIT 1"
                         ).fetchone()
@@ -93,6 +95,17 @@ def append(conn: psycopg.Connection[Any], entry: AuditEntry) -> Recorded:
 
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def _without_nul(value: Any) -> Any:
+    """Return ``value`` with each NUL character of its text written as U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_nul(v) for v in value)
+    return value
 
 
 def _reloaded(value: Any) -> Any:

@@ -13,6 +13,7 @@ from flask import Blueprint
 from walletsvc.access import roles
 from walletsvc.access.guard import guarded, note
 from walletsvc.api.contract import contract
+from walletsvc.errors import ResourceNotFound
 from walletsvc.models import SUB_WALLETS, AdjustmentKind
 from walletsvc.presenters.operator import (
     adjustment_view,
@@ -120,10 +121,13 @@ def unblock(body: dict[str, Any], wallet_id: str) -> dict[str, Any]:
 
 def set_blocked(wallet_id: str, blocked: bool) -> dict[str, Any]:
     """Block or unblock the wallet; note its blocked flag before and after."""
-    before = wallet_view(services().operator.wallet(wallet_id), services().currencies)
+    try:
+        before: bool | None = services().operator.wallet(wallet_id).blocked
+    except ResourceNotFound:
+        before = None  # the change refuses it below, as its script decides (404, or 503)
     after = wallet_view(services().operator.set_blocked(wallet_id, blocked),
                         services().currencies)
-    note(before={"blocked": before["blocked"]}, after={"blocked": after["blocked"]})
+    note(before={"blocked": before}, after={"blocked": after["blocked"]})
     return after
 
 

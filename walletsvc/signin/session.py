@@ -55,7 +55,6 @@ def configure(app: Flask, config: Config) -> None:
     Without the key Flask keeps no session at all: nobody signs in, API tokens still work.
     """
     if not config.secret_key:
-        log.warning("WALLETSVC_SECRET_KEY is not set: nobody can sign in (API tokens work)")
         return
     app.secret_key = config.secret_key
     secure = not config.operator_plain_http

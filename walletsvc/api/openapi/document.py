@@ -137,8 +137,8 @@ def _error_statuses(rule: Rule, declared: Contract) -> list[int]:
         statuses |= {400, 403, 413}
     elif blueprint == "reconciliation":
         statuses |= {400, 401, 403}
-    else:
-        statuses.add(401)
+    else:  # an operator's route: no live operator, or not the route's roles
+        statuses |= {401, 403}
     if declared.query is not None or declared.body is not None:
         statuses.add(400)
     if declared.body is not None:
