@@ -76,8 +76,8 @@ def live(postgres: LocalPostgres, newest_redis_server: RedisServer, provider: St
     """The service under gunicorn with sign-in by the stub provider, on plain http loopback."""
     ledger = fresh_database(postgres)
     log = tmp_path_factory.mktemp("console") / "gunicorn.log"
-    service = Service(newest_redis_server.url, log, workers=1,
-                      WALLETSVC_LEDGER_URL=ledger, WALLETSVC_SECRET_KEY=SECRET_KEY,
+    service = Service(newest_redis_server.url, log, ledger, workers=1,
+                      WALLETSVC_SECRET_KEY=SECRET_KEY,
                       WALLETSVC_OIDC_ISSUER=provider.issuer, WALLETSVC_OIDC_CLIENT_ID=CLIENT_ID,
                       WALLETSVC_OIDC_CLIENT_SECRET=CLIENT_SECRET,
                       WALLETSVC_OPERATOR_PLAIN_HTTP="1",
