@@ -59,11 +59,14 @@ GUARDS: dict[View, Guard] = {}
 
 @dataclass
 class Acting:
-    """The operator serving this request, their connection, and what the view noted."""
+    """The operator serving this request or command, their connection, where they act from,
+    and what the view noted."""
 
     operator: Operator
     directory: Directory
     conn: psycopg.Connection[Any]
+    address: str  # the client's, or cli:user@host
+    request_id: str = ""
     target: str = ""
     before: Any = None
     after: Any = None
@@ -128,30 +131,45 @@ def _serve(declaration: Guard, view: View, path: dict[str, str]) -> Any:
 
     conn = open_access(services().config.ledger_url)
     try:
-        operator = _authenticate(Directory(conn))
+        directory = Directory(conn)
+        operator = _authenticate(directory)
         conn.commit()
-        current = Acting(operator, Directory(conn), conn,
+        request = current_request()
+        current = Acting(operator, directory, conn, address=request.remote_addr or "",
+                         request_id=str(g.get("request_id", "")),
                          target=_target(declaration, path), reason=_asked_reason())
-        g.acting = current
-        if not operator.holds(declaration.roles):
-            _record(declaration, current, RoleRequired.status)
-            raise RoleRequired(f"needs one of {', '.join(sorted(declaration.roles))}")
-        try:
-            answer = view(**path)
-        except WalletError as exc:
-            conn.rollback()
-            _record(declaration, current, exc.answer()[0])
-            raise
-        except Exception:
-            conn.rollback()
-            _record(declaration, current, SystemFailure.status)
-            raise
-        _record(declaration, current, _status(answer))
-        return answer
+        return carry_out(current, declaration.roles, declaration.action,
+                         lambda: view(**path), _status)
     except psycopg.OperationalError as exc:
         raise AccessUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from None
     finally:
         conn.close()
+
+
+def failure_status(error: Exception) -> int:
+    """Return the status a failure is recorded with: a refusal's own, else 500."""
+    return error.answer()[0] if isinstance(error, WalletError) else SystemFailure.status
+
+
+def carry_out(current: Acting, roles: frozenset[Role], action: str, work: Callable[[], Any],
+              done: Callable[[Any], int],
+              failed: Callable[[Exception], int] = failure_status) -> Any:
+    """Do ``work`` as ``current``'s operator if they hold one of ``roles``, and record it as
+    ``action``: refused (403), failed (``failed``'s status; what the work wrote in
+    PostgreSQL rolled back) or done (``done``'s status of its answer). The one path of a route
+    (``guarded``) and a command (walletsvc/commands/acting.py)."""
+    g.acting = current
+    if not current.operator.holds(roles):
+        record(current, action, RoleRequired.status)
+        raise RoleRequired(f"needs one of {', '.join(sorted(roles))}")
+    try:
+        answer = work()
+    except Exception as exc:
+        current.conn.rollback()
+        record(current, action, failed(exc))
+        raise
+    record(current, action, done(answer))
+    return answer
 
 
 def _authenticate(directory: Directory) -> Operator:
@@ -194,19 +212,14 @@ def _status(answer: Any) -> int:
     return 200
 
 
-def _record(declaration: Guard, current: Acting, outcome: int) -> None:
-    request = current_request()
-    record(current, declaration.action, outcome, request.remote_addr or "",
-           str(g.get("request_id", "")))
-
-
-def record(current: Acting, action: str, outcome: int, address: str, request_id: str) -> None:
+def record(current: Acting, action: str, outcome: int) -> None:
     """Append the entry of what ``current`` did and commit it with what the action changed
     in PostgreSQL; log the chain's new head (a copy of it kept outside the database)."""
     entry = AuditEntry(
         action=action, target=current.target, actor=current.operator.id,
         actor_name=current.operator.name, roles=tuple(current.operator.roles),
-        address=address, request_id=request_id, outcome=outcome, reason=current.reason,
+        address=current.address, request_id=current.request_id, outcome=outcome,
+        reason=current.reason,
         before=current.before, after=current.after)
     recorded = append(current.conn, entry)
     current.conn.commit()

@@ -42,19 +42,11 @@ class NewRequest:
 
 
 @dataclass(frozen=True)
-class MoneyRequest:
-    """A request as stored, with its maker's and checker's names."""
+class MoneyRequest(NewRequest):
+    """A request as stored: what was asked, its number, its maker's and checker's names."""
 
     id: str
     seq: int
-    kind: RequestKind
-    wallet_id: str
-    sub_wallet: SubWallet
-    amount: int
-    currency: str
-    reason_code: str
-    note: str
-    ticket: str
     maker_id: str
     maker_name: str
     created_ms: int

@@ -19,13 +19,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
-from flask import g
 
 from walletsvc.access.directory import Directory
-from walletsvc.access.guard import Acting, open_access, record
+from walletsvc.access.guard import Acting, carry_out, failure_status, open_access
 from walletsvc.access.roles import Role
 from walletsvc.commands.output import one_line_failures
-from walletsvc.errors import OperatorUnknown, RoleRequired, WalletError
+from walletsvc.errors import OperatorUnknown
 from walletsvc.services import services
 
 TOKEN_VARIABLE = "WALLETSVC_OPERATOR_TOKEN"  # noqa: S105 (a name, not a secret)
@@ -38,6 +37,11 @@ def _address() -> str:
     except (KeyError, OSError):
         user = str(os.getuid())
     return f"cli:{user}@{socket.gethostname()}"
+
+
+def _failure_status(error: Exception) -> int:
+    # A refusal the command printed itself (its own one_line_failures) is a refusal: 400.
+    return 400 if isinstance(error, click.ClickException) else failure_status(error)
 
 
 def as_operator(roles: Iterable[Role], action: str, target: str | None = None
@@ -63,26 +67,12 @@ def as_operator(roles: Iterable[Role], action: str, target: str | None = None
                 if operator is None:
                     raise OperatorUnknown(f"set {TOKEN_VARIABLE} to your live API token")
                 name = target and params.get(target)
-                current = Acting(operator, directory, conn,
+                current = Acting(operator, directory, conn, address=_address(),
                                  target=f"{target.removesuffix('_id')}:{name}"
                                  if target and name else "",
                                  reason=str(params.get("reason") or ""))
-                g.acting = current
-                if not operator.holds(allowed):
-                    record(current, action, RoleRequired.status, _address(), "")
-                    raise RoleRequired(f"needs one of {', '.join(sorted(allowed))}")
-                try:
-                    result = command(*args, **params)
-                except WalletError as exc:
-                    conn.rollback()
-                    record(current, action, exc.answer()[0], _address(), "")
-                    raise
-                except click.ClickException:  # a refusal the command printed itself
-                    conn.rollback()
-                    record(current, action, 400, _address(), "")
-                    raise
-                record(current, action, 0, _address(), "")
-                return result
+                return carry_out(current, allowed, action, lambda: command(*args, **params),
+                                 lambda _: 0, _failure_status)
             finally:
                 conn.close()
 
