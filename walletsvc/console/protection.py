@@ -64,17 +64,19 @@ def cancel_limit_change(wallet_id: str) -> BaseResponse:
 @guarded(roles.BLOCK_PLAYER, "player.block", "wallet_id")
 def block(wallet_id: str) -> BaseResponse:
     """Block the player: no new sessions, no debits."""
-    _load(BlockRequestSchema, {"reason": _form().get("reason", "")})
-    set_blocked(wallet_id, True)
-    return redirect(url_for("console.wallet", wallet_id=wallet_id), 303)
+    return _set_blocked(wallet_id, True)
 
 
 @bp.post("/wallets/<wallet_id>/unblock")
 @guarded(roles.BLOCK_PLAYER, "player.unblock", "wallet_id")
 def unblock(wallet_id: str) -> BaseResponse:
     """Unblock the player."""
+    return _set_blocked(wallet_id, False)
+
+
+def _set_blocked(wallet_id: str, blocked: bool) -> BaseResponse:
     _load(BlockRequestSchema, {"reason": _form().get("reason", "")})
-    set_blocked(wallet_id, False)
+    set_blocked(wallet_id, blocked)
     return redirect(url_for("console.wallet", wallet_id=wallet_id), 303)
 
 
