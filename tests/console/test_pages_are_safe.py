@@ -5,6 +5,7 @@ both languages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -24,14 +25,17 @@ _INLINE = [re.compile(pattern, re.IGNORECASE) for pattern in (
 
 
 def test_every_page_sends_the_strict_policy_and_holds_nothing_inline(
-        person: Person, platform: AdminClient) -> None:
+        person: Person, platform: AdminClient, export: Callable[[], None]) -> None:
     wallet_id = platform.wallet(real="5")
+    export()  # the wallet's history pages read the ledger
     pages = ["/console/signin"]
     for path in pages:
         _check(person, path)
     person.sign_in("adam-admin")
     for path in ("/console/", "/console/search", f"/console/wallets/{wallet_id}",
-                 f"/console/wallets/{wallet_id}/movements", "/console/search?q=none"):
+                 f"/console/wallets/{wallet_id}/movements", "/console/search?q=none",
+                 f"/console/wallets/{wallet_id}/statement?from=2026-09-01&to=2026-09-30",
+                 f"/console/wallets/{wallet_id}/balance-at?at=2026-09-21T15:00"):
         _check(person, path)
     assert "script-src 'self'" in POLICY and "style-src 'self'" in POLICY
     assert "unsafe" not in POLICY and "frame-ancestors 'none'" in POLICY

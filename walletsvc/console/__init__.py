@@ -6,7 +6,8 @@ a page, and every page also works as plain links and forms. Every route but sign
 action as the API's view of it. ``web`` holds what every page shares (security headers, errors
 as pages, the navigation); ``locale`` the language and the formats of amounts and dates;
 ``codes`` the words for the service's codes; ``signin`` the sign-in page; ``player`` search, the
-wallet and a session's story; ``money`` the money requests' form and queue; ``protection`` the
+wallet and a session's story; ``history`` a wallet's statement for any dates and its balance
+at a past moment; ``money`` the money requests' form and queue; ``protection`` the
 limit, pause and block forms; ``oversight`` the audit log and the operators.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from flask import Flask
 
 from walletsvc.console import (  # noqa: F401 (they add their routes)
+    history,
     locale,
     money,
     oversight,

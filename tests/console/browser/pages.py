@@ -103,6 +103,39 @@ class WalletPage:
         form.get_by_role("button", name="Set the limit").click()
 
 
+    def show_statement(self) -> None:
+        """Send the statement form with its dates as they are (the month so far)."""
+        self.console.page.get_by_role("button", name="Show the statement").click()
+
+    def show_balance_at(self, moment: str) -> None:
+        """Ask for the balance at ``moment`` (YYYY-MM-DDTHH:MM:SS, UTC)."""
+        page = self.console.page
+        page.get_by_label("Date and time (UTC)").fill(moment)
+        page.get_by_role("button", name="Show the balance").click()
+
+
+@dataclass
+class HistoryPages:
+    """A wallet's statement and its balance at a past moment."""
+
+    console: Console
+
+    def balances(self, row: str) -> list[str]:
+        """Return the real, bonus and total of the statement's ``opening`` or ``closing``."""
+        return self.console.page.get_by_test_id(row).get_by_role("cell").all_inner_texts()
+
+    def line(self, reference: str) -> list[str]:
+        """Return the cells of the statement's line of ``reference``."""
+        row = self.console.page.get_by_test_id("statement-lines").get_by_role("row").filter(
+            has=self.console.page.get_by_role("cell", name=reference, exact=True))
+        return row.get_by_role("cell").all_inner_texts()
+
+    def past_balance(self) -> list[str]:
+        """Return the total, real and bonus of the balance at a past moment."""
+        return self.console.page.get_by_test_id("past-balance").get_by_role(
+            "cell").all_inner_texts()
+
+
 @dataclass
 class MoneyRequests:
     """The money requests' form and queue."""

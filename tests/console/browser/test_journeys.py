@@ -1,10 +1,14 @@
 """One journey per role through the console in chromium, against the service under gunicorn
-and the stub identity provider: support reads a session's story, finance moves money with four
-eyes, compliance sets a limit GPAS's next bet obeys, an auditor checks the chain. Each page
-passes axe-core with no serious violation and breaks no rule of the Content-Security-Policy."""
+and the stub identity provider: support reads a session's story, a statement and a past
+balance, finance moves money with four eyes, compliance sets a limit GPAS's next bet obeys, an
+auditor checks the chain. Each page passes axe-core with no serious violation and breaks no
+rule of the Content-Security-Policy."""
 
 from __future__ import annotations
 
+import subprocess
+import time
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,8 +18,9 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from devkit.oidc import StubProvider
 from devkit.operators import PLATFORM_TOKEN
 from tests.console.browser.conftest import VIEWPORT, console_url, operator_call
-from tests.console.browser.pages import Console, MoneyRequests, WalletPage
-from tests.support.service import Service
+from tests.console.browser.pages import Console, HistoryPages, MoneyRequests, WalletPage
+from tests.support.ledger import WALLETSVC
+from tests.support.service import ROOT, Service
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console-browser")]
 
@@ -36,6 +41,12 @@ def _session(live: Service, wallet_id: str) -> str:
     opened = live.gpas.open_session(wallet_id, token)
     assert opened.status_code == 200, opened.json
     return str(opened.json["id"])
+
+
+def _export(live: Service) -> None:
+    """Move what the store holds into the ledger, as walletsvc ledger export does."""
+    subprocess.run([WALLETSVC, "ledger", "export"], cwd=ROOT, env=live.env, check=True,
+                   capture_output=True, timeout=60)
 
 
 def _console(context: BrowserContext, live: Service, screenshots: Path | None) -> Console:
@@ -90,6 +101,42 @@ def test_older_movements_come_into_the_page_through_htmx_under_the_policy(
     assert console.page.url.endswith(f"/console/wallets/{wallet_id}")
     expect(console.page.get_by_role("heading", name="Balances")).to_be_visible()
     console.check_accessibility()
+
+
+def test_support_reads_a_statement_and_the_balance_before_a_bet(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    wallet_id = _wallet(live, "100.00")
+    session_id = _session(live, wallet_id)
+    time.sleep(1.1)  # the form's moment is to the second: one after the funding, before the bet
+    before_bet = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    time.sleep(1.1)
+    assert live.gpas.debit(session_id, "12.50", "bet-7").status_code == 200
+    assert live.gpas.credit(session_id, "20.00", "win-7").status_code == 200
+    _export(live)
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "sam-support")
+    console.open(f"/console/wallets/{wallet_id}")
+    wallet, history = WalletPage(console), HistoryPages(console)
+
+    wallet.show_statement()
+
+    expect(console.page.get_by_role("heading", name=f"Statement of wallet {wallet_id}")
+           ).to_be_visible()
+    assert history.balances("opening") == ["0.00 BRL", "0.00 BRL", "0.00 BRL"]
+    assert history.balances("closing") == ["107.50 BRL", "0.00 BRL", "107.50 BRL"]
+    assert history.line("bet-7")[1:] == ["bet", "bet-7", session_id, "agt-13", "-12.50 BRL",
+                                         "87.50 BRL"]
+    assert history.line("win-7")[-2:] == ["20.00 BRL", "107.50 BRL"]
+    console.check_accessibility()
+    console.picture("statement")
+    console.page.get_by_role("link", name="Back to the wallet").click()
+    wallet.show_balance_at(before_bet)
+
+    assert history.past_balance() == ["100.00 BRL", "100.00 BRL", "0.00 BRL"]
+    expect(console.page.get_by_test_id("set-by")).to_contain_text("funding")
+    console.check_accessibility()
+    console.picture("balance-at")
 
 
 def test_finance_asks_for_a_deposit_another_approves_and_the_balance_moves_once(
