@@ -60,8 +60,7 @@ def create() -> BaseResponse | Page:
     except (OperatorChangeRefused, OperatorConflict) as exc:
         refusal = shown_on_the_form(exc)
         return _operators_page(refusal.status, asked=asked, refusal=refusal)
-    return redirect(url_for("console.operators", added=added["operatorId"],
-                            _anchor=f"operator-{added['name']}"), 303)
+    return redirect(url_for("console.operators", added=added["operatorId"]), 303)
 
 
 @bp.post("/operators/<operator_id>/roles")
