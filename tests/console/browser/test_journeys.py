@@ -1,8 +1,9 @@
 """One journey per role through the console in chromium, against the service under gunicorn
 and the stub identity provider: support reads a session's story, a statement and a past
 balance, finance moves money with four eyes, compliance sets a limit GPAS's next bet obeys, an
-auditor checks the chain. Each page passes axe-core with no serious violation and breaks no
-rule of the Content-Security-Policy."""
+auditor checks the chain, an admin adds a service account and makes its token, a person makes
+and revokes their own. Each page passes axe-core with no serious violation and breaks no rule
+of the Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from devkit.oidc import StubProvider
 from devkit.operators import PLATFORM_TOKEN
 from tests.console.browser.conftest import VIEWPORT, console_url, operator_call
-from tests.console.browser.pages import Console, HistoryPages, MoneyRequests, WalletPage
+from tests.console.browser.pages import (
+    Console,
+    HistoryPages,
+    MoneyRequests,
+    OperatorsPage,
+    TokensPage,
+    WalletPage,
+)
 from tests.support.ledger import WALLETSVC
 from tests.support.service import ROOT, Service
 
@@ -65,7 +73,7 @@ def test_support_finds_a_player_and_reads_a_sessions_story(
     console.check_accessibility()
     console.picture("signin")
     console.sign_in_with_company_account(provider, "sam-support")
-    assert console.nav() == ["Home", "Find a player"]
+    assert console.nav() == ["Home", "Find a player", "My tokens"]
     console.find(wallet_id)
     wallet = WalletPage(console)
     expect(console.page.get_by_role("heading", name=f"Wallet {wallet_id}")).to_be_visible()
@@ -193,7 +201,7 @@ def test_an_auditor_checks_the_chain_of_the_audit_log(
         screenshots: Path | None) -> None:
     console = _console(context, live, screenshots)
     console.sign_in_with_company_account(provider, "ana-auditor")
-    assert console.nav() == ["Home", "Audit log"]
+    assert console.nav() == ["Home", "Audit log", "My tokens"]
     console.open("/console/audit")
     console.check_accessibility()
     console.picture("audit")
@@ -222,3 +230,56 @@ def test_the_console_speaks_brazilian_portuguese_to_a_brazilian_browser(
         console.picture("wallet-pt-BR")
     finally:
         context.close()
+
+
+def _me(live: Service, token: str) -> tuple[int, str]:
+    answer = live.operator_http.open("/admin/me", headers={"Authorization": f"Bearer {token}"})
+    return answer.status_code, str((answer.json or {}).get("name", ""))
+
+
+def test_an_admin_adds_a_service_account_and_makes_its_token(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "adam-admin")
+    assert console.nav()[-2:] == ["Operators", "My tokens"]
+
+    OperatorsPage(console).add("cashier-eu", "A service account (a program, with API tokens only)",
+                               ["platform", "support"], "the new cashier")
+
+    expect(console.page.get_by_role("row").filter(has_text="cashier-eu")).to_contain_text(
+        "platform, support")
+    console.check_accessibility()
+    console.picture("operators")
+    console.page.get_by_role("link", name="Make its API token").click()
+    expect(console.page.get_by_role("heading", name="API tokens of cashier-eu")).to_be_visible()
+    console.check_accessibility()
+    secret = TokensPage(console).make("cashier", "30")
+    expect(console.page.get_by_role("heading", name="The new token of cashier-eu")
+           ).to_be_visible()
+    console.check_accessibility()
+    assert secret.startswith("wso_") and secret not in console.page.url
+    assert _me(live, secret) == (200, "cashier-eu")
+
+
+def test_a_person_makes_their_own_token_and_revokes_it(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "carla-compliance")
+    console.page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="My tokens").click()
+    tokens = TokensPage(console)
+    console.check_accessibility()
+
+    secret = tokens.make("reports script", "30")
+
+    console.check_accessibility()
+    console.picture("tokens")
+    assert _me(live, secret) == (200, "carla-compliance")
+    console.page.get_by_role("link", name="I have copied it: back to the tokens").click()
+    assert tokens.names()[0] == "reports script"
+    assert secret not in console.page.content()
+    tokens.revoke("reports script", "the script is retired")
+    console.check_accessibility()
+    assert _me(live, secret)[0] == 401
