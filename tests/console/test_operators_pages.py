@@ -89,7 +89,7 @@ def test_an_admin_changes_someones_roles_saying_why_and_it_is_recorded(
 
     assert changed.status_code == 303
     after = person.text("/console/operators")
-    assert re.search(r'id="operator-sam-support"><td>sam-support</td><td>PERSON</td>'
+    assert re.search(r'id="operator-sam-support"><td>sam-support</td><td>person</td>'
                      r"<td>compliance, support</td>", after), after
     [entry] = audited("operator.roles")
     assert (entry.entry.reason, entry.entry.before, entry.entry.after) == (
@@ -152,7 +152,7 @@ def test_an_admin_adds_a_service_account_with_roles_and_it_is_recorded(
 
     assert status == 303 and location.startswith("/console/operators?added=op_")
     page = person.text(location)
-    assert re.search(r'id="operator-cashier-2"><td>cashier-2</td><td>SERVICE</td>'
+    assert re.search(r'id="operator-cashier-2"><td>cashier-2</td><td>service account</td>'
                      r"<td>platform, support</td>", page), page
     assert "cashier-2 is added." in page and "Make its API token" in page
     created = _operator_id(person, "cashier-2")

@@ -23,6 +23,7 @@ WORDS: dict[str, Any] = {
     "day": _l("day"), "week": _l("week"), "month": _l("month"),
     "player": _l("the player"), "operator": _l("the operator"), "register": _l("a register"),
     "real": _l("real money"), "bonus": _l("bonus"),
+    "person": _l("person"), "service": _l("service account"),
 }
 
 
