@@ -7,7 +7,8 @@ action as the API's view of it. ``web`` holds what every page shares (security h
 as pages, the navigation); ``locale`` the language and the formats of amounts and dates;
 ``codes`` the words for the service's codes; ``signin`` the sign-in page; ``player`` search, the
 wallet and a session's story; ``money`` the money requests' form and queue; ``protection`` the
-limit, pause and block forms; ``oversight`` the audit log and the operators.
+limit, pause and block forms; ``oversight`` the audit log and the operators; ``reports``
+reconciliation and the ledger's health.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from walletsvc.console import (  # noqa: F401 (they add their routes)
     oversight,
     player,
     protection,
+    reports,
     signin,
 )
 from walletsvc.console.web import bp
