@@ -31,7 +31,10 @@ def test_every_page_sends_the_strict_policy_and_holds_nothing_inline(
         _check(person, path)
     person.sign_in("adam-admin")
     for path in ("/console/", "/console/search", f"/console/wallets/{wallet_id}",
-                 f"/console/wallets/{wallet_id}/movements", "/console/search?q=none"):
+                 f"/console/wallets/{wallet_id}/movements", "/console/search?q=none",
+                 "/console/reconciliation?date_from=2026-09-21", "/console/ledger",
+                 "/console/reconciliation/movements?day=2026-09-21&provider=AGT&game=agt-13"
+                 "&currency=BRL"):
         _check(person, path)
     assert "script-src 'self'" in POLICY and "style-src 'self'" in POLICY
     assert "unsafe" not in POLICY and "frame-ancestors 'none'" in POLICY
