@@ -97,7 +97,8 @@ def test_a_movement_redis_has_and_the_ledger_lacks_shows_as_a_difference(
     # Only Redis has the other game's row: a difference too, the ledger's side empty.
     assert pgs[:2] == ("differs", "pgs-7")
     assert pgs[2][8:16] == ["—"] * 8 and pgs[2][16] == "1.25"
-    assert re.search(r"the ledger is [\d.]+ seconds behind Redis \(2 entries waiting\)", page)
+    assert re.search(r"the ledger is [\d.]+ seconds behind Redis \(waiting to be exported: 2\)",
+                     page)
 
 
 def test_a_day_redis_no_longer_keeps_is_said_so_not_called_a_difference(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask import Response
@@ -121,7 +122,8 @@ def ledger_health() -> tuple[str, int]:
     lag_s = backlog.lag_seconds(now_ms) if backlog is not None else None
     note(after={"lagSeconds": lag_s, "pending": backlog.pending if backlog else None,
                 "verifyFailed": verified["failed"] if verified else None})
-    return page("console/ledger_health.html", backlog=backlog, lag_s=lag_s,
+    return page("console/ledger_health.html", backlog=backlog,
+                lag_s=_tenths(lag_s) if lag_s is not None else None,
                 lag_ok=lag_s is not None and lag_s <= LAG_ALERT_S, lag_alert_s=LAG_ALERT_S,
                 verified=verified, stale_hours=VERIFY_STALE_S // 3600,
                 verify_ok=_verify_ok(verified, now_ms))
@@ -176,7 +178,7 @@ def _lag_shown(asked: Asked) -> dict[str, Any] | None:
     backlog = _answer(lambda: Outbox(services().store.redis).backlog())
     if backlog is None:
         return {"unknown": True}
-    return {"unknown": False, "seconds": backlog.lag_seconds(services().clock()),
+    return {"unknown": False, "seconds": _tenths(backlog.lag_seconds(services().clock())),
             "pending": backlog.pending}
 
 
@@ -231,6 +233,11 @@ def _answer(read: Callable[[], T]) -> T | None:
         return read()
     except RedisError:
         return None
+
+
+def _tenths(seconds: float) -> Decimal:
+    """Return seconds to the tenth, as an exact decimal the page writes in the reader's way."""
+    return Decimal(f"{seconds:.1f}")
 
 
 def _today() -> date:

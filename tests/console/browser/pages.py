@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from devkit.oidc import StubProvider
 
@@ -126,3 +126,29 @@ class MoneyRequests:
         row = self.console.page.get_by_role("row").filter(has_text=note)
         row.get_by_role("button", name="Approve").click()
         expect(self.console.page.get_by_role("status")).to_contain_text("is recorded")
+
+
+@dataclass
+class ReconciliationPage:
+    """The reconciliation page: GPAS's report beside the ledger's."""
+
+    console: Console
+
+    def show(self, day: str, provider: str) -> None:
+        """Ask for one day's rows of one provider."""
+        page = self.console.page
+        self.console.open("/console/reconciliation")
+        page.get_by_label("Day, or first day (UTC)").fill(day)
+        page.get_by_label("Last day (UTC, included)").fill(day)
+        page.get_by_label("Provider (empty: all)").fill(provider)
+        page.get_by_role("button", name="Show").click()
+
+    def row(self, game: str) -> Locator:
+        """Return the rows (GPAS, ledger, difference) of a game."""
+        page = self.console.page
+        return page.get_by_test_id("row").filter(
+            has=page.get_by_role("link", name=game, exact=True))
+
+    def open_movements(self, game: str) -> None:
+        """Follow a game's link down to its movements."""
+        self.row(game).get_by_role("link", name=game, exact=True).click()
