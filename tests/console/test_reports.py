@@ -216,14 +216,24 @@ def test_a_bad_day_or_range_is_refused_with_a_page_saying_why(
     assert [e.entry.outcome for e in audited("report.reconciliation.export")] == [400]
 
 
-def test_the_movements_of_a_row_need_a_day_and_a_game(person: Person) -> None:
+def test_the_movements_of_a_row_need_a_day_a_game_and_a_known_currency(person: Person) -> None:
     person.sign_in("fiona-finance")
 
     refused = person.open("/console/reconciliation/movements?day=21-09-2026&provider=AGT")
+    unknown = person.open(f"/console/reconciliation/movements?day={TODAY}&provider=AGT"
+                          "&game=agt-13&currency=XYZ")
+    bad_keys = [person.open(f"/console/reconciliation/movements?day={TODAY}&provider=AGT"
+                            f"&game=agt-13&currency=BRL&after={key}")
+                for key in ("yesterday", "9" * 30 + ".00.1.1")]
 
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "day: Not a valid date." in text and "game: Missing data" in text
+    assert unknown.status_code == 400
+    assert "&#39;XYZ&#39; is not a currency the wallets hold" in unknown.get_data(as_text=True)
+    for bad_key in bad_keys:
+        assert bad_key.status_code == 400
+        assert "after must be a movement&#39;s key" in bad_key.get_data(as_text=True)
 
 
 def test_with_redis_down_the_ledgers_side_is_shown_and_nothing_compared(

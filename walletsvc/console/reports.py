@@ -191,6 +191,8 @@ def _game_day() -> tuple[GameDay, str | None]:
         loaded = ReconciliationMovementsQuerySchema().load(sent)
     except ValidationError as exc:
         raise InvalidRequest(details={"fields": exc.messages}) from None
+    if loaded["currency"] not in services().currencies.codes():
+        raise InvalidRequest(f"{loaded['currency']!r} is not a currency the wallets hold")
     row = GameDay(loaded["day"], loaded["provider"], loaded["game"], loaded["currency"])
     return row, loaded["after"]
 

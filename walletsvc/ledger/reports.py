@@ -152,6 +152,9 @@ class LedgerReports:
 def _key(written: str) -> tuple[datetime, str, int, int]:
     """Read a movement's key (``<at ms>.<shard>.<entry ms>.<entry seq>``)."""
     parts = written.split(".")
-    if len(parts) != 4 or not all(part.isdigit() for part in (parts[0], parts[2], parts[3])):
-        raise InvalidRequest("after must be a movement's key")
-    return moment(int(parts[0])), parts[1], int(parts[2]), int(parts[3])
+    try:
+        if len(parts) == 4 and all(part.isdigit() for part in (parts[0], parts[2], parts[3])):
+            return moment(int(parts[0])), parts[1], int(parts[2]), int(parts[3])
+    except OverflowError:  # a time past the year 9999
+        pass
+    raise InvalidRequest("after must be a movement's key")
