@@ -1,17 +1,13 @@
-"""The audit log's page, its CSV export and the chain's check for auditors and compliance, and
-the operators' page for admins."""
+"""The audit log's page, its CSV export and the chain's check for auditors and compliance."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Callable
 
 from devkit.admin import AdminClient
-from devkit.operators import EVERYONE
 from tests.console.conftest import Person, form_token
-from walletsvc.access.audit_log import Recorded
 
 
 def test_an_auditor_filters_the_log_by_action_and_reads_who_did_what(
@@ -76,77 +72,3 @@ def test_support_sees_neither_the_audit_log_nor_the_operators(person: Person) ->
     assert "Audit log" not in home and "Operators" not in home
     assert person.open("/console/audit").status_code == 403
     assert person.open("/console/operators").status_code == 403
-
-
-def test_an_admin_sees_every_operator_and_their_roles(person: Person) -> None:
-    person.sign_in("adam-admin")
-
-    page = person.text("/console/operators")
-
-    for demo in EVERYONE:
-        assert f"<td>{demo.name}</td>" in page
-    assert "<td>auditor</td>" in page  # ana-auditor's one role
-
-
-def _operator_form(person: Person) -> str:
-    return form_token(person.open("/console/operators"))
-
-
-def test_an_admin_changes_someones_roles_saying_why_and_it_is_recorded(
-        person: Person, ledger_url: str,
-        audited: Callable[[str], list[Recorded]]) -> None:
-    person.sign_in("adam-admin")
-    page = person.text("/console/operators")
-    found = re.search(r'action="/console/operators/([^/"]+)/roles"', page.split(
-        'id="operator-sam-support"')[1])
-    assert found, page
-    sam_id = found.group(1)
-
-    changed = person.client.post(f"/console/operators/{sam_id}/roles", data={
-        "csrf_token": _operator_form(person), "roles": ["support", "compliance"],
-        "reason": "covers compliance this week"})
-
-    assert changed.status_code == 303
-    after = person.text("/console/operators")
-    assert re.search(r'id="operator-sam-support"><td>sam-support</td><td>PERSON</td>'
-                     r"<td>compliance, support</td>", after), after
-    [entry] = audited("operator.roles")
-    assert (entry.entry.reason, entry.entry.before, entry.entry.after) == (
-        "covers compliance this week", {"roles": ["support"]},
-        {"roles": ["compliance", "support"]})
-
-
-def test_an_admin_cannot_grant_a_role_they_do_not_hold_nor_change_themselves(
-        person: Person) -> None:
-    person.sign_in("adam-admin")
-    page = person.text("/console/operators")
-    sam_id = re.findall(r'action="/console/operators/([^/"]+)/roles"',
-                        page.split('id="operator-sam-support"')[1])[0]
-
-    refused = person.client.post(f"/console/operators/{sam_id}/roles", data={
-        "csrf_token": _operator_form(person), "roles": ["finance_lead"], "reason": "try"})
-
-    assert refused.status_code == 403
-    mine = page.split('id="operator-adam-admin"')[1].split("</tr>")[0]
-    assert "/roles" not in mine  # no form to change oneself
-
-
-def test_a_disabled_operator_cannot_sign_in_until_enabled_again(
-        person: Person) -> None:
-    person.sign_in("adam-admin")
-    page = person.text("/console/operators")
-    ana_id = re.findall(r'action="/console/operators/([^/"]+)/roles"',
-                        page.split('id="operator-ana-auditor"')[1])[0]
-    ana = Person(person.app, person.clock)
-    assert ana.sign_in("ana-auditor").status_code == 302
-
-    disabled = person.client.post(f"/console/operators/{ana_id}/disable", data={
-        "csrf_token": _operator_form(person), "reason": "left the company"})
-
-    assert disabled.status_code == 303
-    assert ana.open("/console/").status_code == 302  # her session is over
-    assert ana.sign_in("ana-auditor").status_code == 401
-    enabled = person.client.post(f"/console/operators/{ana_id}/enable", data={
-        "csrf_token": _operator_form(person), "reason": "came back"})
-    assert enabled.status_code == 303
-    assert ana.sign_in("ana-auditor").status_code == 302

@@ -5,14 +5,17 @@ both languages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from werkzeug.test import TestResponse
 
 from devkit.admin import AdminClient
-from tests.console.conftest import Person
+from devkit.responses import json_of
+from tests.console.conftest import Person, form_token
 from walletsvc.console.web import POLICY
 
 CONSOLE = Path(__file__).resolve().parents[2] / "walletsvc" / "console"
@@ -24,25 +27,37 @@ _INLINE = [re.compile(pattern, re.IGNORECASE) for pattern in (
 
 
 def test_every_page_sends_the_strict_policy_and_holds_nothing_inline(
-        person: Person, platform: AdminClient) -> None:
+        person: Person, platform: AdminClient, export: Callable[[], None]) -> None:
     wallet_id = platform.wallet(real="5")
+    export()  # the wallet's history pages read the ledger
     pages = ["/console/signin"]
     for path in pages:
         _check(person, path)
     person.sign_in("adam-admin")
+    platform_id = json_of(platform.get("/me"))["operatorId"]
     for path in ("/console/", "/console/search", f"/console/wallets/{wallet_id}",
                  f"/console/wallets/{wallet_id}/movements", "/console/search?q=none",
+                 f"/console/wallets/{wallet_id}/statement?from=2026-09-01&to=2026-09-30",
+                 f"/console/wallets/{wallet_id}/balance-at?at=2026-09-21T15:00",
+                 "/console/operators", "/console/me/tokens",
+                 f"/console/operators/{platform_id}/tokens",
                  "/console/reconciliation?date_from=2026-09-21", "/console/ledger",
                  "/console/reconciliation/movements?day=2026-09-21&provider=AGT&game=agt-13"
                  "&currency=BRL"):
         _check(person, path)
+    made = person.client.post("/console/me/tokens", data={
+        "csrf_token": form_token(person.open("/console/me/tokens")), "name": "checked"})
+    _check_answer(made, "the page showing a new token's secret", 201)
     assert "script-src 'self'" in POLICY and "style-src 'self'" in POLICY
     assert "unsafe" not in POLICY and "frame-ancestors 'none'" in POLICY
 
 
 def _check(person: Person, path: str) -> None:
-    answered = person.open(path)
-    assert answered.status_code in (200, 404), (path, answered.status_code)
+    _check_answer(person.open(path), path, 200, 404)
+
+
+def _check_answer(answered: TestResponse, path: str, *statuses: int) -> None:
+    assert answered.status_code in statuses, (path, answered.status_code)
     assert answered.headers["Content-Security-Policy"] == POLICY
     assert answered.headers["Cache-Control"] == "no-store"
     assert answered.headers["X-Content-Type-Options"] == "nosniff"

@@ -10,8 +10,10 @@ from werkzeug.test import TestResponse
 from devkit.admin import AdminClient, open_session
 from devkit.gpas import GpasClient
 from devkit.responses import json_of
+from devkit.settings import FakeClock
 from tests.console.conftest import Person, form_token
 from walletsvc.access.audit_log import Recorded
+from walletsvc.services import services
 
 
 def post_form(person: Person, wallet_id: str, action: str, **fields: str) -> TestResponse:
@@ -145,3 +147,52 @@ def test_a_raise_waiting_for_its_cooling_off_can_be_cancelled(
     [limit] = platform.get(f"/wallets/{wallet_id}/limits").get_json()["limits"]
     assert (limit["value"], limit["pending"]) == (100, None)
     assert "Cancel the change" not in person.text(f"/console/wallets/{wallet_id}")
+
+
+def test_a_removal_waits_for_its_cooling_off_then_the_limit_is_gone(
+        person: Person, platform: AdminClient, gpas: GpasClient[TestResponse],
+        clock: FakeClock, audited: Callable[[str], list[Recorded]]) -> None:
+    wallet_id, session_id = open_session(gpas, platform, real="100")
+    person.sign_in("carla-compliance")
+    assert post_form(person, wallet_id, "limits", limit="BET", period="",
+                     value="5.00").status_code == 303
+    assert "Remove after the cooling-off" in person.text(f"/console/wallets/{wallet_id}")
+
+    removed = post_form(person, wallet_id, "limits/remove", limit="BET", period="",
+                        by="player", reason="asked in the app")
+
+    assert (removed.status_code, removed.headers["Location"]) == (
+        303, f"/console/wallets/{wallet_id}#limits")
+    pending = person.text(f"/console/wallets/{wallet_id}")
+    assert "removed from" in pending and "Cancel the change" in pending
+    assert "Remove after the cooling-off" not in pending  # asked once: nothing more to remove
+    [limit] = platform.get(f"/wallets/{wallet_id}/limits").get_json()["limits"]
+    assert (limit["value"], limit["pending"]["value"], limit["pending"]["by"]) == (
+        5, None, "player")
+    assert json_of(gpas.debit(session_id, "6.00"))["type"] == "BET_LIMIT_REACHED"
+    [*_, entry] = audited("limits.set")
+    assert (entry.entry.reason, entry.entry.outcome) == ("asked in the app", 303)
+    assert entry.entry.after["limits"][0]["pending"]["value"] is None
+
+    with person.app.app_context():
+        clock.advance(services().config.limit_cooling_off_seconds + 1)
+    person.sign_in("carla-compliance")  # a day later: the session idled out
+
+    assert platform.get(f"/wallets/{wallet_id}/limits").get_json()["limits"] == []
+    assert "No limits are set." in person.text(f"/console/wallets/{wallet_id}")
+    later = gpas.open_session(wallet_id, platform.token(wallet_id))
+    assert gpas.debit(json_of(later)["id"], "6.00").status_code == 200
+
+
+def test_a_removal_is_not_a_set_limit_without_a_value(
+        person: Person, platform: AdminClient) -> None:
+    wallet_id = platform.wallet()
+    person.sign_in("carla-compliance")
+    assert post_form(person, wallet_id, "limits", limit="LOSS", period="DAY",
+                     value="20.00").status_code == 303
+
+    empty = post_form(person, wallet_id, "limits", limit="LOSS", period="DAY", value="")
+
+    assert empty.status_code == 400
+    [limit] = platform.get(f"/wallets/{wallet_id}/limits").get_json()["limits"]
+    assert (limit["value"], limit["pending"]) == (20, None)

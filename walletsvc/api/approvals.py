@@ -16,6 +16,7 @@ from walletsvc.access import roles
 from walletsvc.access.guard import acting, guarded, note
 from walletsvc.api.contract import contract
 from walletsvc.approvals.desk import Desk
+from walletsvc.approvals.requests import MoneyRequest
 from walletsvc.approvals.rules import Rules
 from walletsvc.models import SUB_WALLETS
 from walletsvc.presenters.approvals import (
@@ -69,13 +70,19 @@ def noting(desk: Desk) -> Iterator[None]:
 def ask(body: dict[str, Any]) -> dict[str, Any]:
     """Ask for a deposit, withdrawal or correction that another operator approves."""
     desk = open_desk()
+    return request_view(ask_for(desk, body), desk.now(), services().currencies)
+
+
+def ask_for(desk: Desk, body: dict[str, Any]) -> MoneyRequest:
+    """Ask, as this request's operator, for the movement ``body`` (the request schema's load)
+    describes; record the wallet, then the request made, as the entry's target."""
     note(target=f"wallet:{body['walletId']}")
     with noting(desk):
         made = desk.ask(acting().operator, body["kind"].lower(), body["walletId"],
                         SUB_WALLETS[body["subWallet"]], body["amount"], body["reasonCode"],
                         body["note"], body["ticket"])
     note(target=f"money_request:{made.id}")
-    return request_view(made, desk.now(), services().currencies)
+    return made
 
 
 @bp.get("")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response
@@ -54,10 +55,16 @@ def _csv(rows: Iterable[dict[str, Any]], schema: type[Schema], name: str) -> Res
           description="The wallet's balances and movements over the dates")
 def statement(query: dict[str, Any], wallet_id: str) -> Response:
     """Return a player's statement for any date range the ledger keeps."""
+    return streamed_statement(wallet_id, query["date_from"], query["date_to"], query["format"])
+
+
+def streamed_statement(wallet_id: str, date_from: date, date_to: date, output: str) -> Response:
+    """Answer the wallet's statement as JSON or CSV, its lines read while it is written (the
+    API's route and the console's download)."""
     with contextlib.ExitStack() as held:
         book = held.enter_context(open_book(services()))
-        found = book.reports.statement(wallet_id, query["date_from"], query["date_to"])
-        answer = _statement_answer(found, query["format"])
+        found = book.reports.statement(wallet_id, date_from, date_to)
+        answer = _statement_answer(found, output)
         # The lines are read while the answer is written: the connection closes with it.
         answer.call_on_close(held.pop_all().close)
     return answer

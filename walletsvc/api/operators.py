@@ -30,11 +30,13 @@ from walletsvc.schemas.access import (
 bp = Blueprint("operators", __name__, url_prefix="/admin")
 
 
-def _admin() -> OperatorAdmin:
+def admin() -> OperatorAdmin:
+    """Return the rules of managing operators, applied to the operator acting."""
     return OperatorAdmin(acting().directory, acting().operator)
 
 
-def _operator(operator_id: str) -> Operator:
+def find_operator(operator_id: str) -> Operator:
+    """Return the operator ``operator_id``; 404 if there is none."""
     found = acting().directory.get(operator_id)
     if found is None:
         raise ResourceNotFound(f"no operator {operator_id}")
@@ -63,8 +65,16 @@ def my_tokens() -> dict[str, Any]:
           description="The new token; its secret is shown this once")
 def issue_my_token(body: dict[str, Any]) -> dict[str, Any]:
     """Make an API token for oneself (the CLI, a script of one's own)."""
-    secret, token = _admin().issue_token(acting().operator, body["name"], body["days"])
-    note(target=f"token:{token.id}", after=api_token_view(token))
+    made = issue(acting().operator, body)
+    note(target=f"token:{made['tokenId']}")
+    return made
+
+
+def issue(owner: Operator, body: dict[str, Any]) -> dict[str, Any]:
+    """Make the API token a TokenRequestSchema ``body`` asks for ``owner`` (by the rules of
+    OperatorAdmin); note it in the audit entry, never its secret; return it with its secret."""
+    secret, token = admin().issue_token(owner, body["name"], body["days"])
+    note(after=api_token_view(token))
     return api_token_view(token, secret)
 
 
@@ -82,8 +92,14 @@ def list_operators() -> dict[str, Any]:
           errors=(409,), description="The new operator")
 def create_operator(body: dict[str, Any]) -> dict[str, Any]:
     """Add a person or a service account with roles the admin holds."""
-    created = _admin().create(body["name"], "service" if body["kind"] == "SERVICE" else "person",
-                              parse_roles(body["roles"]), body["email"], body["oidcSubject"])
+    return add_operator(body)
+
+
+def add_operator(body: dict[str, Any]) -> dict[str, Any]:
+    """Add the operator an OperatorCreateRequestSchema ``body`` describes (by the rules of
+    OperatorAdmin); note it in the audit entry; return it."""
+    created = admin().create(body["name"], "service" if body["kind"] == "SERVICE" else "person",
+                             parse_roles(body["roles"]), body["email"], body["oidcSubject"])
     view = operator_view(created)
     note(target=f"operator:{created.id}", after=view)
     return view
@@ -94,7 +110,7 @@ def create_operator(body: dict[str, Any]) -> dict[str, Any]:
 @contract(answer=OperatorSchema, errors=(404,), description="The operator")
 def get_operator(operator_id: str) -> dict[str, Any]:
     """Return one operator."""
-    return operator_view(_operator(operator_id))
+    return operator_view(find_operator(operator_id))
 
 
 @bp.put("/operators/<operator_id>/roles")
@@ -103,15 +119,15 @@ def get_operator(operator_id: str) -> dict[str, Any]:
           description="The operator with the new roles")
 def set_roles(body: dict[str, Any], operator_id: str) -> dict[str, Any]:
     """Replace an operator's roles (another admin's; only roles the admin holds)."""
-    target = _operator(operator_id)
-    changed = _admin().set_roles(target, parse_roles(body["roles"]))
+    target = find_operator(operator_id)
+    changed = admin().set_roles(target, parse_roles(body["roles"]))
     note(before={"roles": sorted(target.roles)}, after={"roles": sorted(changed.roles)})
     return operator_view(changed)
 
 
 def _set_disabled(operator_id: str, disabled: bool) -> dict[str, Any]:
-    target = _operator(operator_id)
-    changed = _admin().set_disabled(target, disabled)
+    target = find_operator(operator_id)
+    changed = admin().set_disabled(target, disabled)
     note(before={"disabled": target.disabled}, after={"disabled": changed.disabled})
     return operator_view(changed)
 
@@ -140,7 +156,7 @@ def enable(body: dict[str, Any], operator_id: str) -> dict[str, Any]:
 def list_tokens(operator_id: str) -> dict[str, Any]:
     """List an operator's API tokens."""
     return {"tokens": [api_token_view(t)
-                       for t in acting().directory.tokens(_operator(operator_id))]}
+                       for t in acting().directory.tokens(find_operator(operator_id))]}
 
 
 @bp.post("/operators/<operator_id>/tokens")
@@ -149,9 +165,7 @@ def list_tokens(operator_id: str) -> dict[str, Any]:
           description="The service account's new token; its secret is shown this once")
 def issue_token(body: dict[str, Any], operator_id: str) -> dict[str, Any]:
     """Make an API token for a service account."""
-    secret, token = _admin().issue_token(_operator(operator_id), body["name"], body["days"])
-    note(after=api_token_view(token))
-    return api_token_view(token, secret)
+    return issue(find_operator(operator_id), body)
 
 
 @bp.post("/tokens/<token_id>/revoke")
@@ -160,4 +174,4 @@ def issue_token(body: dict[str, Any], operator_id: str) -> dict[str, Any]:
           description="The token, revoked")
 def revoke_token(body: dict[str, Any], token_id: str) -> dict[str, Any]:
     """Revoke a token: one's own, or anyone's by an admin."""
-    return api_token_view(_admin().revoke_token(token_id))
+    return api_token_view(admin().revoke_token(token_id))

@@ -6,9 +6,11 @@ a page, and every page also works as plain links and forms. Every route but sign
 action as the API's view of it. ``web`` holds what every page shares (security headers, errors
 as pages, the navigation); ``locale`` the language and the formats of amounts and dates;
 ``codes`` the words for the service's codes; ``signin`` the sign-in page; ``player`` search, the
-wallet and a session's story; ``money`` the money requests' form and queue; ``protection`` the
-limit, pause and block forms; ``oversight`` the audit log and the operators; ``reports``
-reconciliation and the ledger's health.
+wallet and a session's story; ``history`` a wallet's statement for any dates and its balance
+at a past moment; ``money`` the money requests' form and queue; ``protection`` the limit, pause
+and block forms; ``oversight`` the audit log; ``operators`` the operators, their roles and their
+tokens (admins); ``tokens`` one's own API tokens and what an admin's page of someone's shares
+with it; ``reports`` reconciliation and the ledger's health.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from __future__ import annotations
 from flask import Flask
 
 from walletsvc.console import (  # noqa: F401 (they add their routes)
+    history,
     locale,
     money,
+    operators,
     oversight,
     player,
     protection,
     reports,
     signin,
+    tokens,
 )
 from walletsvc.console.web import bp
 

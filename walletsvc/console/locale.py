@@ -7,13 +7,13 @@ currency's scale gives is shown, none rounded away; dates are shown in UTC, the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask import Flask, Response, current_app
-from flask_babel import Babel, format_datetime, get_locale, gettext
+from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 
 from walletsvc.console.codes import word
 from walletsvc.console.web import bp
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["amount"] = amount
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["day"] = day
     app.jinja_env.filters["word"] = word
     app.jinja_env.globals["language_tag"] = language_tag
     app.jinja_env.globals["languages"] = LANGUAGES
@@ -91,6 +92,13 @@ def when(iso: str | None) -> str:
         return "—"
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return f"{format_datetime(moment, 'medium')} UTC"
+
+
+def day(iso: str | None) -> str:
+    """Return an ISO 8601 date (YYYY-MM-DD) as the reader writes a date."""
+    if not iso:
+        return "—"
+    return str(format_date(date.fromisoformat(iso), "medium"))
 
 
 def read_amount(written: str) -> Decimal | None:

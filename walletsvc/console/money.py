@@ -16,13 +16,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from walletsvc.access import roles
 from walletsvc.access.guard import acting, guarded, note
-from walletsvc.api.approvals import READ_REQUESTS, noting, open_desk
+from walletsvc.api.approvals import READ_REQUESTS, ask_for, noting, open_desk
 from walletsvc.approvals.rules import KINDS, REASON_CODES, STATES
 from walletsvc.console.locale import amount_hint, read_amount
 from walletsvc.console.web import bp, page
 from walletsvc.context import current_request
 from walletsvc.errors import FreshSignInRequired, InvalidRequest
-from walletsvc.models import SUB_WALLETS
 from walletsvc.presenters.approvals import request_page_view
 from walletsvc.schemas.approvals import (
     MoneyRequestCreateRequestSchema,
@@ -72,13 +71,7 @@ def ask() -> BaseResponse | tuple[str, int]:
         body = MoneyRequestCreateRequestSchema().load({**sent, "amount": str(amount)})
     except ValidationError as exc:
         return _ask_page(sent, cast(dict[str, Any], exc.messages), 400)
-    desk = open_desk()
-    note(target=f"wallet:{body['walletId']}")
-    with noting(desk):
-        made = desk.ask(acting().operator, body["kind"].lower(), body["walletId"],
-                        SUB_WALLETS[body["subWallet"]], body["amount"], body["reasonCode"],
-                        body["note"], body["ticket"])
-    note(target=f"money_request:{made.id}")
+    made = ask_for(open_desk(), body)
     return redirect(url_for("console.queue", done=made.id), 303)
 
 

@@ -1,9 +1,8 @@
 """The pages of oversight: the operators' audit log (auditors, compliance), with its filters,
-its CSV export and the chain's check, and the operators with their roles (admins), who change
-roles and disable or enable an operator there by the rules of walletsvc/access/administration.py.
+its CSV export and the chain's check.
 
-They record the admin API's actions (``audit.view``, ``audit.verify``, ``operator.list``,
-``operator.roles``...): reading the audit log is itself in it.
+They record the admin API's actions (``audit.view``, ``audit.verify``): reading the audit log is
+itself in it.
 """
 
 from __future__ import annotations
@@ -11,20 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import redirect, url_for
-from marshmallow import ValidationError
-from werkzeug.wrappers import Response as BaseResponse
-
 from walletsvc.access import audit_log, roles
-from walletsvc.access.administration import OperatorAdmin
-from walletsvc.access.directory import Operator
 from walletsvc.access.guard import acting, guarded, note
-from walletsvc.access.roles import Role, parse_roles
 from walletsvc.console.web import bp, from_htmx, page
 from walletsvc.context import current_request
-from walletsvc.errors import InvalidRequest, ResourceNotFound
-from walletsvc.presenters.access import audit_entry_view, operator_view, verification_view
-from walletsvc.schemas.access import ReasonRequestSchema
+from walletsvc.errors import InvalidRequest
+from walletsvc.presenters.access import audit_entry_view, verification_view
 
 AUDIT_PAGE = 50
 _FILTERS = ("actor", "action", "target", "since", "until")
@@ -57,68 +48,6 @@ def verify() -> tuple[str, int]:
     found = verification_view(audit_log.verify(acting().conn))
     note(after={"entries": found["entries"], "ok": found["ok"]})
     return page("console/audit_verified.html", found=found)
-
-
-@bp.get("/operators")
-@guarded(roles.MANAGE_OPERATORS, "operator.list")
-def operators() -> tuple[str, int]:
-    """List every operator with their roles and how they sign in."""
-    return page("console/operators.html",
-                operators=[operator_view(o) for o in acting().directory.all()],
-                all_roles=sorted(Role), me=acting().operator.id)
-
-
-@bp.post("/operators/<operator_id>/roles")
-@guarded(roles.MANAGE_OPERATORS, "operator.roles", "operator_id")
-def set_roles(operator_id: str) -> BaseResponse:
-    """Replace an operator's roles with the boxes ticked (only roles the admin holds)."""
-    form = current_request().form
-    try:
-        granted = parse_roles(form.getlist("roles"))
-    except ValueError as exc:
-        raise InvalidRequest(str(exc)) from None
-    _reason(form.get("reason", ""))
-    target = _operator(operator_id)
-    changed = OperatorAdmin(acting().directory, acting().operator).set_roles(target, granted)
-    note(before={"roles": sorted(target.roles)}, after={"roles": sorted(changed.roles)})
-    return redirect(url_for("console.operators"), 303)
-
-
-@bp.post("/operators/<operator_id>/disable")
-@guarded(roles.MANAGE_OPERATORS, "operator.disable", "operator_id")
-def disable(operator_id: str) -> BaseResponse:
-    """Disable an operator: no sign-in, no token works."""
-    return _set_disabled(operator_id, True)
-
-
-@bp.post("/operators/<operator_id>/enable")
-@guarded(roles.MANAGE_OPERATORS, "operator.enable", "operator_id")
-def enable(operator_id: str) -> BaseResponse:
-    """Enable a disabled operator."""
-    return _set_disabled(operator_id, False)
-
-
-def _set_disabled(operator_id: str, disabled: bool) -> BaseResponse:
-    _reason(current_request().form.get("reason", ""))
-    target = _operator(operator_id)
-    changed = OperatorAdmin(acting().directory, acting().operator).set_disabled(target, disabled)
-    note(before={"disabled": target.disabled}, after={"disabled": changed.disabled})
-    return redirect(url_for("console.operators"), 303)
-
-
-def _operator(operator_id: str) -> Operator:
-    found = acting().directory.get(operator_id)
-    if found is None:
-        raise ResourceNotFound(f"no operator {operator_id}")
-    return found
-
-
-def _reason(written: str) -> None:
-    try:
-        loaded = ReasonRequestSchema().load({"reason": written.strip()})
-    except ValidationError:
-        raise InvalidRequest("say why") from None
-    note(reason=str(loaded["reason"]))
 
 
 def _filters(asked: dict[str, str]) -> audit_log.Filters:

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from walletsvc.access import roles
 from walletsvc.access.guard import acting, guarded, note
+from walletsvc.console.history import default_days, default_moment
 from walletsvc.console.web import bp, from_htmx, page
 from walletsvc.context import current_request
 from walletsvc.domain.protection.limits import ORIGINS
@@ -75,7 +76,8 @@ def wallet(wallet_id: str) -> tuple[str, int]:
                 may_block=operator.holds(roles.BLOCK_PLAYER),
                 may_lift=operator.holds(roles.LIFT_PROTECTION),
                 may_ask=operator.holds(roles.ASK_MONEY), limit_names=LIMIT_NAMES,
-                period_names=PERIOD_NAMES, origins=ORIGINS)
+                period_names=PERIOD_NAMES, origins=ORIGINS, statement_days=default_days(),
+                moment_now=default_moment())
 
 
 @bp.get("/wallets/<wallet_id>/movements")

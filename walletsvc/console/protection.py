@@ -1,7 +1,7 @@
-"""Player protection in the console: a limit set or its pending change cancelled, a pause or
-self-exclusion, a pause lifted, a wallet blocked or unblocked (docs/player-protection.md). The
-forms are on the wallet's page; each posts here, is read with the admin API's own schema and
-changes what the API's route changes, recorded the same."""
+"""Player protection in the console: a limit set, removed or its pending change cancelled, a
+pause or self-exclusion, a pause lifted, a wallet blocked or unblocked
+(docs/player-protection.md). The forms are on the wallet's page; each posts here, is read with
+the admin API's own schema and changes what the API's route changes, recorded the same."""
 
 from __future__ import annotations
 
@@ -47,6 +47,20 @@ def set_limit(wallet_id: str) -> BaseResponse:
     return _back(wallet_id)
 
 
+@bp.post("/wallets/<wallet_id>/limits/remove")
+@guarded(roles.PROTECT_PLAYER, "limits.set", "wallet_id")
+def remove_limit(wallet_id: str) -> BaseResponse:
+    """Remove a limit after the cooling-off: the admin API's change with no value, recorded as
+    the API records it (a removal is a loosening: it waits, and is pending until then)."""
+    form = _form()
+    body = _load(LimitChangeRequestSchema, {
+        "limit": form.get("limit"), "period": form.get("period") or None, "value": None,
+        "by": _by(form), "reason": form.get("reason", "")})
+    changed(wallet_id, lambda: services().protection.set_limit(
+        wallet_id, body["limit"].lower(), period_of(body), None, body["by"]))
+    return _back(wallet_id)
+
+
 @bp.post("/wallets/<wallet_id>/limits/cancel")
 @guarded(roles.PROTECT_PLAYER, "limits.cancel", "wallet_id")
 def cancel_limit_change(wallet_id: str) -> BaseResponse:
@@ -64,17 +78,19 @@ def cancel_limit_change(wallet_id: str) -> BaseResponse:
 @guarded(roles.BLOCK_PLAYER, "player.block", "wallet_id")
 def block(wallet_id: str) -> BaseResponse:
     """Block the player: no new sessions, no debits."""
-    _load(BlockRequestSchema, {"reason": _form().get("reason", "")})
-    set_blocked(wallet_id, True)
-    return redirect(url_for("console.wallet", wallet_id=wallet_id), 303)
+    return _set_blocked(wallet_id, True)
 
 
 @bp.post("/wallets/<wallet_id>/unblock")
 @guarded(roles.BLOCK_PLAYER, "player.unblock", "wallet_id")
 def unblock(wallet_id: str) -> BaseResponse:
     """Unblock the player."""
+    return _set_blocked(wallet_id, False)
+
+
+def _set_blocked(wallet_id: str, blocked: bool) -> BaseResponse:
     _load(BlockRequestSchema, {"reason": _form().get("reason", "")})
-    set_blocked(wallet_id, False)
+    set_blocked(wallet_id, blocked)
     return redirect(url_for("console.wallet", wallet_id=wallet_id), 303)
 
 

@@ -14,13 +14,21 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from walletsvc.access import roles
 from walletsvc.access.directory import Operator
-from walletsvc.access.guard import acting
+from walletsvc.access.guard import acting, note
 from walletsvc.context import current_request
-from walletsvc.errors import FreshSignInRequired, OperatorUnknown, WalletError, error_response
+from walletsvc.errors import (
+    FreshSignInRequired,
+    InvalidRequest,
+    OperatorUnknown,
+    WalletError,
+    error_response,
+)
+from walletsvc.schemas.access import ReasonRequestSchema
 from walletsvc.signin import session as signin_session
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -47,6 +55,7 @@ PLACES = (
     Place("console.ledger_health", _l("Ledger health"), roles.REPORTS | roles.READ_AUDIT),
     Place("console.audit", _l("Audit log"), roles.READ_AUDIT),
     Place("console.operators", _l("Operators"), roles.MANAGE_OPERATORS),
+    Place("console.my_tokens", _l("My tokens"), roles.ANY_OPERATOR),
 )
 
 
@@ -67,6 +76,24 @@ def csrf_token(operator: Operator) -> str:
     if session.get(signin_session.SESSION_OPERATOR) != operator.id:
         return ""
     return signin_session.current(operator).csrf_token
+
+
+def note_reason(written: str) -> None:
+    """Read a form's reason with the admin API's schema and note it; 400 when none is given."""
+    try:
+        loaded = ReasonRequestSchema().load({"reason": written.strip()})
+    except ValidationError:
+        raise InvalidRequest("say why") from None
+    note(reason=str(loaded["reason"]))
+
+
+def shown_on_the_form(refusal: WalletError) -> WalletError:
+    """Return a refusal to show on the page of the form that was sent, with what the work
+    wrote rolled back; a program with an API token gets the API's answer instead."""
+    if "Authorization" in current_request().headers:
+        raise refusal
+    acting().conn.rollback()
+    return refusal
 
 
 def from_htmx() -> bool:

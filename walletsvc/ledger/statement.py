@@ -8,7 +8,7 @@ the balances and the lines come from the same snapshot while the exporter goes o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,11 +23,13 @@ BATCH_ROWS = 2_000
 _MONEY = sorted(MONEY_EVENTS)
 _WALLET = "SELECT player_id, currency, real, bonus FROM ledger_wallets WHERE wallet_id = %s"
 # What moved since the start and since the end: the balances now, less these, are the
-# opening and closing balances, exact whatever old partitions were dropped.
+# opening and closing balances, exact whatever old partitions were dropped. The same scan
+# counts the statement's lines, so a reader can be told how many there are before reading them.
 _SINCE = """
 SELECT coalesce(sum(real_delta), 0), coalesce(sum(bonus_delta), 0),
        coalesce(sum(real_delta) FILTER (WHERE at >= %(end)s), 0),
-       coalesce(sum(bonus_delta) FILTER (WHERE at >= %(end)s), 0)
+       coalesce(sum(bonus_delta) FILTER (WHERE at >= %(end)s), 0),
+       count(*) FILTER (WHERE at < %(end)s)
 FROM ledger_entries WHERE wallet_id = %(wallet)s AND at >= %(start)s AND event = ANY(%(money)s)
 """
 _LINES = """
@@ -64,7 +66,7 @@ class Statement:
     """A wallet's balances before and after a date range, and its movements between.
 
     ``lines`` is read from the database as it is iterated: once, and only while the
-    connection that made the statement is open.
+    connection that made the statement is open (closing it early closes its cursor).
     """
 
     wallet_id: str
@@ -74,7 +76,8 @@ class Statement:
     date_to: date
     opening: tuple[int, int]
     closing: tuple[int, int]
-    lines: Iterator[StatementLine]
+    lines: Generator[StatementLine, None, None]
+    count: int  # how many lines ``lines`` gives
 
 
 def read_statement(conn: psycopg.Connection[tuple[Any, ...]], wallet_id: str,
@@ -89,14 +92,14 @@ def read_statement(conn: psycopg.Connection[tuple[Any, ...]], wallet_id: str,
     params = {"wallet": wallet_id, "start": bounds[0], "end": bounds[1], "money": _MONEY}
     since = conn.execute(_SINCE, params).fetchone()
     assert since is not None  # an aggregate always answers one row
-    real_start, bonus_start, real_end, bonus_end = since
+    real_start, bonus_start, real_end, bonus_end, count = since
     return Statement(wallet_id, player, currency, *days,
                      (real_now - real_start, bonus_now - bonus_start),
-                     (real_now - real_end, bonus_now - bonus_end), _lines(conn, params))
+                     (real_now - real_end, bonus_now - bonus_end), _lines(conn, params), count)
 
 
 def _lines(conn: psycopg.Connection[tuple[Any, ...]], params: dict[str, Any]
-           ) -> Iterator[StatementLine]:
+           ) -> Generator[StatementLine, None, None]:
     # Inside the snapshot's transaction: the cursor lives until it ends.
     with conn.cursor(name="statement_lines") as cursor:
         cursor.itersize = BATCH_ROWS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,39 @@ class WalletPage:
         form.get_by_role("button", name="Set the limit").click()
 
 
+    def show_statement(self) -> None:
+        """Send the statement form with its dates as they are (the month so far)."""
+        self.console.page.get_by_role("button", name="Show the statement").click()
+
+    def show_balance_at(self, moment: str) -> None:
+        """Ask for the balance at ``moment`` (YYYY-MM-DDTHH:MM:SS, UTC)."""
+        page = self.console.page
+        page.get_by_label("Date and time (UTC)").fill(moment)
+        page.get_by_role("button", name="Show the balance").click()
+
+
+@dataclass
+class HistoryPages:
+    """A wallet's statement and its balance at a past moment."""
+
+    console: Console
+
+    def balances(self, row: str) -> list[str]:
+        """Return the real, bonus and total of the statement's ``opening`` or ``closing``."""
+        return self.console.page.get_by_test_id(row).get_by_role("cell").all_inner_texts()
+
+    def line(self, reference: str) -> list[str]:
+        """Return the cells of the statement's line of ``reference``."""
+        row = self.console.page.get_by_test_id("statement-lines").get_by_role("row").filter(
+            has=self.console.page.get_by_role("cell", name=reference, exact=True))
+        return row.get_by_role("cell").all_inner_texts()
+
+    def past_balance(self) -> list[str]:
+        """Return the total, real and bonus of the balance at a past moment."""
+        return self.console.page.get_by_test_id("past-balance").get_by_role(
+            "cell").all_inner_texts()
+
+
 @dataclass
 class MoneyRequests:
     """The money requests' form and queue."""
@@ -126,6 +160,57 @@ class MoneyRequests:
         row = self.console.page.get_by_role("row").filter(has_text=note)
         row.get_by_role("button", name="Approve").click()
         expect(self.console.page.get_by_role("status")).to_contain_text("is recorded")
+
+
+@dataclass
+class OperatorsPage:
+    """The operators' page (admins) and an operator's tokens."""
+
+    console: Console
+
+    def add(self, name: str, kind: str, roles: list[str], why: str) -> None:
+        """Fill in and send the form that adds an operator (kind: "A person" or "A service
+        account ...")."""
+        page = self.console.page
+        self.console.open("/console/operators")
+        form = page.locator("form").filter(
+            has=page.get_by_role("button", name="Add the operator"))
+        form.get_by_label("Name (how they sign in and are shown)").fill(name)
+        form.get_by_label(kind).check()
+        for role in roles:
+            # "platform" reads "platform (service accounts only)"
+            form.get_by_role("checkbox", name=re.compile(rf"^{role}( |$)")).check()
+        form.get_by_label("Why").fill(why)
+        form.get_by_role("button", name="Add the operator").click()
+        expect(page.get_by_role("status")).to_contain_text(f"{name} is added.")
+
+
+@dataclass
+class TokensPage:
+    """A page of API tokens: one's own, or an operator's for an admin."""
+
+    console: Console
+
+    def make(self, name: str, days: str) -> str:
+        """Fill in and send the form that makes a token; return the secret shown once."""
+        page = self.console.page
+        page.get_by_label("Name (what it is for)").fill(name)
+        page.get_by_label("Days it works (1 to 366)").fill(days)
+        page.get_by_role("button", name="Make the token").click()
+        expect(page.get_by_text("Copy it now: it will not be shown again.")).to_be_visible()
+        return page.get_by_label("The token", exact=True).input_value()
+
+    def names(self) -> list[str]:
+        """Return the names of the tokens listed, newest first."""
+        return self.console.page.locator("tbody tr td:first-child").all_inner_texts()
+
+    def revoke(self, name: str, why: str) -> None:
+        """Revoke the token named ``name``, saying why."""
+        page = self.console.page
+        page.get_by_label(f"Why revoke {name}").fill(why)
+        page.get_by_role("row").filter(has_text=name).get_by_role(
+            "button", name="Revoke").click()
+        expect(page.get_by_role("status")).to_contain_text(f"The token {name} is revoked")
 
 
 @dataclass

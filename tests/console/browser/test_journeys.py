@@ -1,11 +1,15 @@
 """One journey per role through the console in chromium, against the service under gunicorn
-and the stub identity provider: support reads a session's story, finance moves money with four
-eyes and reconciles a day down to a movement, compliance sets a limit GPAS's next bet obeys, an
-auditor checks the chain. Each page passes axe-core with no serious violation and breaks no
-rule of the Content-Security-Policy."""
+and the stub identity provider: support reads a session's story, a statement and a past
+balance, finance moves money with four eyes, compliance sets a limit GPAS's next bet obeys, an
+auditor checks the chain, an admin adds a service account and makes its token, a person makes
+and revokes their own, finance reconciles a day down to a movement and reads the ledger's
+health. Each page passes axe-core with no serious violation and breaks no rule of the
+Content-Security-Policy."""
 
 from __future__ import annotations
 
+import subprocess
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,14 +20,17 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from devkit.oidc import StubProvider
 from devkit.operators import PLATFORM_TOKEN
 from tests.console.browser.conftest import VIEWPORT, console_url, operator_call
-from tests.console.browser.pages import Console, MoneyRequests, ReconciliationPage, WalletPage
-from tests.support.service import Service
-from walletsvc.config import Config
-from walletsvc.ledger.database import connect as connect_ledger
-from walletsvc.ledger.exporter import Exporter, ExportSettings
-from walletsvc.ledger.verify import verify
-from walletsvc.ledger.verify_runs import run_and_keep
-from walletsvc.store import connect, keys
+from tests.console.browser.pages import (
+    Console,
+    HistoryPages,
+    MoneyRequests,
+    OperatorsPage,
+    ReconciliationPage,
+    TokensPage,
+    WalletPage,
+)
+from tests.support.ledger import WALLETSVC
+from tests.support.service import ROOT, Service
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console-browser")]
 
@@ -46,24 +53,16 @@ def _session(live: Service, wallet_id: str) -> str:
     return str(opened.json["id"])
 
 
-def _export_and_verify(live: Service) -> None:
-    """Export what Redis holds to the ledger, then run ``ledger verify`` and keep its run, as
-    the exporter and the nightly command do."""
-    config = Config.from_env(live.env)
-    keys.use_prefix(config.redis_key_prefix)
-    redis = connect(config.redis_url, 5.0, config.redis_cluster,
-                    (config.redis_sentinel_username, config.redis_sentinel_password))
-    exporter = Exporter(redis, live.env["WALLETSVC_LEDGER_URL"], ExportSettings())
-    try:
-        exporter.export_pending()
-    finally:
-        exporter.close()
-    with connect_ledger(live.env["WALLETSVC_LEDGER_URL"]) as conn:
-        now_ms = int(datetime.now(UTC).timestamp() * 1000)
-        verdict = run_and_keep(conn, lambda: verify(redis, conn, now_ms=now_ms,
-                                                    retention_ms=config.retention_ms))
-    redis.close()
-    assert verdict.clean, verdict
+def _export(live: Service) -> None:
+    """Move what the store holds into the ledger, as walletsvc ledger export does."""
+    subprocess.run([WALLETSVC, "ledger", "export"], cwd=ROOT, env=live.env, check=True,
+                   capture_output=True, timeout=60)
+
+
+def _verify(live: Service) -> None:
+    """Run ``ledger verify`` as the nightly command does (it keeps its run); it finds nothing."""
+    subprocess.run([WALLETSVC, "ledger", "verify", "--quiet", "--wait", "10"], cwd=ROOT,
+                   env=live.env, check=True, capture_output=True, timeout=120)
 
 
 def _console(context: BrowserContext, live: Service, screenshots: Path | None) -> Console:
@@ -82,7 +81,7 @@ def test_support_finds_a_player_and_reads_a_sessions_story(
     console.check_accessibility()
     console.picture("signin")
     console.sign_in_with_company_account(provider, "sam-support")
-    assert console.nav() == ["Home", "Find a player"]
+    assert console.nav() == ["Home", "Find a player", "My tokens"]
     console.find(wallet_id)
     wallet = WalletPage(console)
     expect(console.page.get_by_role("heading", name=f"Wallet {wallet_id}")).to_be_visible()
@@ -118,6 +117,42 @@ def test_older_movements_come_into_the_page_through_htmx_under_the_policy(
     assert console.page.url.endswith(f"/console/wallets/{wallet_id}")
     expect(console.page.get_by_role("heading", name="Balances")).to_be_visible()
     console.check_accessibility()
+
+
+def test_support_reads_a_statement_and_the_balance_before_a_bet(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    wallet_id = _wallet(live, "100.00")
+    session_id = _session(live, wallet_id)
+    time.sleep(1.1)  # the form's moment is to the second: one after the funding, before the bet
+    before_bet = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    time.sleep(1.1)
+    assert live.gpas.debit(session_id, "12.50", "bet-7").status_code == 200
+    assert live.gpas.credit(session_id, "20.00", "win-7").status_code == 200
+    _export(live)
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "sam-support")
+    console.open(f"/console/wallets/{wallet_id}")
+    wallet, history = WalletPage(console), HistoryPages(console)
+
+    wallet.show_statement()
+
+    expect(console.page.get_by_role("heading", name=f"Statement of wallet {wallet_id}")
+           ).to_be_visible()
+    assert history.balances("opening") == ["0.00 BRL", "0.00 BRL", "0.00 BRL"]
+    assert history.balances("closing") == ["107.50 BRL", "0.00 BRL", "107.50 BRL"]
+    assert history.line("bet-7")[1:] == ["bet", "bet-7", session_id, "agt-13", "-12.50 BRL",
+                                         "87.50 BRL"]
+    assert history.line("win-7")[-2:] == ["20.00 BRL", "107.50 BRL"]
+    console.check_accessibility()
+    console.picture("statement")
+    console.page.get_by_role("link", name="Back to the wallet").click()
+    wallet.show_balance_at(before_bet)
+
+    assert history.past_balance() == ["100.00 BRL", "100.00 BRL", "0.00 BRL"]
+    expect(console.page.get_by_test_id("set-by")).to_contain_text("funding")
+    console.check_accessibility()
+    console.picture("balance-at")
 
 
 def test_finance_asks_for_a_deposit_another_approves_and_the_balance_moves_once(
@@ -174,7 +209,7 @@ def test_an_auditor_checks_the_chain_of_the_audit_log(
         screenshots: Path | None) -> None:
     console = _console(context, live, screenshots)
     console.sign_in_with_company_account(provider, "ana-auditor")
-    assert console.nav() == ["Home", "Ledger health", "Audit log"]
+    assert console.nav() == ["Home", "Ledger health", "Audit log", "My tokens"]
     console.open("/console/audit")
     console.check_accessibility()
     console.picture("audit")
@@ -205,6 +240,59 @@ def test_the_console_speaks_brazilian_portuguese_to_a_brazilian_browser(
         context.close()
 
 
+def _me(live: Service, token: str) -> tuple[int, str]:
+    answer = live.operator_http.open("/admin/me", headers={"Authorization": f"Bearer {token}"})
+    return answer.status_code, str((answer.json or {}).get("name", ""))
+
+
+def test_an_admin_adds_a_service_account_and_makes_its_token(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "adam-admin")
+    assert console.nav()[-2:] == ["Operators", "My tokens"]
+
+    OperatorsPage(console).add("cashier-eu", "A service account (a program, with API tokens only)",
+                               ["platform", "support"], "the new cashier")
+
+    expect(console.page.get_by_role("row").filter(has_text="cashier-eu")).to_contain_text(
+        "platform, support")
+    console.check_accessibility()
+    console.picture("operators")
+    console.page.get_by_role("link", name="Make its API token").click()
+    expect(console.page.get_by_role("heading", name="API tokens of cashier-eu")).to_be_visible()
+    console.check_accessibility()
+    secret = TokensPage(console).make("cashier", "30")
+    expect(console.page.get_by_role("heading", name="The new token of cashier-eu")
+           ).to_be_visible()
+    console.check_accessibility()
+    assert secret.startswith("wso_") and secret not in console.page.url
+    assert _me(live, secret) == (200, "cashier-eu")
+
+
+def test_a_person_makes_their_own_token_and_revokes_it(
+        live: Service, provider: StubProvider, context: BrowserContext,
+        screenshots: Path | None) -> None:
+    console = _console(context, live, screenshots)
+    console.sign_in_with_company_account(provider, "carla-compliance")
+    console.page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="My tokens").click()
+    tokens = TokensPage(console)
+    console.check_accessibility()
+
+    secret = tokens.make("reports script", "30")
+
+    console.check_accessibility()
+    console.picture("tokens")
+    assert _me(live, secret) == (200, "carla-compliance")
+    console.page.get_by_role("link", name="I have copied it: back to the tokens").click()
+    assert tokens.names()[0] == "reports script"
+    assert secret not in console.page.content()
+    tokens.revoke("reports script", "the script is retired")
+    console.check_accessibility()
+    assert _me(live, secret)[0] == 401
+
+
 def test_finance_reconciles_a_day_down_to_a_movement_and_reads_the_ledgers_health(
         live: Service, provider: StubProvider, context: BrowserContext,
         screenshots: Path | None) -> None:
@@ -214,7 +302,8 @@ def test_finance_reconciles_a_day_down_to_a_movement_and_reads_the_ledgers_healt
                                    ("credit", "6.00", "fin-win-1")):
         moved = live.gpas.move(kind, session_id, value, reference, tags={"gameid": "fin-7"})
         assert moved.status_code == 200, moved.json
-    _export_and_verify(live)
+    _export(live)
+    _verify(live)
     # A bet the exporter has not taken yet: in GPAS's report, not yet in the ledger's.
     late = live.gpas.debit(session_id, "1.00", "fin-bet-late", tags={"gameid": "fin-9"})
     assert late.status_code == 200, late.json
