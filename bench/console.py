@@ -222,8 +222,9 @@ def pages(ledger: Ledger, live: list[Live]) -> dict[str, Page]:
             lambda rng: (f"/console/wallets/lw-{a_ledger_wallet(rng)}/balance-at"
                          f"?at={a_moment(rng)}"),
         "money requests": lambda rng: "/console/money-requests",
-        "reconciliation, a day": lambda rng: f"/console/reconciliation?day={ledger.day}",
-        "reconciliation, yesterday": lambda rng: f"/console/reconciliation?day={yesterday}",
+        "reconciliation, a day": lambda rng: f"/console/reconciliation?date_from={ledger.day}",
+        "reconciliation, yesterday":
+            lambda rng: f"/console/reconciliation?date_from={yesterday}",
         "reconciliation's movements":
             lambda rng: (f"/console/reconciliation/movements?day={ledger.day}"
                          f"&provider={rng.choice(PROVIDERS)}&game=g-{rng.randrange(GAMES)}"

@@ -40,7 +40,10 @@ def test_every_page_sends_the_strict_policy_and_holds_nothing_inline(
                  f"/console/wallets/{wallet_id}/statement?from=2026-09-01&to=2026-09-30",
                  f"/console/wallets/{wallet_id}/balance-at?at=2026-09-21T15:00",
                  "/console/operators", "/console/me/tokens",
-                 f"/console/operators/{platform_id}/tokens"):
+                 f"/console/operators/{platform_id}/tokens",
+                 "/console/reconciliation?date_from=2026-09-21", "/console/ledger",
+                 "/console/reconciliation/movements?day=2026-09-21&provider=AGT&game=agt-13"
+                 "&currency=BRL"):
         _check(person, path)
     made = person.client.post("/console/me/tokens", data={
         "csrf_token": form_token(person.open("/console/me/tokens")), "name": "checked"})

@@ -10,7 +10,7 @@ wallet and a session's story; ``history`` a wallet's statement for any dates and
 at a past moment; ``money`` the money requests' form and queue; ``protection`` the limit, pause
 and block forms; ``oversight`` the audit log; ``operators`` the operators, their roles and their
 tokens (admins); ``tokens`` one's own API tokens and what an admin's page of someone's shares
-with it.
+with it; ``reports`` reconciliation and the ledger's health.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from walletsvc.console import (  # noqa: F401 (they add their routes)
     oversight,
     player,
     protection,
+    reports,
     signin,
     tokens,
 )

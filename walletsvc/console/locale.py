@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     Babel(app, locale_selector=select, default_translation_directories=str(_TRANSLATIONS))
     app.jinja_env.filters["amount"] = amount
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["word"] = word
@@ -77,6 +78,12 @@ def amount(value: Decimal | None, currency: str = "") -> str:
     shown = format_decimal(value, format=pattern, locale=get_locale() or "en",
                            decimal_quantization=False)
     return f"{shown} {currency}".strip()
+
+
+def number(value: Decimal | int | None) -> str:
+    """Return an amount (its currency said elsewhere on the page) or a count in the reader's
+    format, exactly as ``amount`` does."""
+    return amount(None if value is None else Decimal(value))
 
 
 def when(iso: str | None) -> str:

@@ -51,6 +51,8 @@ PLACES = (
     Place("console.home", _l("Home"), roles.ANY_OPERATOR),
     Place("console.search", _l("Find a player"), roles.READ_PLAYER),
     Place("console.queue", _l("Money requests"), roles.ASK_MONEY | roles.APPROVE_MONEY),
+    Place("console.reconciliation", _l("Reconciliation"), roles.REPORTS),
+    Place("console.ledger_health", _l("Ledger health"), roles.REPORTS | roles.READ_AUDIT),
     Place("console.audit", _l("Audit log"), roles.READ_AUDIT),
     Place("console.operators", _l("Operators"), roles.MANAGE_OPERATORS),
     Place("console.my_tokens", _l("My tokens"), roles.ANY_OPERATOR),

@@ -1,11 +1,13 @@
-"""The daily reconciliation report GPAS asks for (docs/gpas-contract.md, "Reconciliation")."""
+"""The daily reconciliation report GPAS asks for (docs/gpas-contract.md, "Reconciliation"), and
+the same report from the ledger set beside it (``compare``: the console's reconciliation page)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from walletsvc.domain.games import GamesCatalogue
 from walletsvc.errors import InvalidRequest
@@ -78,3 +80,109 @@ class Reconciliation:
             transaction_count_win=totals.get("count_win", 0),
             transaction_count_rollback=totals.get("count_rollback", 0),
         )
+
+
+# The figures of a row, in the report's order (ReconciliationRow's fields).
+MEASURES = ("total_bet", "total_bet_rollback", "total_win", "total_win_rollback", "total_ggr",
+            "transaction_count_bet", "transaction_count_win", "transaction_count_rollback")
+MATCH, DIFFERS, GONE, UNCHECKED = "match", "differs", "gone", "unchecked"
+Number = Decimal | int
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a row as each side gives it (None: the side has no such row, or could not
+    answer), and GPAS's minus the ledger's (None: not compared)."""
+
+    measure: str
+    gpas: Number | None
+    ledger: Number | None
+    difference: Number | None
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One (UTC date, provider, game, currency) in GPAS's report beside the ledger's.
+
+    ``state``: MATCH; DIFFERS (a figure differs, or only one side has the row); GONE (Redis no
+    longer keeps the day's counters, so GPAS's side is not there to compare); UNCHECKED (a side
+    could not answer).
+    """
+
+    date: str
+    provider_code: str
+    game_id: str
+    game_name: str
+    currency: str
+    state: str
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """A currency's totals on each side; the difference over the rows both sides could hold."""
+
+    currency: str
+    differs: bool
+    figures: tuple[Figure, ...]
+
+
+def compare(gpas: list[ReconciliationRow] | None, ledger: list[ReconciliationRow] | None,
+            redis_holds: Callable[[str], bool]) -> list[Compared]:
+    """Set the two reports side by side, row by row, in the report's order; ``None`` is a side
+    that could not answer; ``redis_holds(day)`` tells whether Redis still keeps a day."""
+    by_side = [{_key(row): row for row in side} if side is not None else None
+               for side in (gpas, ledger)]
+    keys = sorted({key for side in by_side if side is not None for key in side})
+    return [_compared(key, by_side[0], by_side[1], redis_holds(key[0])) for key in keys]
+
+
+def totals(rows: list[Compared]) -> list[CurrencyTotal]:
+    """Return each currency's totals, currencies in alphabetical order."""
+    found = []
+    for currency in sorted({row.currency for row in rows}):
+        mine = [row for row in rows if row.currency == currency]
+        figures = tuple(Figure(measure, _sum(row.figures[n].gpas for row in mine),
+                               _sum(row.figures[n].ledger for row in mine),
+                               _sum(row.figures[n].difference for row in mine))
+                        for n, measure in enumerate(MEASURES))
+        found.append(CurrencyTotal(currency, any(r.state == DIFFERS for r in mine), figures))
+    return found
+
+
+def _key(row: ReconciliationRow) -> tuple[str, str, str, str]:
+    return row.date, row.provider_code, row.game_id, row.currency
+
+
+def _compared(key: tuple[str, str, str, str], gpas: dict[Any, ReconciliationRow] | None,
+              ledger: dict[Any, ReconciliationRow] | None, held: bool) -> Compared:
+    mine, theirs = (gpas or {}).get(key), (ledger or {}).get(key)
+    if gpas is None or ledger is None:
+        state = UNCHECKED
+    elif not held:
+        state = GONE
+    else:
+        state = MATCH if mine is not None and mine == theirs else DIFFERS
+    compared = state in (MATCH, DIFFERS)
+    figures = tuple(Figure(m, _value(mine, m), _value(theirs, m),
+                           _difference(mine, theirs, m) if compared else None)
+                    for m in MEASURES)
+    named = mine or theirs
+    assert named is not None  # every key comes from one side's rows
+    return Compared(*key[:3], named.game_name, key[3], state, figures)
+
+
+def _value(row: ReconciliationRow | None, measure: str) -> Number | None:
+    return None if row is None else getattr(row, measure)
+
+
+def _difference(mine: ReconciliationRow | None, theirs: ReconciliationRow | None,
+                measure: str) -> Number:
+    # A side without the row counts nothing: what the other counted is the whole difference.
+    left, right = _value(mine, measure), _value(theirs, measure)
+    return (left if left is not None else 0) - (right if right is not None else 0)
+
+
+def _sum(values: Iterable[Number | None]) -> Number | None:
+    present = [value for value in values if value is not None]
+    return sum(present[1:], present[0]) if present else None

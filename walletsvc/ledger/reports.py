@@ -3,7 +3,8 @@
 All three read PostgreSQL only, for any dates the ledger keeps; the statement streams its
 lines (``walletsvc.ledger.statement``). The reconciliation counters have the shape the Redis
 store gives (``WalletStore.reconciliation_counters``), so one ``Reconciliation`` shapes both
-into the rows GPAS receives, and the two reports are equal wherever both hold the day.
+into the rows GPAS receives, and the two reports are equal wherever both hold the day. Under a
+row of the report lie its movements (``game_movements``), a page at a time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import psycopg
 
 from walletsvc.errors import InvalidRequest
-from walletsvc.ledger.records import day_start
+from walletsvc.ledger.records import day_start, millis, moment
 from walletsvc.ledger.statement import Statement, read_statement
 
 MAX_STATEMENT_DAYS = 366
@@ -31,6 +32,41 @@ class Liability:
     real: int
     bonus: int
     movements: int
+
+
+@dataclass(frozen=True)
+class GameMovement:
+    """A bet, win or rollback counted in one reconciliation row, with its place in the ledger."""
+
+    at: datetime
+    key: str  # where the next page starts (``GameMovements.after``)
+    event: str
+    wallet_id: str
+    session_id: str | None
+    reference: str | None
+    reverses: str | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class GameDay:
+    """One reconciliation row's key: a UTC day, a provider, a game and a currency."""
+
+    day: date
+    provider_code: str
+    game_id: str
+    currency: str
+
+
+# The primary key's order (at, shard, entry_ms, entry_seq): each page continues on the key's
+# index (every month partition has it) from the last row shown, whatever the day's size.
+_GAME_MOVEMENTS = (
+    "SELECT at, shard, entry_ms, entry_seq, event, wallet_id, session_id, reference, reverses,"
+    " amount FROM ledger_entries WHERE at >= %s AND at < %s"
+    " AND (at, shard, entry_ms, entry_seq) > (%s, %s, %s, %s)"
+    " AND provider_code = %s AND game_id = %s AND currency = %s"
+    " AND event IN ('debit', 'credit', 'rollback')"
+    " ORDER BY at, shard, entry_ms, entry_seq LIMIT %s")
 
 
 def _days(date_from: date, date_to: date, most: int) -> tuple[datetime, datetime]:
@@ -76,6 +112,20 @@ class LedgerReports:
             day += timedelta(days=1)
         return found
 
+    def game_movements(self, row: GameDay, after: str | None, count: int
+                       ) -> list[GameMovement]:
+        """Return up to ``count`` movements of ``row``, in the ledger's order, after the key
+        ``after`` (a movement's ``key``; None: from the day's start)."""
+        start = day_start(row.day)
+        last = _key(after) if after else (start, "", -1, -1)
+        found = self._conn.execute(_GAME_MOVEMENTS, (
+            start, start + timedelta(days=1), *last, row.provider_code, row.game_id,
+            row.currency, count)).fetchall()
+        return [GameMovement(at, f"{millis(at)}.{shard}.{ms}.{seq}", event, wallet_id,
+                             session_id, reference, reverses, int(amount or 0))
+                for at, shard, ms, seq, event, wallet_id, session_id, reference, reverses,
+                amount in found]
+
     def reconciliation_counters(self, days: list[str]) -> dict[tuple[str, ...], dict[str, int]]:
         """Sum the movements of ``days``: (day, provider, game, currency) -> counters."""
         first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
@@ -97,3 +147,14 @@ class LedgerReports:
                                                                            strict=True)
                                  if value}
                 for row in rows if row[0] in days}
+
+
+def _key(written: str) -> tuple[datetime, str, int, int]:
+    """Read a movement's key (``<at ms>.<shard>.<entry ms>.<entry seq>``)."""
+    parts = written.split(".")
+    try:
+        if len(parts) == 4 and all(part.isdigit() for part in (parts[0], parts[2], parts[3])):
+            return moment(int(parts[0])), parts[1], int(parts[2]), int(parts[3])
+    except OverflowError:  # a time past the year 9999
+        pass
+    raise InvalidRequest("after must be a movement's key")

@@ -38,6 +38,16 @@ class Outcome:
     last_success_s: float
 
 
+@dataclass(frozen=True)
+class Run:
+    """One ``ledger verify`` run as kept: when, whether it found nothing, and its counts."""
+
+    started_at: datetime
+    finished_at: datetime
+    ok: bool
+    findings: dict[str, Any]
+
+
 def findings(verdict: Verdict) -> dict[str, int]:
     """Count what a run compared and found, by kind."""
     return {"wallets": verdict.wallets, "differences": len(verdict.differences),
@@ -71,6 +81,14 @@ def outcome(conn: psycopg.Connection[tuple[Any, ...]]) -> Outcome:
     row = conn.execute(_OUTCOME).fetchone()
     failed, last_success = row if row else (None, None)
     return Outcome(bool(failed), float(last_success or 0))
+
+
+def recent(conn: psycopg.Connection[tuple[Any, ...]], count: int) -> list[Run]:
+    """Return the latest ``count`` runs, newest first (on the primary key, read backwards)."""
+    rows = conn.execute("SELECT started_at, finished_at, ok, findings FROM ledger_verify_runs"
+                        " ORDER BY id DESC LIMIT %s", (count,)).fetchall()
+    return [Run(started, finished, bool(ok), dict(found)) for started, finished, ok, found
+            in rows]
 
 
 def scrape(url: str) -> Outcome:

@@ -38,3 +38,13 @@ class ReconciliationReportSchema(Schema):
 
     status = fields.String()
     data = fields.List(fields.Nested(ReconciliationRowSchema))
+
+
+class ReconciliationMovementsQuerySchema(Schema):
+    """Query of the console's movements under one reconciliation row."""
+
+    day = fields.Date(required=True, format="%Y-%m-%d")
+    provider = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    game = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    currency = fields.String(required=True, validate=validate.Length(min=1, max=10))
+    after = fields.String(load_default=None, validate=validate.Length(max=120))

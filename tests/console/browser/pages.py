@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from devkit.oidc import StubProvider
 
@@ -211,3 +211,29 @@ class TokensPage:
         page.get_by_role("row").filter(has_text=name).get_by_role(
             "button", name="Revoke").click()
         expect(page.get_by_role("status")).to_contain_text(f"The token {name} is revoked")
+
+
+@dataclass
+class ReconciliationPage:
+    """The reconciliation page: GPAS's report beside the ledger's."""
+
+    console: Console
+
+    def show(self, day: str, provider: str) -> None:
+        """Ask for one day's rows of one provider."""
+        page = self.console.page
+        self.console.open("/console/reconciliation")
+        page.get_by_label("Day, or first day (UTC)").fill(day)
+        page.get_by_label("Last day (UTC, included)").fill(day)
+        page.get_by_label("Provider (empty: all)").fill(provider)
+        page.get_by_role("button", name="Show").click()
+
+    def row(self, game: str) -> Locator:
+        """Return the rows (GPAS, ledger, difference) of a game."""
+        page = self.console.page
+        return page.get_by_test_id("row").filter(
+            has=page.get_by_role("link", name=game, exact=True))
+
+    def open_movements(self, game: str) -> None:
+        """Follow a game's link down to its movements."""
+        self.row(game).get_by_role("link", name=game, exact=True).click()
