@@ -3,7 +3,8 @@
 All three read PostgreSQL only, for any dates the ledger keeps; the statement streams its
 lines (``walletsvc.ledger.statement``). The reconciliation counters have the shape the Redis
 store gives (``WalletStore.reconciliation_counters``), so one ``Reconciliation`` shapes both
-into the rows GPAS receives, and the two reports are equal wherever both hold the day. Under a
+into the rows GPAS receives, and the two reports are equal wherever both hold the day; they
+come from a summary per day the exporter keeps (migration 0006), not from the entries. Under a
 row of the report lie its movements (``game_movements``), a page at a time.
 """
 
@@ -57,6 +58,10 @@ class GameDay:
     game_id: str
     currency: str
 
+
+# The reconciliation counters as the Redis store names them (the summary's columns).
+_COUNTERS = ("bet", "count_bet", "win", "count_win", "bet_rollback", "win_rollback",
+             "count_rollback")
 
 # The primary key's order (at, shard, entry_ms, entry_seq): each page continues on the key's
 # index (every month partition has it) from the last row shown, whatever the day's size.
@@ -127,23 +132,15 @@ class LedgerReports:
                 amount in found]
 
     def reconciliation_counters(self, days: list[str]) -> dict[tuple[str, ...], dict[str, int]]:
-        """Sum the movements of ``days``: (day, provider, game, currency) -> counters."""
-        first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+        """Read the totals of ``days``: (day, provider, game, currency) -> counters, a counter
+        at zero left out, from the summary the exporter keeps (``ledger_reconciliation_daily``).
+        """
         rows = self._conn.execute(
-            "SELECT to_char(at, 'YYYY-MM-DD'), provider_code, game_id, currency,"
-            " sum(amount) FILTER (WHERE event = 'debit'),"
-            " count(*) FILTER (WHERE event = 'debit'),"
-            " sum(amount) FILTER (WHERE event = 'credit'),"
-            " count(*) FILTER (WHERE event = 'credit'),"
-            " sum(amount) FILTER (WHERE event = 'rollback' AND reversed_kind = 'debit'),"
-            " sum(amount) FILTER (WHERE event = 'rollback' AND reversed_kind = 'credit'),"
-            " count(*) FILTER (WHERE event = 'rollback')"
-            " FROM ledger_entries WHERE at >= %s AND at < %s"
-            " AND event IN ('debit', 'credit', 'rollback') GROUP BY 1, 2, 3, 4",
-            (day_start(first), day_start(last + timedelta(days=1)))).fetchall()
-        names = ("bet", "count_bet", "win", "count_win", "bet_rollback", "win_rollback",
-                 "count_rollback")
-        return {tuple(row[:4]): {name: int(value) for name, value in zip(names, row[4:],
+            "SELECT to_char(day, 'YYYY-MM-DD'), provider_code, game_id, currency, bet, count_bet,"
+            " win, count_win, bet_rollback, win_rollback, count_rollback"
+            " FROM ledger_reconciliation_daily WHERE day BETWEEN %s AND %s",
+            (min(days), max(days))).fetchall()
+        return {tuple(row[:4]): {name: int(value) for name, value in zip(_COUNTERS, row[4:],
                                                                            strict=True)
                                  if value}
                 for row in rows if row[0] in days}

@@ -1,10 +1,10 @@
 """Write a batch of outbox entries to the ledger, idempotently, in one transaction.
 
 The rows are copied into a temporary table and inserted from it in key order with ``ON
-CONFLICT DO NOTHING``; the wallets' balances and the daily totals are then moved by exactly the
-rows that were inserted (``RETURNING``), so an entry written twice counts once. Every
-transaction takes its row locks in the same order (entries, then wallets, then days, each
-sorted), so two exporters never deadlock each other.
+CONFLICT DO NOTHING``; the wallets' balances, the daily totals and the reconciliation totals
+are then moved by exactly the rows that were inserted (``RETURNING``), so an entry written twice
+counts once. Every transaction takes its row locks in the same order (entries, then wallets,
+then days, then reconciliation rows, each sorted), so two exporters never deadlock each other.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -30,7 +30,7 @@ _INSERT = sql.SQL(
     "INSERT INTO ledger_entries ({names}) SELECT {names} FROM ledger_incoming"
     " ORDER BY at, shard, entry_ms, entry_seq ON CONFLICT DO NOTHING"
     " RETURNING wallet_id, shard, event, currency, real_delta, bonus_delta, at, player_id,"
-    " entry_ms, entry_seq").format(names=_NAMES)
+    " entry_ms, entry_seq, provider_code, game_id, amount, reversed_kind").format(names=_NAMES)
 _WALLET = """
 INSERT INTO ledger_wallets AS w (wallet_id, shard, player_id, currency, created_at, blocked,
     blocked_ms, blocked_seq, real, bonus, entries)
@@ -59,6 +59,26 @@ ON CONFLICT (day, currency) DO UPDATE SET
     bonus_delta = d.bonus_delta + EXCLUDED.bonus_delta,
     movements = d.movements + EXCLUDED.movements
 """
+_RECONCILIATION = """
+INSERT INTO ledger_reconciliation_daily AS r (day, provider_code, game_id, currency, bet,
+    count_bet, win, count_win, bet_rollback, win_rollback, count_rollback)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (day, provider_code, game_id, currency) DO UPDATE SET
+    bet = r.bet + EXCLUDED.bet,
+    count_bet = r.count_bet + EXCLUDED.count_bet,
+    win = r.win + EXCLUDED.win,
+    count_win = r.count_win + EXCLUDED.count_win,
+    bet_rollback = r.bet_rollback + EXCLUDED.bet_rollback,
+    win_rollback = r.win_rollback + EXCLUDED.win_rollback,
+    count_rollback = r.count_rollback + EXCLUDED.count_rollback
+"""
+# A movement's place in its reconciliation row (the table's counters, in order): bets and wins
+# add their amount and count; a rollback counts, and adds its amount as a bet's or a win's
+# rollback by what it reversed.
+_BET, _COUNT_BET, _WIN, _COUNT_WIN, _BET_ROLLBACK, _WIN_ROLLBACK, _COUNT_ROLLBACK = range(7)
+_COUNTED = {"debit": (_BET, _COUNT_BET), "credit": (_WIN, _COUNT_WIN),
+            "rollback": (None, _COUNT_ROLLBACK)}
+_ROLLED_BACK = {"debit": _BET_ROLLBACK, "credit": _WIN_ROLLBACK}
 
 
 @dataclass
@@ -83,9 +103,11 @@ class _Totals:
     wallets: dict[str, _WalletChange] = field(default_factory=dict)
     days: dict[tuple[date, str], list[int]] = field(default_factory=lambda: defaultdict(
         lambda: [0, 0, 0]))
+    games: dict[tuple[date, str, str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0] * 7))
 
     def add(self, inserted: Sequence[Any]) -> None:
-        wallet_id, shard, event, currency, real, bonus, at, player, ms, seq = inserted
+        wallet_id, shard, event, currency, real, bonus, at, player, ms, seq = inserted[:10]
         change = self.wallets.setdefault(wallet_id, _WalletChange(shard))
         change.entries += 1
         change.currency = change.currency or currency
@@ -98,6 +120,21 @@ class _Totals:
             change.bonus += bonus
             day = self.days[(at.date(), currency)]
             day[0], day[1], day[2] = day[0] + real, day[1] + bonus, day[2] + 1
+            if event in _COUNTED:
+                self.count(event, at, currency, *inserted[10:])
+
+    def count(self, event: str, at: datetime, currency: str | None, provider: str | None,
+              game: str | None, amount: int | None, reversed_kind: str | None) -> None:
+        """Count a bet, win or rollback in its reconciliation row, as the migration's
+        ``ledger_reconciliation_of`` sums it (a missing provider, game or currency is '')."""
+        row = self.games[(at.astimezone(UTC).date(), provider or "", game or "",
+                          currency or "")]
+        total, counted = _COUNTED[event]
+        if event == "rollback":
+            total = _ROLLED_BACK.get(reversed_kind or "")
+        row[counted] += 1
+        if total is not None:
+            row[total] += amount or 0
 
 
 class LedgerWriter:
@@ -126,4 +163,6 @@ class LedgerWriter:
                                       for w in sorted(totals.wallets)])
             cur.executemany(_DAILY, [(day, currency, *sums)
                                      for (day, currency), sums in sorted(totals.days.items())])
+            cur.executemany(_RECONCILIATION, [(*key, *counters) for key, counters
+                                              in sorted(totals.games.items())])
         return sum(change.entries for change in totals.wallets.values())
