@@ -7,7 +7,8 @@ operator's gunicorn with its shipped config, a local PostgreSQL with the demo op
 
 1. writes ``movements`` bets and wins of 10,000 wallets over the 90 days before today straight
    into the ledger (one SQL statement: the subject is the pages over that ledger, not how the
-   entries got there), with the wallets' rows, their players, sessions, games and providers;
+   entries got there), with the wallets' rows, their players, sessions, games and providers,
+   and the reconciliation summary the exporter would have kept;
 2. makes ``busy`` wallets live in Redis through the service itself (the admin API and signed
    GPAS calls: sessions with bets, wins and a rollback), since the wallet's page, its movements
    and a session's story read Redis;
@@ -47,6 +48,7 @@ from walletsvc.access.directory import Directory
 from walletsvc.access.roles import Role
 from walletsvc.ledger.database import Partitions, connect, month_of, next_month
 from walletsvc.ledger.records import day_start
+from walletsvc.ledger.summary import rebuild_reconciliation_daily
 
 TARGET_MS = 300
 LEDGER_WALLETS = 10_000
@@ -114,9 +116,12 @@ def fill_ledger(url: str, movements: int) -> Ledger:
         conn.execute(_WALLETS, {"start": day_start(first), "real": real,
                                 "entries": per_wallet, "wallets": LEDGER_WALLETS})
         conn.commit()
+        # What the exporter would have kept had the movements come through it.
+        rebuild_reconciliation_daily(conn, first, date.today())
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE ledger_entries")  # what autovacuum does to a settled table
         conn.execute("VACUUM ANALYZE ledger_wallets")
+        conn.execute("VACUUM ANALYZE ledger_reconciliation_daily")
     middle = movements // 2
     return Ledger(first, per_wallet * LEDGER_WALLETS, "lw-4321", "lp-4321", f"r-{middle}",
                   date.today() - timedelta(days=LEDGER_DAYS // 2))
