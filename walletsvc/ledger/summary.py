@@ -25,12 +25,8 @@ def rebuild_reconciliation_daily(conn: psycopg.Connection[Any], first_day: date,
     Refuses days of a month the ledger no longer keeps: their entries are gone, their summary
     is all that is left of them.
     """
-    kept, month = set(Partitions(conn).existing()), month_of(first_day)
-    while month <= last_day:
-        if month not in kept:
-            raise ValueError(f"the ledger no longer keeps {month:%Y-%m}: its summary stays")
-        month = next_month(month)
     with conn.transaction():
+        _refuse_dropped_months(conn, first_day, last_day)
         # Exporters wait to add to the summary until this commits: one that inserted entries
         # this statement cannot see adds them after, so every entry counts exactly once.
         conn.execute("LOCK TABLE ledger_reconciliation_daily IN SHARE ROW EXCLUSIVE MODE")
@@ -40,3 +36,12 @@ def rebuild_reconciliation_daily(conn: psycopg.Connection[Any], first_day: date,
                                " SELECT * FROM ledger_reconciliation_of(%s, %s)",
                                (first_day, last_day))
     return written.rowcount
+
+
+def _refuse_dropped_months(conn: psycopg.Connection[Any], first_day: date, last_day: date
+                           ) -> None:
+    kept, month = set(Partitions(conn).existing()), month_of(first_day)
+    while month <= last_day:
+        if month not in kept:
+            raise ValueError(f"the ledger no longer keeps {month:%Y-%m}: its summary stays")
+        month = next_month(month)
