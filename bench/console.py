@@ -228,6 +228,9 @@ def pages(ledger: Ledger, live: list[Live]) -> dict[str, Page]:
                          f"?at={a_moment(rng)}"),
         "money requests": lambda rng: "/console/money-requests",
         "reconciliation, a day": lambda rng: f"/console/reconciliation?date_from={ledger.day}",
+        "reconciliation, 31 days":
+            lambda rng: (f"/console/reconciliation?date_from={ledger.day - timedelta(days=30)}"
+                         f"&date_to={ledger.day}"),
         "reconciliation, yesterday":
             lambda rng: f"/console/reconciliation?date_from={yesterday}",
         "reconciliation's movements":
@@ -256,22 +259,33 @@ class Browser:
     def browse(self, rounds: int, think_s: float) -> None:
         """Visit every page once per round, in an order of this operator's."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Authorization": f"Bearer {self.token}", "Accept-Language": "pt-BR"}
         names = list(self.pages)
         for _ in range(rounds):
             self.rng.shuffle(names)
             for name in names:
                 path = self.pages[name](self.rng)
                 started = time.perf_counter()
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
+                try:
+                    response = self._get(connection, path)
+                except (http.client.RemoteDisconnected, ConnectionError):
+                    # The server closed the connection while the person read a page (its
+                    # keep-alive is 5 s): as a browser does, connect again, on the clock.
+                    connection.close()
+                    response = self._get(connection, path)
                 self.timings.setdefault(name, []).append(time.perf_counter() - started)
                 if response.status not in (200, 302, 303):
                     self.failures.append(f"{response.status} {path}")
                 if think_s:
                     time.sleep(self.rng.expovariate(1 / think_s))
         connection.close()
+
+    def _get(self, connection: http.client.HTTPConnection, path: str
+             ) -> http.client.HTTPResponse:
+        connection.request("GET", path, headers={"Authorization": f"Bearer {self.token}",
+                                                 "Accept-Language": "pt-BR"})
+        response = connection.getresponse()
+        response.read()
+        return response
 
 
 def phase(port: int, tokens: list[str], found: dict[str, Page], rounds: int, think_s: float,
