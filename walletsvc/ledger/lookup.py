@@ -35,13 +35,15 @@ def movements_of_reference(conn: psycopg.Connection[Any], parent_systems: Iterab
                            reference: str) -> list[Found]:
     """Return the wallets (and sessions) of the movements with this reference: GPAS's, of any
     parent system configured, and the operator's adjustments (no parent system)."""
-    # Two lookups, each on the index (parent_system, reference): an OR of both would scan.
+    # Two lookups, each on its partial index (migrations 0002 and 0007), whose conditions the
+    # queries repeat word for word so that PostgreSQL may use them: an OR of both would scan.
     rows = conn.execute(
         "(SELECT wallet_id, session_id, at FROM ledger_entries"
-        " WHERE parent_system = ANY(%s) AND reference = %s AND event <> 'tombstone')"
+        " WHERE parent_system = ANY(%s) AND reference = %s"
+        " AND event IN ('debit', 'credit', 'rollback'))"
         " UNION ALL "
         "(SELECT wallet_id, session_id, at FROM ledger_entries"
-        " WHERE parent_system IS NULL AND reference = %s)"
+        " WHERE reference = %s AND event IN ('deposit', 'withdrawal'))"
         " ORDER BY at LIMIT %s",
         (list(parent_systems), reference, reference, FOUND_AT_MOST)).fetchall()
     found: dict[tuple[str, str | None], Found] = {}
