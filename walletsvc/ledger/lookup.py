@@ -43,7 +43,7 @@ def movements_of_reference(conn: psycopg.Connection[Any], parent_systems: Iterab
         " AND event IN ('debit', 'credit', 'rollback'))"
         " UNION ALL "
         "(SELECT wallet_id, session_id, at FROM ledger_entries"
-        " WHERE reference = %s AND event IN ('deposit', 'withdrawal'))"
+        " WHERE parent_system IS NULL AND reference = %s)"
         " ORDER BY at LIMIT %s",
         (list(parent_systems), reference, reference, FOUND_AT_MOST)).fetchall()
     found: dict[tuple[str, str | None], Found] = {}

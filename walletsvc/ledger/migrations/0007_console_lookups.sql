@@ -4,8 +4,10 @@
 -- /admin/operators/<id>/tokens and /admin/me/tokens).
 CREATE INDEX operator_tokens_operator ON operator_tokens (operator_id, created_at);
 
--- An operator adjustment by its reference alone, whatever its wallet (the console's search,
--- walletsvc/ledger/lookup.py); ledger_entries_adjustment (0002) leads with the wallet. A GPAS
--- reference is found through ledger_entries_reference (0002).
-CREATE INDEX ledger_entries_adjustment_reference ON ledger_entries (reference)
-    WHERE event IN ('deposit', 'withdrawal');
+-- An operator's movement (a deposit or withdrawal: no parent system) by its reference alone,
+-- whatever its wallet (the console's search, walletsvc/ledger/lookup.py). The index that
+-- `ledger verify` groups adjustments with (ledger_entries_adjustment, 0002) leads with the
+-- wallet; this one's condition is one verify's queries never imply, so their plans stay as
+-- they are. A GPAS reference is found through ledger_entries_reference (0002).
+CREATE INDEX ledger_entries_operator_reference ON ledger_entries (reference)
+    WHERE parent_system IS NULL;
