@@ -123,7 +123,9 @@ class HistoryPages:
 
     def balances(self, row: str) -> list[str]:
         """Return the real, bonus and total of the statement's ``opening`` or ``closing``."""
-        return self.console.page.get_by_test_id(row).get_by_role("cell").all_inner_texts()
+        shown = self.console.page.get_by_test_id(row)
+        shown.wait_for()
+        return shown.get_by_role("cell").all_inner_texts()
 
     def line(self, reference: str) -> list[str]:
         """Return the cells of the statement's line of ``reference``."""
@@ -132,9 +134,10 @@ class HistoryPages:
         return row.get_by_role("cell").all_inner_texts()
 
     def past_balance(self) -> list[str]:
-        """Return the total, real and bonus of the balance at a past moment."""
-        return self.console.page.get_by_test_id("past-balance").get_by_role(
-            "cell").all_inner_texts()
+        """Return the total, real and bonus of the balance at a past moment (once shown)."""
+        shown = self.console.page.get_by_test_id("past-balance")
+        shown.wait_for()
+        return shown.get_by_role("cell").all_inner_texts()
 
 
 @dataclass
