@@ -81,7 +81,7 @@ def test_a_bulk_fill_rebuilt_is_reported_as_the_exporter_would_report_it(bench: 
     seed_statement(bench.url, "busy", 1_000, date(2025, 1, 1), 10)
     with bench.conn() as conn:
         assert LedgerReports(conn).reconciliation_counters(["2025-01-02"]) == {}
-        assert rebuild_reconciliation_daily(conn, date(2025, 1, 1), date(2025, 1, 31)) == 10
+        assert rebuild_reconciliation_daily(conn, date(2025, 1, 1), date(2025, 1, 31)).after == 10
         counters = LedgerReports(conn).reconciliation_counters(["2025-01-02"])
     assert counters == {("2025-01-02", "AGT", "agt-13", "BRL"): {
         "bet": 5_000, "count_bet": 50, "win": 10_000, "count_win": 50}}
