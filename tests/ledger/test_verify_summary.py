@@ -12,6 +12,7 @@ from click.testing import Result
 
 from tests.support.ledger import Bench
 from tests.support.traffic import play
+from walletsvc.ledger.database import Partitions
 from walletsvc.ledger.records import moment
 from walletsvc.ledger.summary import COUNTERS, check_summary
 from walletsvc.ledger.verify import Verdict, verify
@@ -165,7 +166,24 @@ def test_the_differing_rows_are_all_counted_and_the_first_listed(bench: Bench) -
                               + (f" ({changed - 20} not listed)" if changed > 20 else ""))
 
 
-def test_the_window_is_bounded_so_that_it_never_reaches_a_dropped_month(bench: Bench) -> None:
+def test_the_days_of_a_dropped_month_are_not_compared_and_say_so(bench: Bench) -> None:
+    now = played(bench, days=1)
+    kept = bench.sql("SELECT count(*) FROM ledger_reconciliation_daily")[0][0]
+    with bench.conn() as conn:  # as a retention past this month would
+        Partitions(conn).drop_expired(now.replace(year=now.year + 6), retention_years=5)
+
+    result = verify_command(bench, "--summary-days", "40")
+
+    assert kept > 0 and bench.sql("SELECT count(*) FROM ledger_entries") == [(0,)]
+    assert result.exit_code == 0, result.output
+    earlier = now - timedelta(days=39)
+    months = sorted({f"{earlier:%Y-%m}", f"{now:%Y-%m}"})
+    assert result.output.splitlines()[-1].endswith(
+        f"reconciliation summary of {earlier:%Y-%m-%d} to {now:%Y-%m-%d}: 0 rows compared,"
+        f" 0 differing from the entries ({', '.join(months)} without a partition: not compared)")
+
+
+def test_the_window_is_at_most_a_year(bench: Bench) -> None:
     refused = verify_command(bench, "--summary-days", "367")
 
     assert refused.exit_code == 2 and "1<=x<=366" in refused.output

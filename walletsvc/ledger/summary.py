@@ -23,7 +23,8 @@ COUNTERS = ("bet", "count_bet", "win", "count_win", "bet_rollback", "win_rollbac
             "count_rollback")
 # One statement, so one snapshot: the exporter moves entries and summary in one transaction,
 # and both sides are read as of the same commit, whatever is being exported meanwhile. A side
-# without the row is NULL; the totals come with the first differing rows, or alone.
+# without the row is NULL; the totals come with the first differing rows, or alone. Days of a
+# month whose partition was dropped are left out: their summary is all that is left of them.
 _COMPARE = """
 WITH compared AS (
     SELECT day, provider_code, game_id, currency,
@@ -33,7 +34,8 @@ WITH compared AS (
             s.bet_rollback, s.win_rollback, s.count_rollback] END AS in_summary
     FROM ledger_reconciliation_of(%(first)s, %(last)s) e
     FULL OUTER JOIN (SELECT * FROM ledger_reconciliation_daily
-                     WHERE day BETWEEN %(first)s AND %(last)s) s
+                     WHERE day BETWEEN %(first)s AND %(last)s
+                     AND date_trunc('month', day)::date = ANY(%(kept)s)) s
     USING (day, provider_code, game_id, currency)),
 totals AS (
     SELECT count(*) AS compared,
@@ -59,13 +61,15 @@ class SummaryDifference:
 
 @dataclass(frozen=True)
 class SummaryCheck:
-    """The UTC days checked, the rows compared, how many differ, and the first of them."""
+    """The UTC days checked, the rows compared, how many differ, and the first of them; and
+    the months of those days the ledger no longer keeps, which are not compared."""
 
     first_day: date
     last_day: date
     compared: int = 0
     differing: int = 0
     listed: list[SummaryDifference] = field(default_factory=list)
+    not_kept: list[date] = field(default_factory=list)
 
 
 def check_summary(conn: psycopg.Connection[Any], first_day: date, last_day: date,
@@ -76,15 +80,27 @@ def check_summary(conn: psycopg.Connection[Any], first_day: date, last_day: date
     # Already one snapshot as a single statement; REPEATABLE READ says so whatever the
     # function's volatility, and READ ONLY that verify changes nothing here.
     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-    rows = conn.execute(_COMPARE, {"first": first_day, "last": last_day, "limit": limit}
-                        ).fetchall()
+    months, existing = _months(first_day, last_day), set(Partitions(conn).existing())
+    kept = [month for month in months if month in existing]
+    rows = conn.execute(_COMPARE, {"first": first_day, "last": last_day, "kept": kept,
+                                   "limit": limit}).fetchall()
     conn.rollback()
     compared, differing = rows[0][:2]
     listed = [SummaryDifference(day, provider, game, currency, _named(entries),
                                 _named(summary))
               for _, _, day, provider, game, currency, entries, summary in rows
               if day is not None]
-    return SummaryCheck(first_day, last_day, compared, differing, listed)
+    return SummaryCheck(first_day, last_day, compared, differing, listed,
+                        [month for month in months if month not in kept])
+
+
+def _months(first_day: date, last_day: date) -> list[date]:
+    """Return the first day of each month from ``first_day``'s to ``last_day``'s."""
+    found, month = [], month_of(first_day)
+    while month <= last_day:
+        found.append(month)
+        month = next_month(month)
+    return found
 
 
 def _named(counters: list[int] | None) -> dict[str, int] | None:
@@ -122,8 +138,7 @@ def rebuild_reconciliation_daily(conn: psycopg.Connection[Any], first_day: date,
 
 def _refuse_dropped_months(conn: psycopg.Connection[Any], first_day: date, last_day: date
                            ) -> None:
-    kept, month = set(Partitions(conn).existing()), month_of(first_day)
-    while month <= last_day:
+    kept = set(Partitions(conn).existing())
+    for month in _months(first_day, last_day):
         if month not in kept:
             raise ValueError(f"the ledger no longer keeps {month:%Y-%m}: its summary stays")
-        month = next_month(month)

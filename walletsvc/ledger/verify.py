@@ -37,8 +37,7 @@ from walletsvc.store import AuditTrail, RedisClient
 from walletsvc.store.outbox import Backlog, Outbox
 
 _MONEY = ["debit", "credit", "rollback", "deposit", "withdrawal"]
-# The summary outlives the entries of dropped months; a year back from today stays within the
-# shortest retention (one year), so every day checked still has its entries.
+# A year: each day checked is its entries summed again.
 MAX_SUMMARY_DAYS = 366
 
 

@@ -73,9 +73,11 @@ def _counters(counters: dict[str, int] | None) -> str:
 
 def _summary_check(check: SummaryCheck) -> str:
     unlisted = check.differing - len(check.listed)
+    not_kept = ", ".join(f"{month:%Y-%m}" for month in check.not_kept)
     return (f"reconciliation summary of {check.first_day:%Y-%m-%d} to {check.last_day:%Y-%m-%d}:"
             f" {check.compared} rows compared, {check.differing} differing from the entries"
-            + (f" ({unlisted} not listed)" if unlisted else ""))
+            + (f" ({unlisted} not listed)" if unlisted else "")
+            + (f" ({not_kept} without a partition: not compared)" if not_kept else ""))
 
 
 def summary(verdict: Verdict) -> str:
