@@ -303,6 +303,23 @@ def test_the_ledgers_health_says_behind_and_failed_by_the_alerts_numbers(
     assert 'data-testid="verify-failed"' in page and "found something" in page
 
 
+def test_a_run_that_found_summary_rows_differing_names_them_in_both_languages(
+        person: Person, ledger_url: str, clock: FakeClock) -> None:
+    _run(ledger_url, clock, hours_ago=1, ok=False,
+         findings={"differences": 0, "summaryRowsCompared": 1200, "summaryDifferences": 3})
+    person.sign_in("fiona-finance")
+
+    english = person.text("/console/ledger", headers={"Accept-Language": "en"})
+    portuguese = person.text("/console/ledger", headers={"Accept-Language": "pt-BR"})
+
+    assert 'data-testid="verify-failed"' in english
+    assert "a reconciliation summary row that differs from its entries" in english
+    assert "reconciliation summary rows compared: 1,200" in english
+    assert "reconciliation summary rows differing from their entries: 3" in english
+    assert "linhas do resumo de conciliação comparadas: 1.200" in portuguese
+    assert "linhas do resumo de conciliação que diferem dos seus registros: 3" in portuguese
+
+
 @pytest.mark.parametrize(("hours_ago", "state"), [(25, "verify-ok"), (27, "verify-stale")])
 def test_verify_is_stale_after_the_alerts_26_hours(
         person: Person, ledger_url: str, clock: FakeClock, hours_ago: int, state: str) -> None:

@@ -52,10 +52,12 @@ def test_each_run_is_kept_and_metrics_report_the_last_success_and_the_latest_fai
     assert runs(bench) == [
         (True, {"wallets": 1, "differences": 0, "doubledReferences": 0,
                 "referencesChecked": 2, "referencesUnknownToRedis": 0,
-                "referencesUnderAnotherId": 0, "entriesWaiting": 0}),
+                "referencesUnderAnotherId": 0, "entriesWaiting": 0,
+                "summaryRowsCompared": 1, "summaryDifferences": 0}),
         (False, {"wallets": 1, "differences": 1, "doubledReferences": 0,
                  "referencesChecked": 2, "referencesUnknownToRedis": 0,
-                 "referencesUnderAnotherId": 0, "entriesWaiting": 0})]
+                 "referencesUnderAnotherId": 0, "entriesWaiting": 0,
+                 "summaryRowsCompared": 1, "summaryDifferences": 0})]
 
 
 def test_a_run_that_cannot_finish_is_kept_as_failed(bench: Bench) -> None:

@@ -31,7 +31,8 @@ from walletsvc.ledger.database import LedgerUnreachable, Partitions, connect, mi
 from walletsvc.ledger.exporter import Exporter, ExportSettings
 from walletsvc.ledger.restore import RestoreRefused, restore
 from walletsvc.ledger.statement import Statement
-from walletsvc.ledger.verify import verify
+from walletsvc.ledger.summary import rebuild_reconciliation_daily
+from walletsvc.ledger.verify import MAX_SUMMARY_DAYS, verify
 from walletsvc.ledger.verify_report import report
 from walletsvc.ledger.verify_runs import run_and_keep
 from walletsvc.money import Currencies
@@ -115,16 +116,20 @@ def status() -> None:
 @click.option("--wait", "wait_s", type=click.FloatRange(0), default=10.0,
               help="Seconds to look again while entries are still in flight.")
 @click.option("--quiet", is_flag=True, help="Print nothing when every check passes (cron).")
+@click.option("--summary-days", type=click.IntRange(1, MAX_SUMMARY_DAYS), default=2,
+              help="UTC days, today included, whose reconciliation summary is checked.")
 @with_appcontext
-def verify_command(wait_s: float, quiet: bool) -> None:
-    """Check Redis against the ledger, balances and references; keep the run; exit 1 if any."""
+def verify_command(wait_s: float, quiet: bool, summary_days: int) -> None:
+    """Check Redis against the ledger, balances and references, and the ledger's recent
+    reconciliation summary against its entries; keep the run; exit 1 if any finding."""
     found = services()
     with _connect(found) as conn:
         migrate(conn)
         try:
             verdict = run_and_keep(conn, lambda: verify(
                 found.store.redis, conn, now_ms=found.clock(),
-                retention_ms=found.config.retention_ms, wait_s=wait_s))
+                retention_ms=found.config.retention_ms, wait_s=wait_s,
+                summary_days=summary_days))
         except (RedisError, psycopg.Error) as exc:
             raise click.ClickException(f"verify stopped: {type(exc).__name__}: {exc}") from None
     if not (quiet and verdict.clean):
@@ -152,6 +157,26 @@ def verify_accept(reference: str, movement_ids: tuple[str, ...], parent_system: 
         except AcceptRefused as exc:
             raise click.ClickException(str(exc)) from None
     echo_json({"accepted": list(movement_ids)})
+
+
+@ledger.command("rebuild-summary")
+@click.option("--from", "date_from", type=DATE, required=True)
+@click.option("--to", "date_to", type=DATE, required=True)
+@with_appcontext
+def rebuild_summary(date_from: datetime, date_to: datetime) -> None:
+    """Replace the reconciliation summary of these UTC days by the sums of their entries."""
+    first, last = date_from.date(), date_to.date()
+    if first > last:
+        raise click.UsageError("--from must not be after --to")
+    with _connect(services()) as conn:
+        migrate(conn)
+        try:
+            rebuilt = rebuild_reconciliation_daily(conn, first, last)
+        except ValueError as exc:
+            raise click.ClickException(f"nothing rebuilt: {exc}") from None
+    echo_json({"from": first.isoformat(), "to": last.isoformat(),
+               "days": (last - first).days + 1, "rowsBefore": rebuilt.before,
+               "rowsAfter": rebuilt.after})
 
 
 @ledger.command("restore")

@@ -1,13 +1,15 @@
 """``ledger verify``: Redis against the ledger, wallet by wallet and reference by reference.
 
-Three checks, each of which must find nothing:
+Four checks, each of which must find nothing:
 
 - balances: every wallet's balances, blocked flag and currency in Redis equal the ledger's,
   and the ledger's running balances equal its last entries (this module);
 - doubled references: no reference applied twice within the retention period, in the ledger
   alone (``doubled``);
 - recorded references: every reference the ledger applied within the retention period is
-  still recorded by Redis, under the same movement id (``recorded``).
+  still recorded by Redis, under the same movement id (``recorded``);
+- the reconciliation summary: the recent days' rows equal the sums of their entries, read in
+  one snapshot (``summary``).
 
 A double an operator has dealt with is accepted (``accepted``) and no longer counted.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -28,10 +31,14 @@ from psycopg import sql
 from walletsvc.ledger.accepted import accepted_ids
 from walletsvc.ledger.doubled import Doubled, doubled_references
 from walletsvc.ledger.recorded import Recall, recall
+from walletsvc.ledger.records import moment
+from walletsvc.ledger.summary import SummaryCheck, check_summary
 from walletsvc.store import AuditTrail, RedisClient
 from walletsvc.store.outbox import Backlog, Outbox
 
 _MONEY = ["debit", "credit", "rollback", "deposit", "withdrawal"]
+# A year: each day checked is its entries summed again.
+MAX_SUMMARY_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -47,19 +54,21 @@ class Difference:
 @dataclass(frozen=True)
 class Verdict:
     """What verify found: wallets compared, differences, doubled references, the references
-    Redis does not record as the ledger does, and the outbox backlog at the end."""
+    Redis does not record as the ledger does, the outbox backlog at the end, and the summary
+    rows that differ from their entries."""
 
     wallets: int
     differences: list[Difference]
     backlog: Backlog
     doubled: list[Doubled]
     recall: Recall
+    summary: SummaryCheck
 
     @property
     def clean(self) -> bool:
         """Tell whether every check found nothing."""
         return not (self.differences or self.doubled or self.recall.missing
-                    or self.recall.other_id)
+                    or self.recall.other_id or self.summary.differing)
 
 
 def _state(real: object, bonus: object, blocked: object, currency: object) -> dict[str, str]:
@@ -141,14 +150,19 @@ def balances(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]],
 
 
 def verify(redis: RedisClient, conn: psycopg.Connection[tuple[Any, ...]], *, now_ms: int,
-           retention_ms: int, wait_s: float = 10.0) -> Verdict:
-    """Run every check: balances, doubled references, references as Redis records them."""
+           retention_ms: int, wait_s: float = 10.0, summary_days: int = 2) -> Verdict:
+    """Run every check: balances, doubled references, references as Redis records them, and
+    the summary of the last ``summary_days`` UTC days (today included)."""
+    if not 1 <= summary_days <= MAX_SUMMARY_DAYS:
+        raise ValueError(f"summary days must be 1 to {MAX_SUMMARY_DAYS}")
     wallets, differences, backlog = balances(redis, conn, wait_s)
     audit, accepted = AuditTrail(redis), accepted_ids(conn)
     doubled = [_with_redis(audit, found)
                for found in doubled_references(conn, retention_ms, accepted)]
+    today = moment(now_ms).date()
     return Verdict(wallets, differences, backlog, doubled,
-                   recall(audit, conn, now_ms, retention_ms, accepted))
+                   recall(audit, conn, now_ms, retention_ms, accepted),
+                   check_summary(conn, today - timedelta(days=summary_days - 1), today))
 
 
 def _with_redis(audit: AuditTrail, doubled: Doubled) -> Doubled:

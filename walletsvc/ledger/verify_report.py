@@ -7,6 +7,7 @@ from walletsvc.clock import iso_utc
 from walletsvc.ledger.doubled import Application, Doubled
 from walletsvc.ledger.recorded import Unrecorded
 from walletsvc.ledger.records import millis
+from walletsvc.ledger.summary import SummaryCheck, SummaryDifference
 from walletsvc.ledger.verify import Verdict
 from walletsvc.money import Currencies, from_minor
 
@@ -17,6 +18,7 @@ def report(verdict: Verdict, currencies: Currencies) -> list[str]:
              for d in verdict.differences]
     lines += [doubled_line(doubled, currencies) for doubled in verdict.doubled]
     lines += [unrecorded_line(found) for found in verdict.recall.listed]
+    lines += [summary_line(found) for found in verdict.summary.listed]
     return [*lines, summary(verdict)]
 
 
@@ -54,6 +56,30 @@ def unrecorded_line(found: Unrecorded) -> str:
     return f"{named} is unknown to Redis: a resend would be applied again"
 
 
+def summary_line(found: SummaryDifference) -> str:
+    """Name a reconciliation summary row that differs from its entries, with both sides'
+    counters as the table holds them (amounts in minor units)."""
+    key = " ".join(part or "''" for part in (found.provider_code, found.game_id,
+                                              found.currency))
+    return (f"reconciliation summary {found.day:%Y-%m-%d} {key}: entries "
+            f"{_counters(found.in_entries)}; summary {_counters(found.in_summary)}")
+
+
+def _counters(counters: dict[str, int] | None) -> str:
+    if counters is None:
+        return "no row"
+    return ", ".join(f"{name} {value}" for name, value in counters.items())
+
+
+def _summary_check(check: SummaryCheck) -> str:
+    unlisted = check.differing - len(check.listed)
+    not_kept = ", ".join(f"{month:%Y-%m}" for month in check.not_kept)
+    return (f"reconciliation summary of {check.first_day:%Y-%m-%d} to {check.last_day:%Y-%m-%d}:"
+            f" {check.compared} rows compared, {check.differing} differing from the entries"
+            + (f" ({unlisted} not listed)" if unlisted else "")
+            + (f" ({not_kept} without a partition: not compared)" if not_kept else ""))
+
+
 def summary(verdict: Verdict) -> str:
     """Return the counts of what was compared and found."""
     recall = verdict.recall
@@ -62,4 +88,5 @@ def summary(verdict: Verdict) -> str:
             f"{len(verdict.doubled)} doubled references, {recall.checked} references looked "
             f"up in Redis: {recall.missing} unknown to it, {recall.other_id} under another "
             f"movement id" + (f" ({unlisted} not listed)" if unlisted else "")
-            + f", {verdict.backlog.pending} entries still waiting for the ledger")
+            + f", {verdict.backlog.pending} entries still waiting for the ledger; "
+            + _summary_check(verdict.summary))

@@ -55,7 +55,9 @@ def findings(verdict: Verdict) -> dict[str, int]:
             "referencesChecked": verdict.recall.checked,
             "referencesUnknownToRedis": verdict.recall.missing,
             "referencesUnderAnotherId": verdict.recall.other_id,
-            "entriesWaiting": verdict.backlog.pending}
+            "entriesWaiting": verdict.backlog.pending,
+            "summaryRowsCompared": verdict.summary.compared,
+            "summaryDifferences": verdict.summary.differing}
 
 
 def run_and_keep(conn: psycopg.Connection[tuple[Any, ...]], run: Callable[[], Verdict]
