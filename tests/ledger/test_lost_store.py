@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -152,10 +153,10 @@ def kill_part_way(restoring: subprocess.Popen[bytes], store: WalletStore) -> Non
     past the moment to kill it."""
     deadline = time.monotonic() + 180
     restoring.send_signal(signal.SIGSTOP)
-    for step_s, reached, late in ((0.010, lambda: store.fence().restoring,
-                                   "restore never marked its shards"),
-                                  (0.003, lambda: store.fence().ready,
-                                   "restore made no shard ready")):
+    steps: tuple[tuple[float, Callable[[], bool], str], ...] = (
+        (0.010, lambda: bool(store.fence().restoring), "restore never marked its shards"),
+        (0.003, lambda: bool(store.fence().ready), "restore made no shard ready"))
+    for step_s, reached, late in steps:
         while not reached():
             assert restoring.poll() is None, "restore ended before the moment to kill it"
             assert time.monotonic() < deadline, late
