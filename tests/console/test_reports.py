@@ -101,6 +101,30 @@ def test_a_movement_redis_has_and_the_ledger_lacks_shows_as_a_difference(
                      page)
 
 
+def test_past_the_rows_a_page_shows_those_that_differ_come_first_and_the_totals_count_all(
+        person: Person, platform: AdminClient, gpas: GpasClient[TestResponse],
+        export: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, session_id = open_session(gpas, platform, real="100")
+    for game, reference in (("abc-1", "bet-a"), ("agt-13", "bet-b"), ("pgs-7", "bet-c")):
+        assert gpas.debit(session_id, "1.00", reference,
+                          tags={"gameid": game}).status_code == 200
+    export()
+    assert gpas.debit(session_id, "2.00", "bet-late",
+                      tags={"gameid": "agt-13"}).status_code == 200  # not in the ledger yet
+    monkeypatch.setattr(reports, "ROWS_SHOWN", 2)
+    person.sign_in("fiona-finance")
+
+    page = person.text(f"/console/reconciliation?date_from={TODAY}")
+
+    assert [(state, game) for state, game, _ in rows(page)] == [("differs", "agt-13"),
+                                                               ("match", "abc-1")]
+    assert re.search(r'data-testid="rows-cut">2 of 3 rows are shown, those that differ first',
+                     page)
+    totals = re.findall(r'data-testid="total">(.*?)</tbody>', page, re.S)
+    assert _FIGURE.findall(totals[0])[:8] == ["5.00", "0.00", "0.00", "0.00", "5.00", "4",
+                                              "0", "0"]  # GPAS's side: every row's bets
+
+
 def test_a_day_redis_no_longer_keeps_is_said_so_not_called_a_difference(
         person: Person, platform: AdminClient, gpas: GpasClient[TestResponse],
         export: Callable[[], None], clock: FakeClock) -> None:

@@ -46,6 +46,7 @@ from walletsvc.store.outbox import Outbox
 from walletsvc.tables import stream_csv
 
 MOVEMENTS_PER_PAGE = 50
+ROWS_SHOWN = 200
 RUNS_SHOWN = 10
 # The alerts' thresholds (config/prometheus/walletsvc-alerts.yml): WalletsvcLedgerLag fires
 # above a minute of lag, WalletsvcLedgerVerifyStale when verify has not succeeded in 26 hours,
@@ -77,8 +78,11 @@ def reconciliation() -> tuple[str, int]:
     rows, problems = _compared(asked)
     note(after={**asked.query(), "rows": len(rows),
                 "differences": sum(row.state == DIFFERS for row in rows)})
-    return page("console/reconciliation.html", asked=asked, rows=rows, totals=totals(rows),
-                problems=problems, measures=MEASURES, lag=_lag_shown(asked),
+    # Those that differ first, in their order, then the others: what a person must look at
+    # is on the page however many rows the days hold; the totals and the CSV count them all.
+    shown = sorted(rows, key=lambda row: row.state != DIFFERS)[:ROWS_SHOWN]
+    return page("console/reconciliation.html", asked=asked, rows=shown, all_rows=len(rows),
+                totals=totals(rows), problems=problems, measures=MEASURES, lag=_lag_shown(asked),
                 gone=sorted({row.date for row in rows if row.state == GONE}),
                 kept_days=services().config.retention_days)
 
