@@ -12,13 +12,12 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale
 from babel.numbers import (
     NumberFormatError,
-    NumberPattern,
     format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
     parse_decimal,
-    parse_pattern,
 )
 from flask import Flask, Response, current_app
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
@@ -31,7 +30,6 @@ LANGUAGES = {"en": "English", "pt_BR": "Português (Brasil)"}
 COOKIE = "console-lang"
 _COOKIE_DAYS = 365
 _TRANSLATIONS = Path(__file__).parent / "translations"
-_ENGLISH = Locale("en")
 
 
 def init_app(app: Flask) -> None:
@@ -81,17 +79,20 @@ def amount(value: Decimal | None, currency: str = "") -> str:
     if value is None:
         return "—"
     exponent = value.as_tuple().exponent
-    scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    # Never rounded: a pattern shorter than the value's scale would keep its digits too.
-    shown = _pattern(scale).apply(value, get_locale() or _ENGLISH, decimal_quantization=False)
+    if isinstance(exponent, int) and exponent > 0:
+        value = value.quantize(Decimal(1))  # 1E+2 is written 100
+    # Python groups the exact digits (never rounding) with "," and ".": those become the
+    # reader's separators, one character each way (a page of reconciliation rows writes
+    # thousands of amounts: Babel's general formatter took most of its time).
+    decimal, group = _separators(str(get_locale() or "en"))
+    shown = format(value, ",").translate({ord(","): group, ord("."): decimal})
     return f"{shown} {currency}".strip()
 
 
-@lru_cache(maxsize=16)
-def _pattern(scale: int) -> NumberPattern:
-    """Return the number pattern of ``scale`` digits after the point, parsed once (a page of
-    reconciliation rows formats tens of thousands of amounts)."""
-    return parse_pattern("#,##0" + ("." + "0" * scale if scale else ""))
+@lru_cache(maxsize=8)
+def _separators(language: str) -> tuple[str, str]:
+    """Return the decimal and the group separator of ``language``."""
+    return get_decimal_symbol(language), get_group_symbol(language)
 
 
 def number(value: Decimal | int | None) -> str:

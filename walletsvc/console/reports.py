@@ -46,7 +46,7 @@ from walletsvc.store.outbox import Outbox
 from walletsvc.tables import stream_csv
 
 MOVEMENTS_PER_PAGE = 50
-ROWS_SHOWN = 200
+ROWS_SHOWN = 100
 RUNS_SHOWN = 10
 # The alerts' thresholds (config/prometheus/walletsvc-alerts.yml): WalletsvcLedgerLag fires
 # above a minute of lag, WalletsvcLedgerVerifyStale when verify has not succeeded in 26 hours,
