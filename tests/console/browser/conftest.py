@@ -73,10 +73,16 @@ def provider() -> Iterator[StubProvider]:
 @pytest.fixture(scope="module")
 def live(postgres: LocalPostgres, newest_redis_server: RedisServer, provider: StubProvider,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """The service under gunicorn with sign-in by the stub provider, on plain http loopback."""
+    """The service under gunicorn with sign-in by the stub provider, on plain http loopback.
+
+    Its Redis is a server of its own (the newest version's binary): ``ledger verify`` in the
+    journeys compares every wallet Redis holds with this service's ledger, and the run's shared
+    server holds other tests' wallets, exported to other ledgers or to none."""
+    redis = RedisServer(tmp_path_factory.mktemp("console-redis"),
+                        binary=newest_redis_server.binary).start()
     ledger = fresh_database(postgres)
     log = tmp_path_factory.mktemp("console") / "gunicorn.log"
-    service = Service(newest_redis_server.url, log, ledger, workers=1,
+    service = Service(redis.url, log, ledger, workers=1,
                       WALLETSVC_SECRET_KEY=SECRET_KEY,
                       WALLETSVC_OIDC_ISSUER=provider.issuer, WALLETSVC_OIDC_CLIENT_ID=CLIENT_ID,
                       WALLETSVC_OIDC_CLIENT_SECRET=CLIENT_SECRET,
@@ -88,6 +94,7 @@ def live(postgres: LocalPostgres, newest_redis_server: RedisServer, provider: St
     service.start()
     yield service
     service.stop()
+    redis.stop()
     drop_database(postgres, ledger)
 
 
