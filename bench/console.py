@@ -46,7 +46,7 @@ from bench import gpas, paths
 from bench.stack import Serving, Stack
 from walletsvc.access.directory import Directory
 from walletsvc.access.roles import Role
-from walletsvc.ledger.database import Partitions, connect, month_of, next_month
+from walletsvc.ledger.database import Partitions, connect, months_between
 from walletsvc.ledger.records import day_start
 from walletsvc.ledger.summary import rebuild_reconciliation_daily
 
@@ -103,11 +103,7 @@ def fill_ledger(url: str, movements: int) -> Ledger:
     per_wallet = movements // LEDGER_WALLETS
     real = (per_wallet // 2) * 100 + (200 if per_wallet % 2 else 0)
     with connect(url) as conn:
-        months, month = set(), month_of(first)
-        while month <= date.today():
-            months.add(month)
-            month = next_month(month)
-        Partitions(conn).ensure(months)
+        Partitions(conn).ensure(set(months_between(first, date.today())))
         conn.execute(_FILL, {"start": day_start(first), "parent": gpas.PARENT_ID,
                              "step_ms": LEDGER_DAYS * 86_400_000 // movements,
                              "count": per_wallet * LEDGER_WALLETS, "wallets": LEDGER_WALLETS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from walletsvc.ledger.database import Partitions, connect, month_of, next_month
+from walletsvc.ledger.database import Partitions, connect, months_between
 from walletsvc.ledger.records import day_start
 
 # Entries alternate a credit of 2.00 and a debit of 1.00 (BRL), from an empty wallet: REAL
@@ -42,11 +42,7 @@ def seed_statement(url: str, wallet_id: str, entries: int, first: date, days: in
     step_ms = days * 86_400_000 // entries
     real = (entries // 2) * 100 + (200 if entries % 2 else 0)
     with connect(url) as conn:
-        months, month = set(), month_of(first)
-        while month <= first + timedelta(days=days):
-            months.add(month)
-            month = next_month(month)
-        Partitions(conn).ensure(months)
+        Partitions(conn).ensure(set(months_between(first, first + timedelta(days=days))))
         conn.execute(_INSERT, {"start": start, "step_ms": step_ms, "shard": "00",
                                "wallet": wallet_id, "entries": entries})
         conn.execute(_WALLET, (wallet_id, "00", start, real, entries))

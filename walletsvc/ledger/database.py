@@ -97,6 +97,15 @@ def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def months_between(first: date, last: date) -> list[date]:
+    """Return the first day of each month from ``first``'s to ``last``'s, oldest first."""
+    found, month = [], month_of(first)
+    while month <= last:
+        found.append(month)
+        month = next_month(month)
+    return found
+
+
 def partition_name(month: date) -> str:
     """Return the name of a month's partition, e.g. ``ledger_entries_2026_09``."""
     return f"{PARENT}_{month.year:04d}_{month.month:02d}"

@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from walletsvc.ledger.database import Partitions, month_of, next_month
+from walletsvc.ledger.database import Partitions, months_between
 
 COUNTERS = ("bet", "count_bet", "win", "count_win", "bet_rollback", "win_rollback",
             "count_rollback")
@@ -80,7 +80,7 @@ def check_summary(conn: psycopg.Connection[Any], first_day: date, last_day: date
     # Already one snapshot as a single statement; REPEATABLE READ says so whatever the
     # function's volatility, and READ ONLY that verify changes nothing here.
     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-    months, existing = _months(first_day, last_day), set(Partitions(conn).existing())
+    months, existing = months_between(first_day, last_day), set(Partitions(conn).existing())
     kept = [month for month in months if month in existing]
     rows = conn.execute(_COMPARE, {"first": first_day, "last": last_day, "kept": kept,
                                    "limit": limit}).fetchall()
@@ -92,15 +92,6 @@ def check_summary(conn: psycopg.Connection[Any], first_day: date, last_day: date
               if day is not None]
     return SummaryCheck(first_day, last_day, compared, differing, listed,
                         [month for month in months if month not in kept])
-
-
-def _months(first_day: date, last_day: date) -> list[date]:
-    """Return the first day of each month from ``first_day``'s to ``last_day``'s."""
-    found, month = [], month_of(first_day)
-    while month <= last_day:
-        found.append(month)
-        month = next_month(month)
-    return found
 
 
 def _named(counters: list[int] | None) -> dict[str, int] | None:
@@ -139,6 +130,6 @@ def rebuild_reconciliation_daily(conn: psycopg.Connection[Any], first_day: date,
 def _refuse_dropped_months(conn: psycopg.Connection[Any], first_day: date, last_day: date
                            ) -> None:
     kept = set(Partitions(conn).existing())
-    for month in _months(first_day, last_day):
+    for month in months_between(first_day, last_day):
         if month not in kept:
             raise ValueError(f"the ledger no longer keeps {month:%Y-%m}: its summary stays")
