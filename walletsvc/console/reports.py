@@ -42,7 +42,7 @@ from walletsvc.schemas.reconciliation import (
     ReconciliationQuerySchema,
 )
 from walletsvc.services import services
-from walletsvc.store.outbox import Outbox
+from walletsvc.store.outbox import Backlog, Outbox
 from walletsvc.tables import stream_csv
 
 MOVEMENTS_PER_PAGE = 50
@@ -120,7 +120,7 @@ def reconciliation_movements() -> tuple[str, int]:
 @guarded(roles.REPORTS | roles.READ_AUDIT, "ledger.health")
 def ledger_health() -> tuple[str, int]:
     """Show the ledger's lag behind Redis and ``ledger verify``'s latest runs."""
-    backlog = _answer(lambda: Outbox(services().store.redis).backlog())
+    backlog = _backlog()
     now_ms = services().clock()
     verified = _verify_record()
     lag_s = backlog.lag_seconds(now_ms) if backlog is not None else None
@@ -179,7 +179,7 @@ def _lag_shown(asked: Asked) -> dict[str, Any] | None:
     their way), else None."""
     if asked.date_to < _today():
         return None
-    backlog = _answer(lambda: Outbox(services().store.redis).backlog())
+    backlog = _backlog()
     if backlog is None:
         return {"unknown": True}
     return {"unknown": False, "seconds": _tenths(backlog.lag_seconds(services().clock())),
@@ -231,6 +231,11 @@ def _csv_rows(rows: list[Compared]) -> Iterator[dict[str, Any]]:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _backlog() -> Backlog | None:
+    """Return what waits in the outboxes for the ledger, or None when Redis cannot say."""
+    return _answer(lambda: Outbox(services().store.redis).backlog())
 
 
 def _answer(read: Callable[[], T]) -> T | None:
